@@ -1,0 +1,62 @@
+"""Activations by Keras name. Each takes ``out=`` so the time loop can work in place."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+
+def tanh(x, out=None):
+    return np.tanh(x, out=out)
+
+
+def sigmoid(x, out=None):
+    # sigmoid(x) = (1 + tanh(x / 2)) / 2: one transcendental call, no overflow in exp.
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def hard_sigmoid(x, out=None):
+    # Keras 3: relu6(x + 3) / 6
+    out = np.add(x, 3.0, out=out)
+    np.clip(out, 0.0, 6.0, out=out)
+    out /= 6.0
+    return out
+
+
+def relu(x, out=None):
+    return np.maximum(x, 0.0, out=out)
+
+
+def linear(x, out=None):
+    if out is None:
+        return np.array(x, copy=True)
+    out[...] = x
+    return out
+
+
+def softmax(x, out=None):
+    out = np.subtract(x, np.max(x, axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= np.sum(out, axis=-1, keepdims=True)
+    return out
+
+
+ACTIVATIONS = {
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "hard_sigmoid": hard_sigmoid,
+    "relu": relu,
+    "linear": linear,
+    "softmax": softmax,
+}
+
+
+def get(argument: str, name):
+    """Return ``(keras_name, function)``; None means linear as in Keras."""
+    name = "linear" if name is None else name
+    _checks.one_of(argument, name, tuple(ACTIVATIONS))
+    return name, ACTIVATIONS[name]

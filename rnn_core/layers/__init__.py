@@ -1,0 +1,8 @@
+"""Keras-3-style layers: ``from rnn_core import layers; layers.LSTM(8, return_sequences=True)``."""
+from .base import Layer, ParamTerm
+from .bidirectional import Bidirectional
+from .core import Dense, Embedding, TimeDistributed
+from .recurrent import GRU, LSTM, RNNLayer, SimpleRNN
+
+__all__ = ["Layer", "ParamTerm", "RNNLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+           "Embedding", "Dense", "TimeDistributed"]

@@ -1,0 +1,133 @@
+"""What every rnn_core layer shares: naming, build, weights in Keras order, parameter terms."""
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _checks
+
+_name_counters: dict[str, itertools.count] = defaultdict(itertools.count)
+
+
+def unique_name(base: str) -> str:
+    """Keras-style names: lstm, lstm_1, lstm_2, ..."""
+    n = next(_name_counters[base])
+    return base if n == 0 else f"{base}_{n}"
+
+
+@dataclass(frozen=True)
+class ParamTerm:
+    """One weight tensor's share of the parameter count."""
+
+    name: str
+    shape: tuple
+    count: int
+    explanation: str
+
+
+class Layer:
+    """Base class. Subclasses define ``_weight_specs(input_shape)`` and ``call``."""
+
+    keras_name = "layer"  # the name Keras gives the first layer of this type
+
+    def __init__(self, name=None, dtype="float32"):
+        if name is not None and not isinstance(name, str):
+            _checks.fail("name", name, "a string or None")
+        self.name = name or unique_name(self.keras_name)
+        self.dtype = _checks.dtype("dtype", dtype)
+        self.built = False
+        self.input_shape = None
+        self._weights: dict[str, np.ndarray] = {}
+
+    # --- build -------------------------------------------------------------------------------
+    def build(self, input_shape):
+        """Create the weights for ``input_shape`` (batch and timesteps may be None)."""
+        input_shape = self._check_input_shape(input_shape)
+        self._weights = {
+            name: init(shape, self.dtype) for name, shape, init in self._weight_specs(input_shape)
+        }
+        self.input_shape = input_shape
+        self.built = True
+        return self
+
+    def _check_input_shape(self, input_shape):
+        return _checks.input_shape("input_shape", input_shape)
+
+    def _weight_specs(self, input_shape):
+        """[(name, shape, initializer)] in Keras's order."""
+        return []
+
+    def _ensure_built(self, x_shape):
+        if not self.built:
+            self.build((None,) + tuple(x_shape[1:]))
+
+    # --- weights -----------------------------------------------------------------------------
+    def weight_names(self) -> list[str]:
+        return list(self._weights)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights, in Keras's order and layout."""
+        return [w.copy() for w in self._weights.values()]
+
+    def set_weights(self, weights):
+        """Set weights from arrays in Keras's order and layout (e.g. ``keras_layer.get_weights()``)."""
+        if not self.built:
+            _checks.fail("set_weights", "an unbuilt layer", "build(input_shape) or a call first")
+        if not isinstance(weights, (list, tuple)) or len(weights) != len(self._weights):
+            _checks.fail("weights", f"{len(weights) if isinstance(weights, (list, tuple)) else weights!r} arrays",
+                         f"a list of {len(self._weights)} arrays: {', '.join(self._weights)}")
+        new = {}
+        for i, (name, old) in enumerate(self._weights.items()):
+            w = np.asarray(weights[i])
+            if w.shape != old.shape:
+                _checks.fail(f"weights[{i}] ({name})", w, f"shape {old.shape}")
+            new[name] = w.astype(self.dtype, copy=True)
+        self._weights = new
+        self._weights_changed()
+
+    def _weights_changed(self):
+        """Hook for layers that keep derived copies of their weights."""
+
+    def count_params(self) -> int:
+        if not self.built:
+            _checks.fail("count_params", "an unbuilt layer", "build(input_shape) first")
+        return int(sum(w.size for w in self._weights.values()))
+
+    # --- parameters explained ----------------------------------------------------------------
+    def param_terms(self) -> list[ParamTerm]:
+        if not self.built:
+            _checks.fail("param_terms", "an unbuilt layer", "build(input_shape) first")
+        return [
+            ParamTerm(name, w.shape, int(w.size), self._explain(name))
+            for name, w in self._weights.items()
+        ]
+
+    def _explain(self, weight_name: str) -> str:
+        return weight_name
+
+    def param_formula(self, symbolic: bool = False) -> str:
+        """The count as a formula; with numbers filled in unless ``symbolic``."""
+        if not self.built:
+            _checks.fail("param_formula", "an unbuilt layer", "build(input_shape) first")
+        if symbolic:
+            return self._formula(symbolic=True)
+        return f"{self._formula(symbolic=False)} = {self.count_params():,}"
+
+    def _formula(self, symbolic: bool) -> str:
+        return " + ".join(str(w.size) for w in self._weights.values()) or "0"
+
+    # --- config ------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype.name}
+
+    def output_names(self) -> list[str]:
+        return ["output"]
+
+    def __call__(self, x, *args, **kwargs):
+        return self.call(x, *args, **kwargs)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}>"

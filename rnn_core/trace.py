@@ -1,0 +1,40 @@
+"""What ``layer.trace(x)`` returns: every step of a recurrent layer, recorded for the app."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Trace:
+    """One recurrent layer run step by step. Steps k are in processing order (as Keras returns
+    sequences, also with go_backwards); ``timestep[k]`` is the input index read at step k."""
+
+    cell_name: str
+    units: int
+    x: np.ndarray                         # (batch, timesteps, features) in input order
+    timestep: np.ndarray                  # (timesteps,) input index read at step k
+    h: np.ndarray                         # (batch, timesteps, units) hidden state after step k
+    c: np.ndarray | None                  # (batch, timesteps, units) LSTM carry after step k
+    gates: dict[str, np.ndarray]          # gate -> (batch, timesteps, units) activation at step k
+    pre_activations: dict[str, np.ndarray]  # gate -> (batch, timesteps, units) before activation
+    initial_states: list[np.ndarray]      # [(batch, units)] h_0 (, c_0)
+    mask: np.ndarray | None               # (batch, timesteps) bool, processing order
+    outputs: list[np.ndarray]             # exactly what the layer call returns, as a list
+
+    @property
+    def timesteps(self) -> int:
+        return self.h.shape[1]
+
+
+@dataclass
+class BidirectionalTrace:
+    """Both directions of a Bidirectional layer; ``backward`` is in its own processing order
+    (it reads x_{T-1} first), ``merged`` is back in time order as Keras returns it."""
+
+    forward: Trace
+    backward: Trace
+    merge_mode: str | None
+    merged: np.ndarray | None             # (batch, timesteps, merged_units) time order, or None
+    outputs: list[np.ndarray]
