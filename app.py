@@ -1,0 +1,30 @@
+"""RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question."""
+from pathlib import Path
+
+import streamlit as st
+
+from ui import config
+
+st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+    st.Page("pages/shapes.py", title="Shapes", icon=":material/view_in_ar:", url_path="shapes"),
+    st.Page("pages/parameters.py", title="Parameters", icon=":material/functions:",
+            url_path="parameters"),
+    st.Page("pages/hidden_states.py", title="Hidden states", icon=":material/timeline:",
+            url_path="hidden_states"),
+    st.Page("pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
+    st.Page("pages/cross_check.py", title="Cross-check", icon=":material/verified:",
+            url_path="cross_check"),
+]
+# --- issue 4 (another helper owns pages/training.py): listed here, at /training, once it exists
+if (Path(__file__).parent / "pages" / "training.py").exists():
+    PAGES.append(st.Page("pages/training.py", title="Training", icon=":material/school:",
+                         url_path="training"))
+
+page = st.navigation(PAGES)
+for warning in config.apply_query_params():
+    st.warning(warning)
+config.sidebar()
+page.run()

@@ -1,0 +1,114 @@
+"""Parameters: where every number in model.summary()'s Param # column comes from."""
+import dataclasses
+
+import streamlit as st
+
+from ui import builder, config, diagrams, figures, lab, status
+
+cfg = config.current()
+current = lab.current(cfg)
+layer = current.layer
+
+st.title("Parameters")
+status.live_status(current)
+
+total = layer.count_params()
+st.subheader(f"Your layer: {total:,} parameters")
+st.markdown(f"**Formula:** `{layer.param_formula(symbolic=True)}`")
+st.markdown(f"**Filled in:** `{layer.param_formula()}`")
+
+G = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cfg.cell]
+rows = ["| term | shape | count | why |", "|---|---|---:|---|"]
+for term in layer.param_terms():
+    rows.append(f"| `{term.name}` | `{diagrams.shape_text(term.shape)}` | {term.count:,} | "
+                f"{term.explanation} |")
+rows.append(f"| **total** | | **{total:,}** | |")
+st.markdown("\n".join(rows))
+
+notes = []
+if G > 1:
+    gate_list = ", ".join(layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names)
+    notes.append(f"**×{G}**: {cfg.cell} has {G} blocks ({gate_list}); each is a full SimpleRNN-"
+                 f"sized set of weights, stacked side by side in one `kernel`.")
+notes.append(f"**units × (input_dim + units)**: every unit sees the {cfg.input_dim} input features "
+             f"and the previous {cfg.units} hidden values.")
+if cfg.cell == "GRU" and cfg.reset_after:
+    notes.append(f"**2 × units bias**: `reset_after=True` (the Keras default) keeps a second bias "
+                 f"row for the recurrent side, applied before the reset gate multiplies: "
+                 f"{3 * cfg.units} extra parameters compared with `reset_after=False`.")
+elif cfg.cell == "GRU":
+    notes.append("`reset_after=False` (the original GRU of Cho et al.) keeps a single bias row.")
+if cfg.bidirectional:
+    notes.append(f"**×2 for Bidirectional**: the backward direction has its own weights, the same "
+                 f"shapes: 2 × {total // 2:,} = {total:,}.")
+notes.append("The number of timesteps and the batch size do **not** appear: the same weights are "
+             "reused at every step, for every sequence.")
+for note in notes:
+    st.markdown(f"- {note}")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def counts_vs_units(input_dim: int, bidirectional: bool, reset_after: bool, unit_forget_bias: bool,
+                    units_grid: tuple) -> dict:
+    """Parameter counts from the built layers (cheap zeros initializers), per cell and units."""
+    out = {}
+    for cell in config.CELLS:
+        spec = config.Config(cell=cell, input_dim=input_dim, bidirectional=bidirectional,
+                             reset_after=reset_after, unit_forget_bias=unit_forget_bias)
+        out[cell] = [lab.build_layer(dataclasses.replace(spec, units=u),
+                                     kernel_initializer="zeros",
+                                     recurrent_initializer="zeros").count_params()
+                     for u in units_grid]
+    return out
+
+
+grid = sorted({1, 2, 4, 8, 16, 32, 64, 128, 256, cfg.units})
+counts = counts_vs_units(cfg.input_dim, cfg.bidirectional, cfg.reset_after, cfg.unit_forget_bias,
+                         tuple(grid))
+st.subheader("Parameters vs units, for the three cells")
+st.plotly_chart(figures.params_vs_units(grid, counts, cfg.units, cfg.cell, total, cfg.input_dim),
+                key="params_vs_units")
+st.caption("Growth is quadratic in units (the recurrent kernel is units × G·units). At equal "
+           "units an LSTM has 4×, a GRU about 3× the parameters of a SimpleRNN.")
+
+st.subheader("Model builder")
+st.markdown("One layer per line, in Keras syntax (`Embedding`, `SimpleRNN`, `LSTM`, `GRU`, "
+            "`Dense`, `TimeDistributed`, `Bidirectional`). The presets rebuild the models of the "
+            "seed tutorials.")
+
+
+def _load_preset():
+    preset = builder.PRESETS[st.session_state["model_preset"]]
+    st.session_state["model_spec"] = preset.spec
+    st.session_state["model_input_shape"] = preset.input_shape
+
+
+if "model_spec" not in st.session_state:
+    st.session_state["model_preset"] = "seed000_lstm"
+    _load_preset()
+st.selectbox("Preset", list(builder.PRESETS), key="model_preset",
+             format_func=lambda k: builder.PRESETS[k].label, on_change=_load_preset)
+col1, col2 = st.columns([3, 1])
+col1.text_area("Layers", key="model_spec", height=130)
+col2.text_input("input_shape", key="model_input_shape",
+                help="Batch first. (None, None) = token ids of any length (for Embedding).")
+try:
+    model = builder.build(st.session_state["model_spec"], st.session_state["model_input_shape"])
+except ValueError as err:
+    st.error(str(err))
+else:
+    with st.container(key="model_summary"):
+        st.code(model.summary(print_fn=None), language="text")
+        preset = builder.PRESETS[st.session_state["model_preset"]]
+        same_spec = st.session_state["model_spec"] == preset.spec and \
+            st.session_state["model_input_shape"] == preset.input_shape
+        if same_spec and preset.seed_total is not None:
+            if model.count_params() == preset.seed_total:
+                st.success(f"Matches the seed tutorial's Keras summary: {preset.seed_total:,} "
+                           "parameters.", icon=":material/check:")
+            else:
+                st.error(f"The seed tutorial's Keras summary says {preset.seed_total:,}; "
+                         f"we count {model.count_params():,}.")
+    rows = ["| layer | formula |", "|---|---|"]
+    rows += [f"| `{r['name']}` ({r['type']}) | `{r['formula']}` |" for r in model.summary_rows()]
+    st.markdown("\n".join(rows))

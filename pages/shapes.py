@@ -1,0 +1,151 @@
+"""Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
+import streamlit as st
+
+from ui import colors, config, diagrams, figures, keras_code, lab, status
+
+cfg = config.current()
+current = lab.current(cfg)
+layer = current.layer
+input_shape = current.x.shape
+names = layer.output_names()
+shapes = layer.compute_output_shape(input_shape)
+shapes = shapes if isinstance(shapes, list) else [shapes]
+batch, timesteps, features = input_shape
+units = cfg.units
+
+st.title("Shapes")
+key = status.live_status(current)
+
+MEANING = {
+    "whole_sequence_output": "h_t for every timestep (`return_sequences=True`)",
+    "last_output": "h at the last step only (`return_sequences=False`)",
+    "final_memory_state": "final hidden state h_T (LSTM's first state)",
+    "final_carry_state": "final cell/carry state c_T (LSTM's second state)",
+    "final_state": "final hidden state h_T",
+    "output": "both directions merged with `merge_mode`",
+    "forward_output": "forward direction only (`merge_mode=None`)",
+    "backward_output": "backward direction only, in time order (`merge_mode=None`)",
+    "forward_h": "forward direction's final h",
+    "forward_c": "forward direction's final c",
+    "backward_h": "backward direction's final h (after reading x₀ last)",
+    "backward_c": "backward direction's final c",
+}
+
+st.subheader("What `layer(x)` returns")
+st.markdown(f"Input `x`: **`{diagrams.shape_text(input_shape)}`** = (batch_size, timesteps, "
+            f"input_dim). The layer returns {len(names)} tensor{'s' if len(names) > 1 else ''}, "
+            "in this order:")
+with st.container(key="output_shapes"):
+    for i, (name, shape) in enumerate(zip(names, shapes)):
+        st.markdown(f"{i + 1}. `{name}` — **{diagrams.shape_text(shape)}** — "
+                    f"{MEANING.get(name, '')}")
+
+state, result = status.result(key) if key else ("missing", None)
+if state == "done" and all(d.max_abs_diff != float("inf") for d in result.outputs) \
+        and [tuple(d.shape) for d in result.outputs] == [tuple(s) for s in shapes]:
+    st.badge(f"TensorFlow {result.tf_version} returns the same {len(shapes)} shape"
+             f"{'s' if len(shapes) > 1 else ''}", icon=":material/verified:", color="green")
+elif state == "done":
+    st.badge("TensorFlow returned different shapes — see the Cross-check page",
+             icon=":material/error:", color="red")
+elif state == "pending":
+    st.badge("TensorFlow is confirming the shapes…", icon=":material/hourglass_top:",
+             color="gray")
+
+why = []
+if not cfg.return_sequences:
+    why.append("`return_sequences=False` drops the timesteps axis: only the last h is returned.")
+else:
+    why.append("`return_sequences=True` keeps the timesteps axis: one h_t per step.")
+if cfg.bidirectional and cfg.merge == "concat":
+    why.append(f"Bidirectional with `merge_mode='concat'` doubles the last axis: 2 × {units} = "
+               f"{2 * units}.")
+elif cfg.bidirectional and cfg.merge is None:
+    why.append("`merge_mode=None` returns the two directions separately.")
+elif cfg.bidirectional:
+    why.append(f"`merge_mode={cfg.merge!r}` combines the directions element-wise: the size stays "
+               f"{units}.")
+if cfg.return_state:
+    n_states = 2 if cfg.cell == "LSTM" else 1
+    why.append(f"`return_state=True` appends the final state{'s' if n_states > 1 else ''} "
+               f"({'h then c' if n_states > 1 else 'h'})" +
+               (", forward first, then backward." if cfg.bidirectional else "."))
+st.markdown(" ".join(why))
+
+st.subheader("Data flow, shapes on the edges")
+G = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cfg.cell]
+step_name = lab.STEP_FUNCTIONS[cfg.cell].__name__
+x_label = diagrams.shape_text(input_shape)
+nodes, edges = {}, []
+out_x = 6.0
+spread = [1.6 * (i - (len(names) - 1) / 2) for i in range(len(names))]
+if not cfg.bidirectional:
+    nodes = {
+        "x": ("<b>x</b>", 0, 0, colors.X),
+        "kernel": ("kernel", 2, 1.4, colors.KERNEL),
+        "bias": ("bias", 2, -1.4, colors.BIAS),
+        "proj": ("x·kernel + bias<br>(one matmul)", 2, 0, colors.KERNEL),
+        "rk": ("recurrent_kernel", 4, 1.4, colors.RECURRENT),
+        "h0": ("initial state<br>" + ("h₀, c₀ = 0" if cfg.cell == "LSTM" else "h₀ = 0"), 4, -1.4,
+               colors.H),
+        "loop": (f"{step_name}<br>× {timesteps} steps", 4, 0, colors.H),
+    }
+    bias_shape = (2, G * units) if (cfg.cell == "GRU" and cfg.reset_after) else (G * units,)
+    edges = [("x", "proj", x_label), ("kernel", "proj", diagrams.shape_text((features, G * units))),
+             ("bias", "proj", diagrams.shape_text(bias_shape)),
+             ("proj", "loop", diagrams.shape_text((batch, timesteps, G * units))),
+             ("rk", "loop", diagrams.shape_text((units, G * units))),
+             ("h0", "loop", diagrams.shape_text((batch, units)))]
+    for name, shape, y in zip(names, shapes, spread):
+        nodes[name] = (name, out_x, y, colors.C if name.endswith("carry_state") else colors.H)
+        edges.append(("loop", name, diagrams.shape_text(shape)))
+else:
+    fw_shape = (batch, timesteps, units) if cfg.return_sequences else (batch, units)
+    nodes = {
+        "x": ("<b>x</b>", 0, 0, colors.X),
+        "fw": (f"forward {cfg.cell}<br>{step_name}", 2.2, 1.3, colors.FORWARD),
+        "bw": (f"backward {cfg.cell}<br>go_backwards=True", 2.2, -1.3, colors.BACKWARD),
+    }
+    edges = [("x", "fw", x_label), ("x", "bw", x_label)]
+    if cfg.merge is not None:
+        nodes["merge"] = (f"merge<br>{cfg.merge}", 4.1, 0, colors.MERGED)
+        edges += [("fw", "merge", diagrams.shape_text(fw_shape)),
+                  ("bw", "merge", diagrams.shape_text(fw_shape))]
+    for name, shape, y in zip(names, shapes, spread):
+        colour = colors.BACKWARD if name.startswith("backward") else (
+            colors.FORWARD if name.startswith("forward") else colors.MERGED)
+        nodes[name] = (name, out_x, y, colour)
+        src = ("merge" if name == "output" else "bw" if name.startswith("backward") else "fw")
+        edges.append((src, name, diagrams.shape_text(shape)))
+st.plotly_chart(diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120)),
+                key="data_flow")
+
+st.subheader("Weights")
+weights = layer.get_weights()
+weight_names = layer.weight_names()
+rows = ["| weight | shape | what it is |", "|---|---|---|"]
+terms = {t.name: t for t in layer.param_terms()}
+for name, w in zip(weight_names, weights):
+    rows.append(f"| `{name}` | `{diagrams.shape_text(w.shape)}` | {terms[name].explanation} |")
+st.markdown("\n".join(rows))
+gates = {"SimpleRNN": "", "LSTM": " (columns in gate order i, f, c, o)",
+         "GRU": " (columns in gate order z, r, h)"}[cfg.cell]
+st.info(f"**Two conventions, same numbers.** Seed 001 writes `Wx` as (hidden, input) = "
+        f"({units}, {features}) and computes `Wx·x_t`; Keras stores `kernel` as (input_dim, "
+        f"{G}·units) = ({features}, {G * units}){gates} and computes `x_t·kernel`, because x "
+        f"is batch-major `(batch, input_dim)`. So `kernel` = `Wxᵀ` (per gate), "
+        f"`recurrent_kernel` = `Whᵀ`, and the row vector `x_t·kernel` equals `(Wx·x_t)ᵀ`.",
+        icon=":material/swap_horiz:")
+with st.expander("See the weight values"):
+    first = weight_names[:3] if not cfg.bidirectional else weight_names[:len(weight_names) // 2]
+    arrays = {n.removeprefix("forward_"): w for n, w in zip(weight_names, weights) if n in first}
+    gate_names = layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names
+    st.plotly_chart(figures.weights(arrays, gate_names, units), key="weights")
+    st.caption("Each weight matrix transposed (one row per output column), grouped by gate. "
+               + ("Forward direction shown; the backward direction has its own weights."
+                  if cfg.bidirectional else ""))
+
+st.subheader("The Keras code")
+st.code(keras_code.keras_code(cfg, input_shape, names, shapes), language="python")
+st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: "
+           "it prints the shapes listed above.")

@@ -1,0 +1,49 @@
+"""The exact Keras code that reproduces the current configuration (shown, copyable)."""
+from __future__ import annotations
+
+from ui import lab
+from ui.config import Config
+from ui.diagrams import shape_text
+
+
+def _layer_args(cfg: Config) -> str:
+    """Constructor arguments that differ from Keras's defaults, in Keras's spelling."""
+    args = [str(cfg.units)]
+    for flag in ("return_sequences", "return_state", "go_backwards", "stateful"):
+        if getattr(cfg, flag):
+            args.append(f"{flag}=True")
+    if cfg.cell == "LSTM" and not cfg.unit_forget_bias:
+        args.append("unit_forget_bias=False")
+    if cfg.cell == "GRU" and not cfg.reset_after:
+        args.append("reset_after=False")
+    if cfg.init == "constant":
+        args += [f"kernel_initializer=keras.initializers.Constant({lab.CONSTANT_KERNEL})",
+                 f"recurrent_initializer=keras.initializers.Constant({lab.CONSTANT_KERNEL})",
+                 f"bias_initializer=keras.initializers.Constant({lab.CONSTANT_BIAS:g})"]
+    return ", ".join(args)
+
+
+def keras_code(cfg: Config, input_shape: tuple, names: list[str], shapes: list[tuple]) -> str:
+    """A runnable snippet: build the layer, call it on x of ``input_shape``, print each shape."""
+    layer = f"layers.{cfg.cell}({_layer_args(cfg)})"
+    if cfg.bidirectional:
+        merge = "None" if cfg.merge is None else repr(cfg.merge)
+        layer = f"layers.Bidirectional({layer}" + (f", merge_mode={merge})" if cfg.merge != "concat"
+                                                   else ")")
+    lines = [
+        "import numpy as np",
+        "import keras",
+        "from keras import layers",
+        "",
+        f"x = np.random.random({shape_text(input_shape)}).astype(\"float32\")"
+        "  # (batch_size, timesteps, input_dim)",
+        f"layer = {layer}",
+    ]
+    if len(names) == 1:
+        lines.append(f"{names[0]} = layer(x)")
+    else:
+        lines.append(f"{', '.join(names)} = layer(x)")
+    width = max(len(n) for n in names)
+    for name, shape in zip(names, shapes):
+        lines.append(f"print({name}.shape){' ' * (width - len(name))}  # {shape_text(shape)}")
+    return "\n".join(lines)

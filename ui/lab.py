@@ -1,0 +1,82 @@
+"""The current layer and input for the config: the one place pages get their numbers from."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from rnn_core import cells, initializers, layers
+from ui import inputs
+from ui.config import Config
+
+# seed 004's notebook: every kernel and recurrent weight 0.1, bias 0
+CONSTANT_KERNEL = 0.1
+CONSTANT_BIAS = 0.0
+
+
+def recurrent_layer(cfg: Config, **overrides):
+    """The unwrapped SimpleRNN/LSTM/GRU for the config (``overrides`` replace config values)."""
+    kwargs = dict(return_sequences=cfg.return_sequences, return_state=cfg.return_state,
+                  go_backwards=cfg.go_backwards, stateful=cfg.stateful, seed=cfg.seed)
+    if cfg.init == "constant":
+        kwargs.update(kernel_initializer=initializers.Constant(CONSTANT_KERNEL),
+                      recurrent_initializer=initializers.Constant(CONSTANT_KERNEL),
+                      bias_initializer=initializers.Constant(CONSTANT_BIAS))
+    if cfg.cell == "LSTM":
+        kwargs["unit_forget_bias"] = cfg.unit_forget_bias
+    if cfg.cell == "GRU":
+        kwargs["reset_after"] = cfg.reset_after
+    kwargs.update(overrides)
+    return getattr(layers, cfg.cell)(cfg.units, **kwargs)
+
+
+def build_layer(cfg: Config, **overrides):
+    """The built layer for the config (Bidirectional-wrapped when asked); raises ValueError."""
+    layer = recurrent_layer(cfg, **overrides)
+    if cfg.bidirectional:
+        layer = layers.Bidirectional(layer, merge_mode=cfg.merge)
+    # stateful layers need a fixed batch size, as in Keras
+    layer.build((cfg.batch_size if cfg.stateful else None, cfg.timesteps, cfg.input_dim))
+    return layer
+
+
+@dataclass
+class Lab:
+    cfg: Config
+    layer: object       # built rnn_core layer, states untouched
+    x: np.ndarray       # (batch, timesteps, features)
+
+    def trace(self):
+        """Trace of a fresh copy of the layer on x (the page's layer keeps its states)."""
+        return self.fresh_layer().trace(self.x)
+
+    def fresh_layer(self):
+        """Same weights, no carried state."""
+        layer = build_layer(self.cfg)
+        layer.set_weights(self.layer.get_weights())
+        return layer
+
+
+def current(cfg: Config) -> Lab:
+    """Layer and input for ``cfg``; on a bad config shows st.error and stops the page."""
+    try:
+        layer = build_layer(cfg)
+        x = inputs.make_input(cfg, st.session_state.get("_csv_x"))
+    except ValueError as err:
+        st.error(f"This configuration is not valid: {err}")
+        st.stop()
+    return Lab(cfg, layer, x)
+
+
+STEP_FUNCTIONS = {"SimpleRNN": cells.simple_rnn_step, "LSTM": cells.lstm_step, "GRU": cells.gru_step}
+
+
+def show_source(cell_name: str) -> None:
+    """An expander with the exact rnn_core step function that produced the numbers."""
+    step = STEP_FUNCTIONS[cell_name]
+    with st.expander(f"Show the source: rnn_core.cells.{step.__name__}"):
+        st.caption("The layer computes x_t·kernel + bias for all timesteps with one matmul, "
+                   "then calls this function once per timestep.")
+        st.code(inspect.getsource(step), language="python")

@@ -1,0 +1,138 @@
+"""The live TensorFlow cross-check, computed off the critical path.
+
+One worker process (cached with st.cache_resource) imports TensorFlow and runs
+``rnn_core.crosscheck.run``; results are cached per (config, input). Pages never wait: they
+show a small status that polls with ``st.fragment(run_every=...)`` until the result is in,
+then rerun once to show the numbers and stop polling.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+
+import streamlit as st
+
+from rnn_core import crosscheck
+from ui import crosscheck_worker
+
+POLL_SECONDS = 1.0
+TOLERANCE = 1e-5
+_MAX_RESULTS = 128
+
+
+class Checker:
+    """A one-process pool plus a per-key cache of futures."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._futures: OrderedDict[str, Future] = OrderedDict()
+        self._pool = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=crosscheck_worker.warm_up, initargs=(os.getpid(),))
+        return self._pool
+
+    def submit(self, key: str, layer, x, rerun: bool = False) -> Future:
+        """The future for ``key``, submitting the check once (or again when ``rerun``)."""
+        with self._lock:
+            future = self._futures.get(key)
+            if future is None or rerun or _broken(future):
+                try:
+                    future = self._executor().submit(crosscheck_worker.check, layer, x, TOLERANCE)
+                except RuntimeError:  # pool broken (worker died): start a new one
+                    self._pool = None
+                    future = self._executor().submit(crosscheck_worker.check, layer, x, TOLERANCE)
+                self._futures[key] = future
+            self._futures.move_to_end(key)
+            while len(self._futures) > _MAX_RESULTS:
+                self._futures.popitem(last=False)
+            return future
+
+    def get(self, key: str) -> Future | None:
+        with self._lock:
+            return self._futures.get(key)
+
+
+def _broken(future: Future) -> bool:
+    from concurrent.futures.process import BrokenProcessPool
+    return future.done() and isinstance(future.exception(), BrokenProcessPool)
+
+
+@st.cache_resource(show_spinner=False)
+def checker() -> Checker:
+    return Checker()
+
+
+def key_for(lab) -> str:
+    """Cache key: the config plus a digest of the input (a CSV can change with the same config)."""
+    digest = hashlib.sha1(lab.x.tobytes()).hexdigest()[:12]
+    return f"{lab.cfg!r}|{lab.x.shape}|{digest}"
+
+
+def start(lab, rerun: bool = False) -> str | None:
+    """Submit the cross-check for ``lab`` (once per key); returns the key, None without TF."""
+    if not crosscheck.is_available():
+        return None
+    key = key_for(lab)
+    checker().submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
+    return key
+
+
+def result(key: str):
+    """(state, value): ("pending", None) | ("done", CrossCheckResult) | ("error", message)."""
+    future = checker().get(key)
+    if future is None or not future.done():
+        return "pending", None
+    error = future.exception()
+    if error is not None:
+        return "error", f"{type(error).__name__}: {error}"
+    return "done", future.result()
+
+
+def summary_text(res) -> str:
+    verdict = "TensorFlow agrees" if res.passed else "TensorFlow DISAGREES"
+    return (f"{verdict}: max |NumPy − Keras| = {res.max_abs_diff:.1e} "
+            f"(tolerance {res.tolerance:.0e}) on {res.device}")
+
+
+def live_status(lab) -> str | None:
+    """One line under the page title: does TensorFlow agree with the numbers shown here?
+
+    Returns the result key (for ``result``), or None when TensorFlow is not installed."""
+    key = start(lab)
+    with st.container(key="crosscheck_status"):
+        if key is None:
+            st.caption("TensorFlow is not installed, so these numbers are not cross-checked "
+                       "(`pip install tensorflow`; see the Cross-check page).")
+            return None
+        _status_line(key, poll=result(key)[0] == "pending")
+    return key
+
+
+def _status_line(key: str, poll: bool) -> None:
+    if poll:
+        _pending(key)
+        return
+    state, value = result(key)
+    if state == "done":
+        icon = ":material/check_circle:" if value.passed else ":material/error:"
+        colour = "green" if value.passed else "red"
+        st.markdown(f":{colour}-badge[{icon} {summary_text(value)}]  "
+                    f"· details on the **Cross-check** page")
+    else:
+        st.caption(f"Cross-check failed to run: {value}")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _pending(key: str) -> None:
+    if result(key)[0] != "pending":
+        st.rerun()  # full rerun: draws the result and stops this polling fragment
+    st.caption(":material/hourglass_top: TensorFlow is checking these numbers in the "
+               "background (first check imports TensorFlow, ~5 s)…")
