@@ -247,7 +247,7 @@ class RNNLayer(Layer):
 
     def _make_trace(self, x, initial_states, mask_tm, outputs, z_all, a_all, state_all):
         def batch_major(a):  # (timesteps, batch, units) -> (batch, timesteps, units)
-            return np.ascontiguousarray(a.transpose(1, 0, 2))
+            return a.transpose(1, 0, 2)  # a view: copying would cost more than the loop
 
         u = self.units
         blocks = self.gate_names or ("h",)
