@@ -53,6 +53,9 @@ class Bidirectional(Layer):
             if getattr(self.forward_layer, attr) != getattr(self.backward_layer, attr):
                 _checks.fail(f"backward_layer.{attr}", getattr(self.backward_layer, attr),
                              f"{getattr(self.forward_layer, attr)}, the same as layer.{attr}")
+        if merge_mode in ("sum", "mul", "ave") and self.backward_layer.units != self.forward_layer.units:
+            _checks.fail("backward_layer.units", self.backward_layer.units,
+                         f"{self.forward_layer.units} (the forward units) for merge_mode={merge_mode!r}")
         for direction in (self.forward_layer, self.backward_layer):
             direction.zero_output_for_mask = direction.return_sequences  # as Keras forces it
         self.merge_mode = merge_mode
@@ -140,14 +143,18 @@ class Bidirectional(Layer):
 
     def compute_output_shape(self, input_shape):
         input_shape = _checks.input_shape("input_shape", input_shape, rank=3)
-        shapes = self.forward_layer.compute_output_shape(input_shape)
-        output, states = (shapes[0], shapes[1:]) if self.return_state else (shapes, [])
-        if self.merge_mode == "concat":
-            output = output[:-1] + (2 * output[-1],)
-        outputs = [output, output] if self.merge_mode is None else [output]
+        fw = self.forward_layer.compute_output_shape(input_shape)
+        bw = self.backward_layer.compute_output_shape(input_shape)
+        (fw_out, *fw_states), (bw_out, *bw_states) = (fw, bw) if self.return_state else ([fw], [bw])
+        if self.merge_mode is None:
+            outputs = [fw_out, bw_out]
+        elif self.merge_mode == "concat":
+            outputs = [fw_out[:-1] + (fw_out[-1] + bw_out[-1],)]
+        else:
+            outputs = [fw_out]
         if not self.return_state:
             return outputs[0] if len(outputs) == 1 else outputs
-        return outputs + list(states) + list(states)
+        return outputs + fw_states + bw_states
 
     def output_names(self):
         names = ["forward_output", "backward_output"] if self.merge_mode is None else ["output"]
@@ -182,7 +189,7 @@ class Bidirectional(Layer):
         fw_state, bw_state = self._split_state(initial_state)
         x = _checks.array("x", x, rank=3)
         if not self.built:
-            self.build((None,) + x.shape[1:])
+            self.build(((x.shape[0] if self.stateful else None),) + x.shape[1:])
         y = getattr(self.forward_layer, method)(x, initial_state=fw_state, mask=mask)
         y_rev = getattr(self.backward_layer, method)(x, initial_state=bw_state, mask=mask)
         return y, y_rev

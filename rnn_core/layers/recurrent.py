@@ -60,13 +60,20 @@ class RNNLayer(Layer):
         shape = _checks.input_shape("input_shape", input_shape, rank=3)
         if shape[2] is None:
             _checks.fail("input_shape", shape, "a known feature size in the last position")
-        if self.stateful and shape[0] is None and self.states is None:
-            pass  # the batch size is fixed by the first call, as with Keras's first stateful call
         return shape
 
+    def _ensure_built(self, x_shape):
+        if not self.built:  # a stateful layer's batch size is part of its state, as in Keras
+            self.build(((x_shape[0] if self.stateful else None),) + tuple(x_shape[1:]))
+
     def build(self, input_shape):
-        super().build(input_shape)
+        shape = self._check_input_shape(input_shape)
+        if self.stateful and shape[0] is None:
+            _checks.fail("input_shape", shape, "a known batch size: a stateful layer keeps one "
+                                               "state per sample, e.g. (2, 5, 10)")
+        super().build(shape)
         self.input_dim = self.input_shape[2]
+        self.states = None
         return self
 
     def _bias_shape(self):
