@@ -78,7 +78,7 @@ step_name = lab.STEP_FUNCTIONS[cfg.cell].__name__
 x_label = diagrams.shape_text(input_shape)
 nodes, edges = {}, []
 out_x = 6.0
-spread = [1.6 * (i - (len(names) - 1) / 2) for i in range(len(names))]
+spread = [1.6 * ((len(names) - 1) / 2 - i) for i in range(len(names))]  # first output on top
 if not cfg.bidirectional:
     nodes = {
         "x": ("<b>x</b>", 0, 0, colors.X),

@@ -29,7 +29,7 @@ GATE = {
 }
 
 # quantity name (as used in traces: "h", "c" or a gate name) -> colour
-QUANTITY = {"x": X, "h": H, "c": C, **GATE}
+QUANTITY = {"x": X, "h": H, "c": C, "h forward": FORWARD, "h backward": BACKWARD, **GATE}
 
 DIVERGING = "RdBu_r"     # values in [-1, 1], white at 0
 SEQUENTIAL = "Viridis"   # gate activations in [0, 1]

@@ -201,20 +201,18 @@ def sidebar() -> Config:
              help="Which Keras recurrent layer: layers.SimpleRNN, layers.LSTM or layers.GRU.")
     sb.number_input("units", *LIMITS["units"], key="units",
                     help="Size of the hidden state h_t (and of c_t for LSTM).")
-    col1, col2 = sb.columns(2)
-    col1.checkbox("return_sequences", key="return_sequences",
-                  help="Return h_t for every timestep instead of only the last one.")
-    col2.checkbox("return_state", key="return_state",
-                  help="Also return the final state(s): h (and c for LSTM).")
-    col1.checkbox("go_backwards", key="go_backwards",
-                  help="Read the sequence from the last timestep to the first.")
-    col2.checkbox("stateful", key="stateful",
-                  help="Keep the final state as the next batch's initial state.")
-    col1.checkbox("bidirectional", key="bidirectional",
-                  help="Wrap in layers.Bidirectional: a forward and a backward copy.")
-    col2.selectbox("merge_mode", MERGE_MODES, key="merge_mode",
-                   disabled=not state["bidirectional"],
-                   help="How Bidirectional combines the two directions.")
+    sb.checkbox("return_sequences", key="return_sequences",
+                help="Return h_t for every timestep instead of only the last one.")
+    sb.checkbox("return_state", key="return_state",
+                help="Also return the final state(s): h (and c for LSTM).")
+    sb.checkbox("go_backwards", key="go_backwards",
+                help="Read the sequence from the last timestep to the first.")
+    sb.checkbox("stateful", key="stateful",
+                help="Keep the final state as the next batch's initial state.")
+    sb.checkbox("bidirectional", key="bidirectional",
+                help="Wrap in layers.Bidirectional: a forward and a backward copy.")
+    sb.selectbox("merge_mode", MERGE_MODES, key="merge_mode", disabled=not state["bidirectional"],
+                 help="How Bidirectional combines the two directions.")
 
     sb.header("Input")
     sb.selectbox("preset", PRESETS, key="preset", format_func=PRESET_LABELS.get,
@@ -233,12 +231,11 @@ def sidebar() -> Config:
     col1.number_input("seed", *LIMITS["seed"], key="seed",
                       help="Seeds the initializers and the random input.")
     col2.button("Re-seed", on_click=_reseed, key="reseed")
-    col1, col2 = sb.columns(2)
-    col1.checkbox("unit_forget_bias", key="unit_forget_bias", disabled=state["cell"] != "LSTM",
-                  help="LSTM: add 1 to the forget gate's bias at initialization.")
-    col2.checkbox("reset_after", key="reset_after", disabled=state["cell"] != "GRU",
-                  help="GRU: apply the reset gate after the recurrent matmul "
-                       "(Keras default, cuDNN-compatible, two bias rows).")
+    sb.checkbox("unit_forget_bias", key="unit_forget_bias", disabled=state["cell"] != "LSTM",
+                help="LSTM: add 1 to the forget gate's bias at initialization.")
+    sb.checkbox("reset_after", key="reset_after", disabled=state["cell"] != "GRU",
+                help="GRU: apply the reset gate after the recurrent matmul "
+                     "(Keras default, cuDNN-compatible, two bias rows).")
     cfg = current()
     write_query_params(cfg)
     return cfg

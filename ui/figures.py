@@ -27,7 +27,9 @@ def _scale_for(name: str, values: np.ndarray) -> dict:
 
 
 def _label(name: str) -> str:
-    return {"h": "h_t (hidden state)", "c": "c_t (cell / carry state)"}.get(name, f"{name} gate")
+    if name in colors.GATE:
+        return f"{name} gate"
+    return {"h": "h_t (hidden state)", "c": "c_t (cell / carry state)"}.get(name, name)
 
 
 def _filled(z: np.ndarray, k: int) -> np.ndarray:
@@ -171,6 +173,30 @@ def _add_player(fig: go.Figure, frame_names: list[str], labels: list[str], start
                                   args=[[name], dict(mode="immediate", transition=dict(duration=0),
                                                      frame=dict(duration=0, redraw=True))])
                              for name, label in zip(frame_names, labels)])])
+
+
+def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: str) -> go.Figure:
+    """h (timesteps, units): what return_sequences=True returns vs the final state alone."""
+    timesteps, units = h.shape
+    limit = max(1.0, float(np.abs(h).max()))
+    fig = go.Figure(go.Heatmap(z=h.T, x0=0, dx=1, y0=0, dy=1, colorscale=colors.DIVERGING,
+                               zmin=-limit, zmax=limit, colorbar=dict(thickness=10, title="h"),
+                               opacity=1.0 if return_sequences else 0.35,
+                               hovertemplate="step %{x}<br>unit %{y}<br>%{z:.3f}<extra></extra>"))
+    fig.add_trace(go.Heatmap(z=h[-1:].T, x0=timesteps - 1, dx=1, y0=0, dy=1, showscale=False,
+                             colorscale=colors.DIVERGING, zmin=-limit, zmax=limit,
+                             hovertemplate="final state<br>unit %{y}<br>%{z:.3f}<extra></extra>"))
+    fig.add_shape(type="rect", x0=timesteps - 1.5, x1=timesteps - 0.5, y0=-0.5, y1=units - 0.5,
+                  line=dict(color=colors.HIGHLIGHT, width=3))
+    fig.add_annotation(x=timesteps - 1, y=units - 0.5, yanchor="bottom", showarrow=False,
+                       text=f"final state ({final_step_label})", font=dict(color=colors.HIGHLIGHT))
+    if return_sequences:
+        fig.add_shape(type="rect", x0=-0.5, x1=timesteps - 0.5, y0=-0.5, y1=units - 0.5,
+                      line=dict(color=colors.H, width=2, dash="dot"))
+    fig.update_layout(height=140 + 14 * units, margin=dict(l=50, r=10, t=30, b=10),
+                      xaxis=dict(title="step", range=[-0.6, timesteps - 0.4]),
+                      yaxis=dict(title="unit", range=[-0.6, units + 0.4]))
+    return fig
 
 
 def saturation(gates: dict[str, np.ndarray]) -> go.Figure:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
 import threading
+import types
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -41,7 +44,7 @@ class Checker:
 
     def submit(self, key: str, layer, x, rerun: bool = False) -> Future:
         """The future for ``key``, submitting the check once (or again when ``rerun``)."""
-        with self._lock:
+        with self._lock, _main_module_hidden():
             future = self._futures.get(key)
             if future is None or rerun or _broken(future):
                 try:
@@ -58,6 +61,18 @@ class Checker:
     def get(self, key: str) -> Future | None:
         with self._lock:
             return self._futures.get(key)
+
+
+@contextmanager
+def _main_module_hidden():
+    """A spawned worker re-imports ``__main__``, which under Streamlit is the running page
+    script: hide it while the pool starts its process, so the worker only imports what it needs."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _broken(future: Future) -> bool:

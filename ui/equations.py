@@ -1,0 +1,84 @@
+"""The cell update equations as LaTeX, with the actual numbers of one step filled in."""
+from __future__ import annotations
+
+import numpy as np
+
+MAX_UNITS = 8  # vectors longer than this are cut (and say so): equations must stay readable
+MAX_MATRIX = (5, 4)  # SimpleRNN shows full weight matrices up to input_dim 5 × units 4
+
+
+def vec(v: np.ndarray, digits: int = 2) -> str:
+    """A row vector as a LaTeX bmatrix, cut to MAX_UNITS entries."""
+    v = np.asarray(v).ravel()
+    cells = [f"{x:.{digits}f}" for x in v[:MAX_UNITS]]
+    if v.size > MAX_UNITS:
+        cells.append(r"\cdots")
+    return r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}"
+
+
+def mat(m: np.ndarray, digits: int = 2) -> str:
+    rows = [" & ".join(f"{x:.{digits}f}" for x in row) for row in np.asarray(m)]
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def _previous(trace, sample: int, k: int):
+    """(h_{t-1}, c_{t-1} or None) before step k: the initial state at k = 0."""
+    if k == 0:
+        h_prev = trace.initial_states[0][sample]
+        c_prev = trace.initial_states[1][sample] if trace.c is not None else None
+    else:
+        h_prev = trace.h[sample, k - 1]
+        c_prev = trace.c[sample, k - 1] if trace.c is not None else None
+    return h_prev, c_prev
+
+
+def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
+                   reset_after: bool = True) -> list[str]:
+    """LaTeX lines for step k of sample ``sample`` (weights in Keras order: kernel, rk, bias)."""
+    kernel, recurrent_kernel = weights[0], weights[1]
+    bias = weights[2] if len(weights) > 2 else None
+    units = trace.units
+    t = int(trace.timestep[k])
+    x_t = trace.x[sample, t]                      # (features,)
+    h_prev, c_prev = _previous(trace, sample, k)  # (units,)
+    h_t = trace.h[sample, k]                      # (units,)
+    lines = [rf"\text{{step }} k={k}\text{{ reads }} x_{{{t}}} = {vec(x_t)}"]
+    if trace.cell_name == "SimpleRNN":
+        xk = x_t @ kernel                          # (units,)
+        hr = h_prev @ recurrent_kernel             # (units,)
+        b = bias if bias is not None else np.zeros(units)
+        lines.append(r"h_t = \tanh(x_t \cdot W_x + h_{t-1} \cdot W_h + b)")
+        if kernel.shape[0] <= MAX_MATRIX[0] and units <= MAX_MATRIX[1]:
+            lines.append(rf"= \tanh\left({vec(x_t)} {mat(kernel)} + {vec(h_prev)} "
+                         rf"{mat(recurrent_kernel)} + {vec(b)}\right)")
+        lines.append(rf"= \tanh\left({vec(xk)} + {vec(hr)} + {vec(b)}\right)")
+        lines.append(rf"= \tanh\left({vec(trace.pre_activations['h'][sample, k])}\right) = {vec(h_t)}")
+        return lines
+    pre, act = trace.pre_activations, trace.gates
+    if trace.cell_name == "LSTM":
+        for name, sym, fn in (("input", "i_t", r"\sigma"), ("forget", "f_t", r"\sigma"),
+                              ("candidate", r"\tilde c_t", r"\tanh"), ("output", "o_t", r"\sigma")):
+            lines.append(rf"{sym} = {fn}(x_t W_{{{sym[0] if name != 'candidate' else 'c'}}} + "
+                         rf"h_{{t-1}} U + b) = {fn}\left({vec(pre[name][sample, k])}\right) = "
+                         rf"{vec(act[name][sample, k])}")
+        c_t = trace.c[sample, k]
+        lines.append(rf"c_t = f_t \odot c_{{t-1}} + i_t \odot \tilde c_t = {vec(act['forget'][sample, k])}"
+                     rf" \odot {vec(c_prev)} + {vec(act['input'][sample, k])} \odot "
+                     rf"{vec(act['candidate'][sample, k])} = {vec(c_t)}")
+        lines.append(rf"h_t = o_t \odot \tanh(c_t) = {vec(act['output'][sample, k])} \odot "
+                     rf"\tanh\left({vec(c_t)}\right) = {vec(h_t)}")
+        return lines
+    # GRU
+    lines.append(rf"z_t = \sigma(x_t W_z + h_{{t-1}} U_z + b_z) = \sigma\left("
+                 rf"{vec(pre['update'][sample, k])}\right) = {vec(act['update'][sample, k])}")
+    lines.append(rf"r_t = \sigma(x_t W_r + h_{{t-1}} U_r + b_r) = \sigma\left("
+                 rf"{vec(pre['reset'][sample, k])}\right) = {vec(act['reset'][sample, k])}")
+    inner = (r"x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h)" if reset_after
+             else r"x_t W_h + (r_t \odot h_{t-1}) U_h + b_h")
+    lines.append(rf"\tilde h_t = \tanh({inner}) = \tanh\left({vec(pre['candidate'][sample, k])}"
+                 rf"\right) = {vec(act['candidate'][sample, k])}")
+    lines.append(rf"h_t = z_t \odot h_{{t-1}} + (1 - z_t) \odot \tilde h_t = "
+                 rf"{vec(act['update'][sample, k])} \odot {vec(h_prev)} + (1 - "
+                 rf"{vec(act['update'][sample, k])}) \odot {vec(act['candidate'][sample, k])} "
+                 rf"= {vec(h_t)}")
+    return lines
