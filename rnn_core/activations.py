@@ -11,12 +11,12 @@ def tanh(x, out=None):
 
 
 def sigmoid(x, out=None):
-    # sigmoid(x) = (1 + tanh(x / 2)) / 2: one transcendental call, no overflow in exp.
-    out = np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    # 1 / (1 + exp(-x)) as Keras computes it; NumPy's float32 exp is twice as fast as its tanh.
+    with np.errstate(over="ignore"):  # exp(-x) = inf for x < -88 still gives the right 0
+        out = np.negative(x, out=out)
+        np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
 def hard_sigmoid(x, out=None):

@@ -217,8 +217,7 @@ class RNNLayer(Layer):
         if mask is not None:
             mask_pm = mask[:, ::-1] if self.go_backwards else mask  # (batch, timesteps) step order
             mask_tm = np.ascontiguousarray(mask_pm.T)[:, :, None]  # (timesteps, batch, 1)
-        keep_sequence = self.return_sequences or record
-        seq = np.empty((timesteps, batch, self.units), self.dtype) if keep_sequence else None
+        seq = np.empty((timesteps, batch, self.units), self.dtype) if self.return_sequences else None
         if record:
             z_all = np.empty((timesteps, batch, g_units), self.dtype)  # pre-activations
             a_all = np.empty((timesteps, batch, g_units), self.dtype)  # gate activations
