@@ -1,0 +1,62 @@
+"""Shared fixtures. Tests that need TensorFlow use the ``keras`` fixture: it skips when
+TensorFlow is missing on a developer machine, but FAILS when CI=true (CI must run them)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+
+    # "ci" keeps the whole Keras property suite to a few minutes on 2 shared cores;
+    # "dev" is for quick local iteration; "thorough" for a long local soak.
+    _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+                   derandomize=False, print_blob=True)
+    settings.register_profile("ci", max_examples=60, **_common)
+    settings.register_profile("dev", max_examples=15, **_common)
+    settings.register_profile("thorough", max_examples=1000, **_common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # hypothesis is a test requirement; the property tests import it themselves
+    pass
+
+# `pytest` from the repo root must import rnn_core without an install step.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _import_keras():
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import keras
+        import tensorflow  # noqa: F401
+    except ImportError as exc:
+        if IN_CI:
+            pytest.fail(f"TensorFlow/Keras must be installed in CI (CI=true): {exc}")
+        pytest.skip(f"TensorFlow not installed ({exc}); set CI=true to make this a failure")
+    return keras
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """The real Keras 3 (TensorFlow backend), imported once per session."""
+    return _import_keras()
+
+
+@pytest.fixture(scope="session")
+def tf(keras):
+    import tensorflow
+
+    return tensorflow
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,201 @@
+"""rnn_core.crosscheck against real Keras; the GPU branch and a missing TensorFlow simulated."""
+from __future__ import annotations
+
+import builtins
+import importlib
+import sys
+
+import numpy as np
+import pytest
+
+from rnn_core import crosscheck, layers
+
+
+@pytest.fixture
+def x(rng):
+    return rng.normal(size=(2, 6, 3)).astype(np.float32)  # (batch, timesteps, input_dim)
+
+
+CONFIGS = [
+    lambda: layers.SimpleRNN(4, return_sequences=True, return_state=True),
+    lambda: layers.LSTM(5, return_state=True, go_backwards=True),
+    lambda: layers.GRU(3, reset_after=False, return_sequences=True),
+    lambda: layers.GRU(3, activation="sigmoid", recurrent_activation="hard_sigmoid"),
+    lambda: layers.Bidirectional(layers.LSTM(4, return_sequences=True, return_state=True), merge_mode=None),
+    lambda: layers.Bidirectional(layers.GRU(2), merge_mode="ave",
+                                 backward_layer=layers.GRU(2, go_backwards=True, activation="relu")),
+    lambda: layers.LSTM(3, dtype="float64", return_sequences=True),
+]
+
+
+@pytest.mark.parametrize("make", CONFIGS)
+def test_run_passes_on_cpu(keras, tf, make, x):
+    layer = make()
+    result = crosscheck.run(layer, x)
+    assert result.passed, result
+    assert result.max_abs_diff <= 1e-5
+    assert [d.name for d in result.outputs] == layer.output_names()
+    ours = layer(x)
+    ours = ours if isinstance(ours, list) else [ours]
+    assert [d.shape for d in result.outputs] == [o.shape for o in ours]
+    assert result.device == "CPU" and result.device_type == "CPU"
+    assert result.cudnn_eligible is None  # no GPU here
+    assert result.cudnn_reasons and any("GPU" in r for r in result.cudnn_reasons)
+    assert result.tf_version == tf.__version__ and result.keras_version == keras.__version__
+    assert result.numpy_ms > 0 and result.keras_ms > 0
+
+
+def test_run_with_initial_state_and_mask(keras, x, rng):
+    layer = layers.LSTM(4, return_sequences=True, return_state=True)
+    h0, c0 = rng.normal(size=(2, 2, 4)).astype(np.float32)  # 2 × (batch, units)
+    mask = np.array([[True, True, False, True, True, False], [False, True, True, True, True, True]])
+    result = crosscheck.run(layer, x, initial_state=[h0, c0], mask=mask)
+    assert result.passed, result
+    assert any("right-padded" in r for r in result.cudnn_reasons)
+    assert any(r.startswith("✗") and "right-padded" in r for r in result.cudnn_reasons)
+
+
+def test_run_stateful_consecutive_calls(keras, x):
+    layer = layers.GRU(3, stateful=True, return_state=True)
+    for _ in range(3):
+        assert crosscheck.run(layer, x).passed
+    layer.reset_state()
+    assert crosscheck.run(layer, x).passed
+    bi = layers.Bidirectional(layers.LSTM(3, stateful=True, return_state=True))  # Keras __call__ bug path
+    for _ in range(2):
+        assert crosscheck.run(bi, x).passed
+
+
+def test_run_reports_a_real_difference(keras, x):
+    """A wrong weight must show up as a failure, per output."""
+    layer = layers.SimpleRNN(3, return_state=True)
+    layer.build((None, 6, 3))
+    klayer = crosscheck.to_keras(layer)
+    np.testing.assert_allclose(layer(x)[0], np.asarray(klayer(x)[0]), atol=1e-5)
+
+    class Broken(layers.SimpleRNN):  # same config, but its output is off by 1e-3
+        def call(self, x, initial_state=None, mask=None):
+            return [o + 1e-3 for o in super().call(x, initial_state, mask)]
+
+    Broken.__name__ = "SimpleRNN"
+    broken = Broken(3, return_state=True)
+    broken.build((None, 6, 3))
+    broken.set_weights(layer.get_weights())
+    result = crosscheck.run(broken, x)
+    assert not result.passed
+    assert all(abs(d.max_abs_diff - 1e-3) < 1e-5 for d in result.outputs)
+
+
+def test_to_keras_copies_weights_and_config(keras):
+    layer = layers.Bidirectional(layers.GRU(4, reset_after=False, return_sequences=True), merge_mode="mul")
+    layer.build((None, 5, 2))
+    klayer = crosscheck.to_keras(layer)
+    assert type(klayer).__name__ == "Bidirectional" and klayer.merge_mode == "mul"
+    assert klayer.forward_layer.cell.reset_after is False and klayer.backward_layer.go_backwards
+    for a, b in zip(layer.get_weights(), klayer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make,eligible", [
+    (lambda: layers.LSTM(4), True),
+    (lambda: layers.GRU(4), True),
+    (lambda: layers.GRU(4, reset_after=False), False),
+    (lambda: layers.LSTM(4, use_bias=False), False),
+    (lambda: layers.LSTM(4, activation="relu"), False),
+    (lambda: layers.GRU(4, recurrent_activation="hard_sigmoid"), False),
+    (lambda: layers.SimpleRNN(4), False),
+    (lambda: layers.Bidirectional(layers.LSTM(4)), True),
+])
+def test_cudnn_rules_from_installed_keras(keras, make, eligible, x):
+    """Without a GPU eligible is None, but the reasons say what a GPU would do."""
+    result = crosscheck.run(make(), x)
+    assert result.cudnn_eligible is None
+    verdict = "would use cuDNN" if eligible else "would not use cuDNN"
+    assert any(verdict in r for r in result.cudnn_reasons), result.cudnn_reasons
+    # the verdicts came from the installed Keras helper, not from our fallback list
+    assert any("keras _do_" in r for r in result.cudnn_reasons) or any(
+        "SimpleRNN has no cuDNN" in r for r in result.cudnn_reasons)
+
+
+def test_cudnn_rules_fall_back_when_helper_changes(keras, monkeypatch):
+    """If the installed helper's signature differs, the explicit list gives the same verdicts."""
+    helpers = importlib.import_module("keras.src.backend.tensorflow.rnn")
+    monkeypatch.setattr(helpers, "_do_gru_arguments_support_cudnn", lambda *a, **k: True)  # new signature
+    layer = layers.GRU(3, reset_after=False)
+    layer.build((None, 4, 2))
+    ok, reasons = crosscheck.cudnn_report(crosscheck.to_keras(layer), gpu_visible=True)
+    assert ok is False
+    assert any("reset_after" in r and r.startswith("✗") for r in reasons)
+    assert any("rules of Keras" in r for r in reasons)
+
+
+class _FakeGPU:
+    name = "/physical_device:GPU:0"
+    device_type = "GPU"
+
+
+@pytest.mark.parametrize("mask_kind,eligible", [(None, True), ("right", True), ("left", False)])
+def test_gpu_branch_simulated(keras, tf, monkeypatch, x, mask_kind, eligible):
+    """No GPU here: pretend TensorFlow lists one; Keras still runs (soft placement falls back)."""
+    real_list = tf.config.list_physical_devices
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: [_FakeGPU()] if kind == "GPU" else real_list(kind))
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda device: {"device_name": "NVIDIA T4 (simulated)", "compute_capability": (7, 5)})
+    used = []
+    real_device = tf.device
+    monkeypatch.setattr(tf, "device", lambda name: used.append(name) or real_device(name))
+    mask = {None: None,
+            "right": np.array([[True] * 6, [True] * 4 + [False] * 2]),
+            "left": np.array([[False] * 2 + [True] * 4, [True] * 6])}[mask_kind]
+    result = crosscheck.run(layers.LSTM(4, return_sequences=True), x, mask=mask)
+    assert result.passed
+    assert result.device == "NVIDIA T4 (simulated)" and result.device_type == "GPU"
+    assert used == ["/GPU:0"]
+    assert result.cudnn_eligible is eligible
+    assert any("GPU is visible" in r for r in result.cudnn_reasons)
+
+
+def test_is_available_true_here(keras):
+    assert crosscheck.is_available() is True
+
+
+def test_tensorflow_missing(monkeypatch, x):
+    """Simulate an environment without TensorFlow: the import fails, a typed error says what to do."""
+    monkeypatch.setattr(crosscheck, "_TF_CACHE", {})
+    real_import = builtins.__import__
+
+    def no_tf(name, *args, **kwargs):
+        if name.split(".")[0] in ("tensorflow", "keras"):
+            raise ModuleNotFoundError(f"No module named '{name}'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tf)
+    monkeypatch.setattr(importlib, "import_module", lambda name, *a: no_tf(name))
+    monkeypatch.setitem(sys.modules, "tensorflow", None)
+    assert crosscheck.is_available() is False
+    layer = layers.LSTM(3)
+    with pytest.raises(crosscheck.TensorFlowUnavailable, match="pip install tensorflow"):
+        crosscheck.run(layer, x)
+    layer.build((None, 6, 3))
+    with pytest.raises(crosscheck.TensorFlowUnavailable, match="pip install tensorflow"):
+        crosscheck.to_keras(layer)
+    assert issubclass(crosscheck.TensorFlowUnavailable, RuntimeError)
+
+
+def test_rnn_core_does_not_import_tensorflow():
+    """Importing rnn_core (crosscheck included) must not import TensorFlow (run in a fresh interpreter)."""
+    import subprocess
+
+    code = ("import sys; import rnn_core, rnn_core.crosscheck as c; c.is_available(); "
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]), check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_bad_arguments(keras, x):
+    with pytest.raises(ValueError, match="x"):
+        crosscheck.run(layers.LSTM(2), x[0])
+    with pytest.raises(ValueError, match="tolerance"):
+        crosscheck.run(layers.LSTM(2), x, tolerance=-1)
