@@ -88,7 +88,18 @@ def recurrent_backward(layer, trace, d_h=None, d_states=None, truncate=None, wei
     return _backward(cfg, weights, trace, d_h, d_states, truncate)
 
 
+def _time_major(a):
+    """(batch, T, n) -> contiguous (T, batch, n): each step's slice is one cheap view."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2))
+
+
 def _backward(cfg, weights, trace, d_h, d_states, truncate) -> RecurrentGrads:
+    """The time loop carries only dL/dh (and dL/dc); everything else is one vectorised op.
+
+    Within a step every gradient is linear in the incoming dh (and dc), so the per-step factors
+    (gate derivatives, mask) are computed for all steps up front, and the gate gradients for
+    all steps after the loop from the recorded dh/dc.
+    """
     if truncate is not None:
         truncate = _checks.positive_int("truncate", truncate)
     cell = cfg["cell_name"]
@@ -107,153 +118,159 @@ def _backward(cfg, weights, trace, d_h, d_states, truncate) -> RecurrentGrads:
         kernel, recurrent_kernel, bias = weights
     else:
         (kernel, recurrent_kernel), bias = weights, None
-    x_proc = trace.x[:, trace.timestep]  # (batch, T, features) in processing order
+    act, rec_act = cfg["activation"], cfg["recurrent_activation"]
+    d_h_tm = _time_major(d_h.astype(dtype, copy=False))  # (T, batch, units)
     h_prev = np.concatenate([trace.initial_states[0][:, None], h_seq[:, :-1]], axis=1)  # (batch, T, units)
-    mask = None if trace.mask is None else trace.mask.astype(dtype)[:, :, None]  # (batch, T, 1)
+    # m: 1 where the step ran, 0 where a mask carried the state through it
+    m = None if trace.mask is None else _time_major(trace.mask.astype(dtype)[:, :, None])  # (T, batch, 1)
+    keep = None if m is None else 1.0 - m
     cut = np.zeros(steps, dtype=bool)  # cut[k]: no gradient from step k into the state before it
     if truncate is not None:
         cut[truncate::truncate] = True
-
-    d_hs = np.zeros_like(h_seq)  # (batch, T, units) total gradient per step, for gradient-flow views
-    d_cs = None
-    d_h_next = np.zeros((batch, units), dtype) if d_states[0] is None else np.array(d_states[0], dtype=dtype)
-    act, rec_act = cfg["activation"], cfg["recurrent_activation"]
-    recurrent_kernel_t = recurrent_kernel.T  # (G*units, units)
+    zeros = np.zeros((batch, units), dtype)
+    d_h_next = zeros.copy() if d_states[0] is None else np.array(d_states[0], dtype=dtype)
+    d_hs = np.empty((steps, batch, units), dtype)  # total dL/dh_k (before the mask split)
+    u_t = recurrent_kernel.T  # (G*units, units)
 
     if cell == "SimpleRNN":
-        # d h_k / d pre_k for all steps at once, outside the time loop
-        dact = activation_grad(act, trace.pre_activations["h"], h_seq)  # (batch, T, units)
-        d_pre = np.empty_like(h_seq)  # (batch, T, units)
+        d_pre_dh = activation_grad(act, trace.pre_activations["h"], h_seq)  # (batch, T, units)
+        a = _time_major(d_pre_dh if trace.mask is None else d_pre_dh * trace.mask[:, :, None])  # (T, batch, units)
         for k in range(steps - 1, -1, -1):
-            dh = d_h[:, k] + d_h_next  # (batch, units)
-            d_hs[:, k] = dh
-            carry = None
-            if mask is not None:
-                carry = dh * (1.0 - mask[:, k])
-                dh = dh * mask[:, k]
-            d_pre[:, k] = dh * dact[:, k]
-            d_h_next = d_pre[:, k] @ recurrent_kernel_t  # (batch, units)
-            if carry is not None:
-                d_h_next += carry
+            dh = d_h_tm[k] + d_h_next  # (batch, units)
+            d_hs[k] = dh
+            d_h_next = (dh * a[k]) @ u_t  # (batch, units)
+            if keep is not None:
+                d_h_next += dh * keep[k]
             if cut[k]:
-                d_h_next[:] = 0.0
-        d_x_proj = d_rec = d_pre
+                d_h_next = zeros.copy()
+        d_x_proj = d_rec = d_hs * a  # (T, batch, units)
         d_init = [d_h_next]
+        d_cs = None
 
     elif cell == "LSTM":
-        gates = trace.gates
+        gates, pre = trace.gates, trace.pre_activations
         i, f, g, o = gates["input"], gates["forget"], gates["candidate"], gates["output"]  # (batch, T, units)
-        pre = trace.pre_activations
         c_seq = trace.c  # (batch, T, units)
         c_prev = np.concatenate([trace.initial_states[1][:, None], c_seq[:, :-1]], axis=1)  # (batch, T, units)
-        tanh_c = ACTIVATIONS[act or "linear"](c_seq)  # (batch, T, units) act(c_k)
-        dtanh_c = activation_grad(act, c_seq, tanh_c)
-        di_pre = activation_grad(rec_act, pre["input"], i)
-        df_pre = activation_grad(rec_act, pre["forget"], f)
-        dg_pre = activation_grad(act, pre["candidate"], g)
-        do_pre = activation_grad(rec_act, pre["output"], o)
-        d_z = np.empty((batch, steps, 4 * units), dtype)  # (batch, T, 4*units) gate pre-activations i,f,c,o
-        d_cs = np.zeros_like(h_seq)
-        d_c_next = np.zeros((batch, units), dtype) if d_states[1] is None else np.array(d_states[1], dtype=dtype)
+        act_c = ACTIVATIONS[act or "linear"](c_seq)  # (batch, T, units)
+        # dc_k += dh_k * o * act'(c_k); the c-path gates take dc, the output gate takes dh
+        dh_to_dc = _time_major(o * activation_grad(act, c_seq, act_c))  # (T, batch, units)
+        dc_gates = np.concatenate([g * activation_grad(rec_act, pre["input"], i),
+                                   c_prev * activation_grad(rec_act, pre["forget"], f),
+                                   i * activation_grad(act, pre["candidate"], g)], axis=-1)  # (batch, T, 3u)
+        dh_gate = act_c * activation_grad(rec_act, pre["output"], o)  # (batch, T, units)
+        f_tm = _time_major(f)  # (T, batch, units)
+        dc_gates_tm, dh_gate_tm = _time_major(dc_gates), _time_major(dh_gate)
+        d_c_next = zeros.copy() if d_states[1] is None else np.array(d_states[1], dtype=dtype)
+        d_cs = np.empty_like(d_hs)  # total dL/dc_k, the step's own gradient included
+        dh_e = np.empty_like(d_hs)  # dh that reached the step's gates (after the mask)
+        d_z = np.empty((steps, batch, 4 * units), dtype)  # (T, batch, 4u) gate pre-activations i,f,c,o
         for k in range(steps - 1, -1, -1):
-            dh = d_h[:, k] + d_h_next  # (batch, units)
-            dc = d_c_next  # (batch, units)
-            d_hs[:, k] = dh
-            carry_h = carry_c = None
-            if mask is not None:
-                m = mask[:, k]
-                carry_h, carry_c = dh * (1.0 - m), dc * (1.0 - m)
-                dh, dc = dh * m, dc * m
-            dc = dc + dh * o[:, k] * dtanh_c[:, k]
-            d_cs[:, k] = dc
-            d_z[:, k, :units] = dc * g[:, k] * di_pre[:, k]
-            d_z[:, k, units:2 * units] = dc * c_prev[:, k] * df_pre[:, k]
-            d_z[:, k, 2 * units:3 * units] = dc * i[:, k] * dg_pre[:, k]
-            d_z[:, k, 3 * units:] = dh * tanh_c[:, k] * do_pre[:, k]
-            d_h_next = d_z[:, k] @ recurrent_kernel_t  # (batch, units)
-            d_c_next = dc * f[:, k]
-            if carry_h is not None:
+            dh = d_h_tm[k] + d_h_next  # (batch, units)
+            d_hs[k] = dh
+            dc = d_c_next
+            if m is not None:
+                carry_h, carry_c = dh * keep[k], dc * keep[k]
+                dh, dc = dh * m[k], dc * m[k]
+            dc = dc + dh * dh_to_dc[k]
+            d_cs[k] = dc
+            dh_e[k] = dh
+            np.multiply(np.tile(dc, 3), dc_gates_tm[k], out=d_z[k, :, :3 * units])
+            np.multiply(dh, dh_gate_tm[k], out=d_z[k, :, 3 * units:])
+            d_h_next = d_z[k] @ u_t  # (batch, units)
+            d_c_next = dc * f_tm[k]
+            if m is not None:
                 d_h_next += carry_h
                 d_c_next += carry_c
             if cut[k]:
-                d_h_next[:] = 0.0
-                d_c_next[:] = 0.0
+                d_h_next, d_c_next = zeros.copy(), zeros.copy()
         d_x_proj = d_rec = d_z
         d_init = [d_h_next, d_c_next]
 
     elif cell == "GRU":
-        gates = trace.gates
-        pre = trace.pre_activations
+        gates, pre = trace.gates, trace.pre_activations
         z, r, hh = gates["update"], gates["reset"], gates["candidate"]  # (batch, T, units)
-        dz_pre = activation_grad(rec_act, pre["update"], z)
-        dr_pre = activation_grad(rec_act, pre["reset"], r)
-        dhh_pre = activation_grad(act, pre["candidate"], hh)
+        dz = activation_grad(rec_act, pre["update"], z)
+        dr = activation_grad(rec_act, pre["reset"], r)
+        a_h = (1.0 - z) * activation_grad(act, pre["candidate"], hh)  # d a_h / d h_k (batch, T, units)
+        a_z = (h_prev - hh) * dz  # d a_z / d h_k
+        if trace.mask is not None:
+            mk = trace.mask[:, :, None].astype(dtype)  # (batch, T, 1)
+            a_h, a_z, z_eff = a_h * mk, a_z * mk, z * mk
+        else:
+            z_eff = z
+        z_tm = _time_major(z_eff)  # (T, batch, units) the direct path h_{k-1} -> h_k
         reset_after = cfg["reset_after"]
-        u_zr_t = recurrent_kernel[:, :2 * units].T  # (2*units, units)
         u_h = recurrent_kernel[:, 2 * units:]  # (units, units)
         if reset_after:
-            # the candidate's recurrent term, recomputed for all steps by one matmul
-            rec_h = h_prev @ u_h  # (batch, T, units)
+            rec_h = h_prev @ u_h  # (batch, T, units) the candidate's recurrent term, all steps
             if bias is not None:
                 rec_h += bias[1, 2 * units:]
-        d_x_proj = np.empty((batch, steps, 3 * units), dtype)  # (batch, T, 3*units) z, r, h
-        d_rec = np.empty_like(d_x_proj) if reset_after else None
-        d_rh = None if reset_after else np.empty_like(h_seq)  # (batch, T, units) grad of r*h_prev
-        for k in range(steps - 1, -1, -1):
-            dh = d_h[:, k] + d_h_next  # (batch, units)
-            d_hs[:, k] = dh
-            carry = None
-            if mask is not None:
-                carry = dh * (1.0 - mask[:, k])
-                dh = dh * mask[:, k]
-            hp = h_prev[:, k]
-            da_z = dh * (hp - hh[:, k]) * dz_pre[:, k]
-            da_h = dh * (1.0 - z[:, k]) * dhh_pre[:, k]
-            d_x_proj[:, k, :units] = da_z
-            d_x_proj[:, k, 2 * units:] = da_h
-            if reset_after:
-                da_r = da_h * rec_h[:, k] * dr_pre[:, k]
-                d_x_proj[:, k, units:2 * units] = da_r
-                d_rec[:, k, :2 * units] = d_x_proj[:, k, :2 * units]
-                d_rec[:, k, 2 * units:] = da_h * r[:, k]
-                d_h_next = d_rec[:, k] @ recurrent_kernel_t
-            else:
-                d_rh_k = da_h @ u_h.T  # (batch, units)
-                d_rh[:, k] = da_h
-                da_r = d_rh_k * hp * dr_pre[:, k]
-                d_x_proj[:, k, units:2 * units] = da_r
-                d_h_next = d_x_proj[:, k, :2 * units] @ u_zr_t + d_rh_k * r[:, k]
-            d_h_next += dh * z[:, k]
-            if carry is not None:
-                d_h_next += carry
-            if cut[k]:
-                d_h_next[:] = 0.0
+            a_r = a_h * rec_h * dr
+            # d (z, r, h̃ recurrent) / d h_k: one matmul per step through the whole recurrent kernel
+            rec_factor = _time_major(np.concatenate([a_z, a_r, a_h * r], axis=-1))  # (T, batch, 3u)
+            for k in range(steps - 1, -1, -1):
+                dh = d_h_tm[k] + d_h_next  # (batch, units)
+                d_hs[k] = dh
+                d_h_next = (np.tile(dh, 3) * rec_factor[k]) @ u_t + dh * z_tm[k]
+                if keep is not None:
+                    d_h_next += dh * keep[k]
+                if cut[k]:
+                    d_h_next = zeros.copy()
+            tiled = np.concatenate([d_hs] * 3, axis=-1)  # (T, batch, 3u)
+            d_rec = tiled * rec_factor  # (T, batch, 3u)
+            d_x_proj = tiled * _time_major(np.concatenate([a_z, a_r, a_h], axis=-1))
+        else:
+            u_zr_t = recurrent_kernel[:, :2 * units].T  # (2u, units)
+            u_h_t = u_h.T
+            a_h_tm, a_z_tm = _time_major(a_h), _time_major(a_z)
+            r_tm, hr_tm = _time_major(r), _time_major(h_prev * dr)  # d a_r / d (r*h_prev) factor
+            d_x_proj = np.empty((steps, batch, 3 * units), dtype)  # (T, batch, 3u)
+            for k in range(steps - 1, -1, -1):
+                dh = d_h_tm[k] + d_h_next  # (batch, units)
+                d_hs[k] = dh
+                da_h = dh * a_h_tm[k]
+                d_rh = da_h @ u_h_t  # (batch, units) gradient on r*h_prev
+                d_x_proj[k, :, :units] = dh * a_z_tm[k]
+                d_x_proj[k, :, units:2 * units] = d_rh * hr_tm[k]
+                d_x_proj[k, :, 2 * units:] = da_h
+                d_h_next = d_x_proj[k, :, :2 * units] @ u_zr_t + d_rh * r_tm[k] + dh * z_tm[k]
+                if keep is not None:
+                    d_h_next += dh * keep[k]
+                if cut[k]:
+                    d_h_next = zeros.copy()
+            d_rec = None
         d_init = [d_h_next]
+        d_cs = None
     else:
         _checks.fail("cell_name", cell, "'SimpleRNN', 'LSTM' or 'GRU'")
 
-    # weight gradients: one contraction over (batch, time) each, outside the loop
-    features = x_proc.shape[-1]
-    flat = batch * steps
-    d_kernel = x_proc.reshape(flat, features).T @ d_x_proj.reshape(flat, -1)  # (features, G*units)
-    if cell == "GRU" and not reset_after:
-        d_recurrent = np.empty_like(recurrent_kernel)  # (units, 3*units)
-        d_recurrent[:, :2 * units] = h_prev.reshape(flat, units).T @ d_x_proj[..., :2 * units].reshape(flat, -1)
-        rh = (r * h_prev).reshape(flat, units)  # (batch*T, units)
-        d_recurrent[:, 2 * units:] = rh.T @ d_rh.reshape(flat, units)
+    # weight gradients: one contraction over (time, batch) each, outside the loop
+    flat = steps * batch
+    x_proc = _time_major(trace.x[:, trace.timestep]).reshape(flat, -1)  # (T*batch, features)
+    h_prev_flat = _time_major(h_prev).reshape(flat, units)  # (T*batch, units)
+    d_x_proj_flat = d_x_proj.reshape(flat, -1)  # (T*batch, G*units)
+    d_kernel = x_proc.T @ d_x_proj_flat  # (features, G*units)
+    if d_rec is None:  # GRU reset_after=False: U_h multiplies r*h_prev, not h_prev
+        d_recurrent = np.empty_like(recurrent_kernel)  # (units, 3u)
+        d_recurrent[:, :2 * units] = h_prev_flat.T @ d_x_proj_flat[:, :2 * units]
+        rh = _time_major(r * h_prev).reshape(flat, units)
+        d_recurrent[:, 2 * units:] = rh.T @ d_x_proj_flat[:, 2 * units:]
     else:
-        d_recurrent = h_prev.reshape(flat, units).T @ d_rec.reshape(flat, -1)  # (units, G*units)
+        d_rec_flat = d_rec.reshape(flat, -1)
+        d_recurrent = h_prev_flat.T @ d_rec_flat  # (units, G*units)
     grads = [d_kernel, d_recurrent]
     if bias is not None:
-        d_bias_in = d_x_proj.sum(axis=(0, 1))  # (G*units,)
+        d_bias_in = d_x_proj_flat.sum(axis=0)  # (G*units,)
         if cell == "GRU" and reset_after:
-            grads.append(np.stack([d_bias_in, d_rec.sum(axis=(0, 1))]))  # (2, 3*units)
+            grads.append(np.stack([d_bias_in, d_rec_flat.sum(axis=0)]))  # (2, 3*units)
         else:
             grads.append(d_bias_in)
-    d_x_proc = d_x_proj @ kernel.T  # (batch, T, features)
+    d_x_proc = (d_x_proj_flat @ kernel.T).reshape(steps, batch, -1).transpose(1, 0, 2)  # (batch, T, features)
     d_x = np.empty_like(d_x_proc)
     d_x[:, trace.timestep] = d_x_proc  # back to input order
-    return RecurrentGrads(weights=grads, x=d_x, initial_states=d_init, h=d_hs, c=d_cs)
+    return RecurrentGrads(weights=grads, x=d_x, initial_states=d_init, h=d_hs.transpose(1, 0, 2),
+                          c=None if d_cs is None else d_cs.transpose(1, 0, 2))
 
 
 def _d_h_from_output(layer, trace, d_out) -> np.ndarray:
