@@ -179,8 +179,24 @@ def write_query_params(cfg: Config) -> None:
         st.query_params.from_dict({**current, **url})
 
 
+def ensure_app_navigation() -> None:
+    """Run pages through app.py even when a page URL is the server's very first request.
+
+    With a pages/ directory Streamlit starts in its legacy mode and runs pages/<name>.py
+    directly (no shared sidebar) until some session runs app.py's st.navigation. A page that
+    finds itself in that mode switches it off and reruns, which executes app.py for the same
+    URL path.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current() -> Config:
     """The config as held in session state (the sidebar has already run this rerun)."""
+    ensure_app_navigation()
     state = st.session_state
     return Config(**{key: state.get(key, getattr(DEFAULTS, key)) for key in KEYS})
 

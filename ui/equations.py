@@ -32,9 +32,14 @@ def _previous(trace, sample: int, k: int):
     return h_prev, c_prev
 
 
+def _aligned(lhs: str, *rhs: str) -> str:
+    """lhs = rhs[0] = rhs[1] ..., one '=' per line so long vectors fit the page."""
+    return (r"\begin{aligned}" + lhs + " &= " + r" \\ &= ".join(rhs) + r"\end{aligned}")
+
+
 def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
                    reset_after: bool = True) -> list[str]:
-    """LaTeX lines for step k of sample ``sample`` (weights in Keras order: kernel, rk, bias)."""
+    """LaTeX blocks for step k of sample ``sample`` (weights in Keras order: kernel, rk, bias)."""
     kernel, recurrent_kernel = weights[0], weights[1]
     bias = weights[2] if len(weights) > 2 else None
     units = trace.units
@@ -42,43 +47,52 @@ def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
     x_t = trace.x[sample, t]                      # (features,)
     h_prev, c_prev = _previous(trace, sample, k)  # (units,)
     h_t = trace.h[sample, k]                      # (units,)
-    lines = [rf"\text{{step }} k={k}\text{{ reads }} x_{{{t}}} = {vec(x_t)}"]
+    lines = [rf"\text{{step }} k={k}\text{{ reads }} x_{{{t}}} = {vec(x_t)}, \quad "
+             rf"h_{{t-1}} = {vec(h_prev)}" + (rf", \quad c_{{t-1}} = {vec(c_prev)}"
+                                              if c_prev is not None else "")]
     if trace.cell_name == "SimpleRNN":
         xk = x_t @ kernel                          # (units,)
         hr = h_prev @ recurrent_kernel             # (units,)
         b = bias if bias is not None else np.zeros(units)
-        lines.append(r"h_t = \tanh(x_t \cdot W_x + h_{t-1} \cdot W_h + b)")
+        rhs = [r"\tanh(x_t \cdot W_x + h_{t-1} \cdot W_h + b)"]
         if kernel.shape[0] <= MAX_MATRIX[0] and units <= MAX_MATRIX[1]:
-            lines.append(rf"= \tanh\left({vec(x_t)} {mat(kernel)} + {vec(h_prev)} "
-                         rf"{mat(recurrent_kernel)} + {vec(b)}\right)")
-        lines.append(rf"= \tanh\left({vec(xk)} + {vec(hr)} + {vec(b)}\right)")
-        lines.append(rf"= \tanh\left({vec(trace.pre_activations['h'][sample, k])}\right) = {vec(h_t)}")
+            rhs.append(rf"\tanh\left({vec(x_t)} {mat(kernel)} + {vec(h_prev)} "
+                       rf"{mat(recurrent_kernel)} + {vec(b)}\right)")
+        rhs.append(rf"\tanh\left({vec(xk)} + {vec(hr)} + {vec(b)}\right)")
+        rhs.append(rf"\tanh\left({vec(trace.pre_activations['h'][sample, k])}\right)")
+        rhs.append(vec(h_t))
+        lines.append(_aligned("h_t", *rhs))
         return lines
     pre, act = trace.pre_activations, trace.gates
     if trace.cell_name == "LSTM":
-        for name, sym, fn in (("input", "i_t", r"\sigma"), ("forget", "f_t", r"\sigma"),
-                              ("candidate", r"\tilde c_t", r"\tanh"), ("output", "o_t", r"\sigma")):
-            lines.append(rf"{sym} = {fn}(x_t W_{{{sym[0] if name != 'candidate' else 'c'}}} + "
-                         rf"h_{{t-1}} U + b) = {fn}\left({vec(pre[name][sample, k])}\right) = "
-                         rf"{vec(act[name][sample, k])}")
+        for name, sym, weight, fn in (("input", "i_t", "i", r"\sigma"), ("forget", "f_t", "f", r"\sigma"),
+                                      ("candidate", r"\tilde c_t", "c", r"\tanh"),
+                                      ("output", "o_t", "o", r"\sigma")):
+            lines.append(_aligned(sym, rf"{fn}(x_t W_{weight} + h_{{t-1}} U_{weight} + b_{weight})",
+                                  rf"{fn}\left({vec(pre[name][sample, k])}\right)",
+                                  vec(act[name][sample, k])))
         c_t = trace.c[sample, k]
-        lines.append(rf"c_t = f_t \odot c_{{t-1}} + i_t \odot \tilde c_t = {vec(act['forget'][sample, k])}"
-                     rf" \odot {vec(c_prev)} + {vec(act['input'][sample, k])} \odot "
-                     rf"{vec(act['candidate'][sample, k])} = {vec(c_t)}")
-        lines.append(rf"h_t = o_t \odot \tanh(c_t) = {vec(act['output'][sample, k])} \odot "
-                     rf"\tanh\left({vec(c_t)}\right) = {vec(h_t)}")
+        lines.append(_aligned(
+            "c_t", r"f_t \odot c_{t-1} + i_t \odot \tilde c_t",
+            rf"{vec(act['forget'][sample, k])} \odot {vec(c_prev)} \\ &\quad + "
+            rf"{vec(act['input'][sample, k])} \odot {vec(act['candidate'][sample, k])}",
+            vec(c_t)))
+        lines.append(_aligned("h_t", r"o_t \odot \tanh(c_t)",
+                              rf"{vec(act['output'][sample, k])} \odot \tanh\left({vec(c_t)}\right)",
+                              vec(h_t)))
         return lines
     # GRU
-    lines.append(rf"z_t = \sigma(x_t W_z + h_{{t-1}} U_z + b_z) = \sigma\left("
-                 rf"{vec(pre['update'][sample, k])}\right) = {vec(act['update'][sample, k])}")
-    lines.append(rf"r_t = \sigma(x_t W_r + h_{{t-1}} U_r + b_r) = \sigma\left("
-                 rf"{vec(pre['reset'][sample, k])}\right) = {vec(act['reset'][sample, k])}")
+    for name, sym, g in (("update", "z_t", "z"), ("reset", "r_t", "r")):
+        lines.append(_aligned(sym, rf"\sigma(x_t W_{g} + h_{{t-1}} U_{g} + b_{g})",
+                              rf"\sigma\left({vec(pre[name][sample, k])}\right)",
+                              vec(act[name][sample, k])))
     inner = (r"x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h)" if reset_after
              else r"x_t W_h + (r_t \odot h_{t-1}) U_h + b_h")
-    lines.append(rf"\tilde h_t = \tanh({inner}) = \tanh\left({vec(pre['candidate'][sample, k])}"
-                 rf"\right) = {vec(act['candidate'][sample, k])}")
-    lines.append(rf"h_t = z_t \odot h_{{t-1}} + (1 - z_t) \odot \tilde h_t = "
-                 rf"{vec(act['update'][sample, k])} \odot {vec(h_prev)} + (1 - "
-                 rf"{vec(act['update'][sample, k])}) \odot {vec(act['candidate'][sample, k])} "
-                 rf"= {vec(h_t)}")
+    lines.append(_aligned(r"\tilde h_t", rf"\tanh({inner})",
+                          rf"\tanh\left({vec(pre['candidate'][sample, k])}\right)",
+                          vec(act['candidate'][sample, k])))
+    z = vec(act['update'][sample, k])
+    lines.append(_aligned("h_t", r"z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
+                          rf"{z} \odot {vec(h_prev)} \\ &\quad + (1 - {z}) \odot "
+                          rf"{vec(act['candidate'][sample, k])}", vec(h_t)))
     return lines

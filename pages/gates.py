@@ -1,0 +1,132 @@
+"""Gates: what each LSTM/GRU gate does at every step, when it saturates, and two Keras toggles."""
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from ui import colors, config, equations, figures, lab, status
+
+cfg = config.current()
+current = lab.current(cfg)
+batch, timesteps, _ = current.x.shape
+
+st.title("Gates")
+status.live_status(current)
+
+trace = current.trace()
+one = trace.forward if cfg.bidirectional else trace  # gates of the forward direction
+if cfg.bidirectional:
+    st.caption("Bidirectional: the forward direction's gates are shown (the backward copy has "
+               "its own weights and gates).")
+
+c1, c2 = st.columns([1, 3])
+sample = c1.number_input("sample (batch index)", 0, batch - 1, 0, key="gates_sample") \
+    if batch > 1 else 0
+step = c2.slider("step k (equations below; the animation starts here)", 0, timesteps - 1, 0,
+                 key="gates_step")
+
+ROLE = {
+    "input": "how much of the candidate to write into c (σ, 0 = write nothing)",
+    "forget": "how much of c_{t−1} to keep (σ, 1 = keep everything, 0 = erase)",
+    "candidate": "the new content proposed from x_t and h_{t−1} (tanh, in [−1, 1])",
+    "output": "how much of tanh(c_t) to expose as h_t (σ)",
+    "update": "z: how much of h_{t−1} to keep (σ; 1 = keep the old state, 0 = take the candidate)",
+    "reset": "r: how much of h_{t−1} the candidate may look at (σ; 0 = ignore the past)",
+}
+
+if cfg.cell == "SimpleRNN":
+    st.info("SimpleRNN has no gates: h_t = tanh(x_t·W_x + h_{t−1}·W_h + b) overwrites the whole "
+            "state at every step. Pick **LSTM** or **GRU** in the sidebar to see gates. Below: "
+            "SimpleRNN's h_t, which saturates the same way a gate does when |h| → 1.",
+            icon=":material/info:")
+    series = {"h": one.h[sample]}
+    st.plotly_chart(figures.step_through(series, start=step, lines="h"), key="gates_step_through")
+    st.plotly_chart(figures.saturation({"h": one.h[sample]}), key="saturation")
+    lab.show_source(cfg.cell)
+    st.stop()
+
+series = {name: one.gates[name][sample] for name in one.gates}  # gate -> (timesteps, units)
+if one.c is not None:
+    series["c"] = one.c[sample]
+series["h"] = one.h[sample]
+st.subheader(f"{cfg.cell} gates over time (sample {sample})")
+st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
+                     for g in one.gates), unsafe_allow_html=True)
+st.plotly_chart(figures.step_through(series, start=step, cols=2, height_per_row=150),
+                key="gates_step_through")
+st.caption("Sigmoid gates use the sequential scale [0, 1]; candidate, c and h the diverging "
+           "scale. ▶ Play animates all panels together, in the browser.")
+
+st.subheader(f"Step k = {step}, with numbers")
+layer_weights = current.layer.get_weights()
+if cfg.bidirectional:
+    layer_weights = layer_weights[:len(layer_weights) // 2]
+for line in equations.step_equations(one, layer_weights, sample, step, reset_after=cfg.reset_after):
+    st.latex(line)
+lab.show_source(cfg.cell)
+
+st.subheader("Saturation")
+gates_all = {name: one.gates[name] for name in one.gates}  # all samples
+col1, col2 = st.columns(2)
+col1.plotly_chart(figures.saturation(gates_all), key="saturation")
+col2.plotly_chart(figures.histograms(gates_all), key="histograms")
+st.caption(f"A sigmoid within {figures.SATURATION} of 0 or 1 (tanh: of ±1) is saturated: its "
+           "derivative is nearly 0, so gradients through it vanish. Large inputs (try the "
+           "train_X preset, or constant weights) push gates into saturation.")
+
+st.subheader("Two Keras toggles and their effect")
+if cfg.cell == "LSTM":
+    on = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, unit_forget_bias=True))
+    off = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, unit_forget_bias=False))
+    t_on, t_off = on.trace(current.x), off.trace(current.x)
+    forget_on = t_on.gates["forget"].mean(axis=(0, 2))     # (timesteps,)
+    forget_off = t_off.gates["forget"].mean(axis=(0, 2))
+    st.markdown("`unit_forget_bias=True` (the Keras default) adds 1 to the forget gate's bias at "
+                "initialization, so an untrained LSTM starts out **remembering** (f ≈ σ(1) ≈ 0.73) "
+                "instead of halving its memory at every step (f ≈ σ(0) = 0.5).")
+    m1, m2 = st.columns(2)
+    m1.metric("mean forget gate, unit_forget_bias=True", f"{forget_on.mean():.3f}")
+    m2.metric("mean forget gate, unit_forget_bias=False", f"{forget_off.mean():.3f}",
+              delta=f"{forget_off.mean() - forget_on.mean():+.3f}")
+    st.plotly_chart(figures.compare_lines(
+        {"forget gate, unit_forget_bias=True": forget_on,
+         "forget gate, unit_forget_bias=False": forget_off,
+         "|c_t|, unit_forget_bias=True": np.abs(t_on.c).mean(axis=(0, 2)),
+         "|c_t|, unit_forget_bias=False": np.abs(t_off.c).mean(axis=(0, 2))},
+        {"forget gate, unit_forget_bias=True": colors.GATE["forget"],
+         "forget gate, unit_forget_bias=False": colors.GATE["forget"],
+         "|c_t|, unit_forget_bias=True": colors.C, "|c_t|, unit_forget_bias=False": colors.C},
+        "Mean over units and samples", "value",
+        dashes={"forget gate, unit_forget_bias=False": "dot", "|c_t|, unit_forget_bias=False": "dot"}),
+        key="toggle_effect")
+    st.caption(f"Your layer: unit_forget_bias={cfg.unit_forget_bias} (sidebar). Same seed, same "
+               "kernels: only the forget bias differs.")
+else:
+    after = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, reset_after=True))
+    before = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, reset_after=False))
+    t_after, t_before = after.trace(current.x), before.trace(current.x)
+    st.markdown("`reset_after` decides where the reset gate r acts in the candidate:")
+    st.latex(r"\text{reset\_after=True (Keras default, cuDNN):}\quad \tilde h_t = \tanh(x_t W_h + "
+             r"b_h + r_t \odot (h_{t-1} U_h + b'_h))")
+    st.latex(r"\text{reset\_after=False (Cho et al. 2014):}\quad \tilde h_t = \tanh(x_t W_h + "
+             r"(r_t \odot h_{t-1}) U_h + b_h)")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("parameters, reset_after=True", f"{after.count_params():,}")
+    m2.metric("parameters, reset_after=False", f"{before.count_params():,}",
+              delta=f"{before.count_params() - after.count_params():,}")
+    gap = float(np.abs(t_after.h - t_before.h).max())
+    m3.metric("max |Δh| between the two", f"{gap:.4f}")
+    st.plotly_chart(figures.compare_lines(
+        {"h unit 0, reset_after=True": t_after.h[sample, :, 0],
+         "h unit 0, reset_after=False": t_before.h[sample, :, 0],
+         "candidate unit 0, reset_after=True": t_after.gates["candidate"][sample, :, 0],
+         "candidate unit 0, reset_after=False": t_before.gates["candidate"][sample, :, 0]},
+        {"h unit 0, reset_after=True": colors.H, "h unit 0, reset_after=False": colors.H,
+         "candidate unit 0, reset_after=True": colors.GATE["candidate"],
+         "candidate unit 0, reset_after=False": colors.GATE["candidate"]},
+        f"Sample {sample}, unit 0", "value",
+        dashes={"h unit 0, reset_after=False": "dot", "candidate unit 0, reset_after=False": "dot"}),
+        key="toggle_effect")
+    st.caption(f"Your layer: reset_after={cfg.reset_after} (sidebar). Same seed and kernels; "
+               "reset_after=True adds a second bias row (2, 3·units). With zero biases the two "
+               "differ only through where r multiplies.")

@@ -1,0 +1,142 @@
+"""Hidden states: h_t step by step, its update equation with numbers, Bidirectional, stateful."""
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from ui import colors, config, diagrams, equations, figures, inputs, lab, status
+
+cfg = config.current()
+current = lab.current(cfg)
+x = current.x
+batch, timesteps, features = x.shape
+
+st.title("Hidden states")
+status.live_status(current)
+
+PRESET_TEXT = {
+    "random": f"seeded random N(0, 1) values (seed {cfg.seed})",
+    "train_X": "seed 004's `train_X`: one sentence of 4 words, each a 5-dimensional vector",
+    "sine": f"sine waves: feature d has d+1 half-periods over the {timesteps} steps; each "
+            "sample is phase-shifted",
+    "word": f"one-hot characters of {cfg.word!r}: vocabulary "
+            f"{', '.join(f'{c!r}→{i}' for i, c in enumerate(inputs.vocabulary(cfg.word)))}",
+    "csv": "your uploaded CSV (rows = timesteps, columns = features)",
+}
+preset_text = PRESET_TEXT[cfg.preset]
+if cfg.preset == "csv" and st.session_state.get("_csv_x") is None:
+    preset_text = "seeded random values (no valid CSV uploaded yet — use the sidebar)"
+st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
+           f"{config.INIT_LABELS[cfg.init]}.")
+
+trace = current.trace()
+c1, c2 = st.columns([1, 3])
+sample = c1.number_input("sample (batch index)", 0, batch - 1, 0, key="hs_sample") if batch > 1 else 0
+step = c2.slider("step k (the equation below; the animation starts here)", 0, timesteps - 1, 0,
+                 key="hs_step")
+
+if not cfg.bidirectional:
+    series = {"h": trace.h[sample]}                  # (timesteps, units)
+    if trace.c is not None:
+        series["c"] = trace.c[sample]
+    labels = [f"{k} (x{trace.timestep[k]})" for k in range(timesteps)]
+    st.subheader("h_t over time")
+    st.plotly_chart(figures.step_through(series, start=step, lines="h", step_labels=labels),
+                    key="step_through")
+    st.caption("Press ▶ Play or drag the slider under the chart: the animation runs in your "
+               "browser. Columns are steps in processing order" +
+               (" (go_backwards: step k reads x at T−1−k)." if cfg.go_backwards else "."))
+else:
+    fw, bw = trace.forward, trace.backward
+    series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
+    st.subheader("h_t over time, both directions (each in its own processing order)")
+    st.plotly_chart(figures.step_through(series, start=step, lines="h forward"),
+                    key="step_through")
+
+st.subheader(f"The update at step k = {step}")
+one = trace if not cfg.bidirectional else trace.forward
+layer_weights = current.layer.get_weights()
+if cfg.bidirectional:
+    layer_weights = layer_weights[:len(layer_weights) // 2]
+    st.caption("Forward direction shown.")
+for line in equations.step_equations(one, layer_weights, sample, step, reset_after=cfg.reset_after):
+    st.latex(line)
+if cfg.units > equations.MAX_UNITS:
+    st.caption(f"Vectors cut to their first {equations.MAX_UNITS} units.")
+st.caption("Keras convention: x_t is a row vector and multiplies from the left (x_t·kernel, "
+           "kernel of shape (input_dim, units)). Seed 001 writes Wx (units, input_dim) and Wx·x_t: "
+           "the same numbers, transposed.")
+lab.show_source(cfg.cell)
+
+st.subheader("What the layer returns: the whole sequence or only the final state")
+final_label = f"step {timesteps - 1}"
+st.plotly_chart(figures.sequence_vs_final(one.h[sample], cfg.return_sequences, final_label),
+                key="sequence_vs_final")
+outputs = trace.outputs
+names = current.layer.output_names()
+if cfg.return_sequences:
+    st.markdown(f"`return_sequences=True`: the layer returns **every column** above — shape "
+                f"{diagrams.shape_text(outputs[0].shape)}.")
+else:
+    st.markdown(f"`return_sequences=False`: the layer returns **only the boxed last column**, "
+                f"the final state — shape {diagrams.shape_text(outputs[0].shape)}.")
+if int(np.prod(outputs[0].shape)) <= 400:
+    with st.container(key="layer_outputs"):
+        st.code("\n".join(f"{name} {diagrams.shape_text(out.shape)}:\n"
+                          f"{np.array2string(out, precision=7, suppress_small=True)}"
+                          for name, out in zip(names, outputs)), language="text")
+
+if cfg.bidirectional:
+    st.subheader("Bidirectional: two layers, one merge")
+    merged = trace.merged[sample] if trace.merged is not None else None
+    st.plotly_chart(figures.bidirectional(trace.forward.h[sample], trace.backward.h[sample][::-1],
+                                          merged, cfg.merge), key="bidirectional_chart")
+    st.markdown(
+        f"The backward copy reads x from the end (`go_backwards=True`); Keras flips its sequence "
+        f"back to time order before merging, so column t of both rows describes x_t. "
+        f"`merge_mode={cfg.merge_mode!r}` " + {
+            "concat": f"stacks them: {cfg.units} + {cfg.units} = {2 * cfg.units} values per step.",
+            "sum": "adds them element-wise.", "mul": "multiplies them element-wise.",
+            "ave": "averages them element-wise.",
+            "None": "returns them as two separate outputs."}[cfg.merge_mode] +
+        " The final states are each direction's last step: forward after x_T, backward after x₀.")
+
+st.subheader("stateful: carried vs reset across consecutive batches")
+n_batches = 3
+if cfg.preset in ("random", "sine") or (cfg.preset == "csv" and st.session_state.get("_csv_x") is None):
+    long_cfg = dataclasses.replace(cfg, timesteps=n_batches * timesteps)
+    long_x = inputs.make_input(long_cfg)                        # (batch, 3·timesteps, features)
+    chunks = np.split(long_x, n_batches, axis=1)                # 3 × (batch, timesteps, features)
+    chunk_text = f"one {n_batches * timesteps}-step sequence cut into {n_batches} consecutive batches"
+else:
+    chunks = [x] * n_batches
+    chunk_text = f"the same input fed {n_batches} times"
+stateful_layer = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, stateful=True))
+carried, reset = [], []
+for chunk in chunks:
+    carried.append(stateful_layer.trace(chunk).h[sample])      # (timesteps, units)
+reset_layer = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, stateful=False))
+reset_layer.set_weights(stateful_layer.get_weights())
+for chunk in chunks:
+    reset.append(reset_layer.trace(chunk).h[sample])
+carried_h = np.concatenate(carried)                            # (3·timesteps, units)
+reset_h = np.concatenate(reset)
+shown = min(cfg.units, 3)
+curves, colours_, dashes = {}, {}, {}
+palette = [colors.H, colors.C, colors.GATE["input"]]
+for u in range(shown):
+    curves[f"unit {u}, state carried (stateful=True)"] = carried_h[:, u]
+    curves[f"unit {u}, state reset each batch"] = reset_h[:, u]
+    colours_[f"unit {u}, state carried (stateful=True)"] = palette[u]
+    colours_[f"unit {u}, state reset each batch"] = palette[u]
+    dashes[f"unit {u}, state reset each batch"] = "dot"
+st.plotly_chart(figures.compare_lines(
+    curves, colours_, f"h over {n_batches} batches ({chunk_text})", "h", dashes,
+    boundaries=[k * timesteps - 0.5 for k in range(1, n_batches)]), key="stateful_chart")
+first_gap = float(np.abs(carried_h[timesteps] - reset_h[timesteps]).max()) if n_batches > 1 else 0.0
+st.markdown(
+    f"Dashed lines: each batch starts again from h = 0. Solid lines: with `stateful=True` the "
+    f"final state of one batch is the initial state of the next (until `layer.reset_state()`), "
+    f"so at the first step of batch 2 the two differ by up to **{first_gap:.3f}**. "
+    + ("Your layer is stateful." if cfg.stateful else "Your layer is not stateful: Keras resets "
+                                                        "it on every call (the dashed lines)."))

@@ -1,0 +1,57 @@
+"""Low-level Plotly helpers: figures built from plain dicts, and a subplot grid.
+
+Plotly validates every property of every object it builds; for annotation-heavy diagrams and
+animation frames that costs 0.1–1 s per figure. The builders here assemble plain dicts and
+wrap them once, unvalidated, so a widget change re-renders quickly.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+BLANK_AXIS = dict(visible=False, showgrid=False, zeroline=False)
+
+
+def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A go.Figure from plain dicts, without Plotly's (slow) validation."""
+    spec = {"data": data, "layout": layout}
+    if frames:
+        spec["frames"] = frames
+    return go.Figure(spec, _validate=False)
+
+
+def axis_names(n: int) -> tuple[str, str, str, str]:
+    """(layout x-axis key, layout y-axis key, trace xref, trace yref) of the n-th subplot (1-based)."""
+    suffix = "" if n == 1 else str(n)
+    return f"xaxis{suffix}", f"yaxis{suffix}", f"x{suffix}", f"y{suffix}"
+
+
+def grid(cells: list[tuple[int, int, int]], rows: int, cols: int, titles: list[str] | None = None,
+         hgap: float = 0.08, vgap: float = 0.1, row_heights: list[float] | None = None,
+         title_colours: list[str] | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """Subplot domains for cells (row, col, colspan), 0-based, top row first.
+
+    Returns (layout fragment with the axes and title annotations, [(xref, yref)] per cell).
+    """
+    width = (1 - hgap * (cols - 1)) / cols
+    weights = row_heights or [1.0] * rows
+    usable = 1 - vgap * (rows - 1)
+    heights = [usable * w / sum(weights) for w in weights]
+    layout: dict = {"annotations": []}
+    refs = []
+    for n, (row, col, span) in enumerate(cells, start=1):
+        x0 = col * (width + hgap)
+        x1 = x0 + span * width + (span - 1) * hgap
+        y1 = 1 - sum(heights[:row]) - row * vgap
+        y0 = y1 - heights[row]
+        xkey, ykey, xref, yref = axis_names(n)
+        layout[xkey] = dict(domain=[x0, min(x1, 1.0)], anchor=yref)
+        layout[ykey] = dict(domain=[max(y0, 0.0), y1], anchor=xref)
+        refs.append((xref, yref))
+        if titles and n <= len(titles) and titles[n - 1]:
+            font = dict(size=13)
+            if title_colours:
+                font["color"] = title_colours[n - 1]
+            layout["annotations"].append(dict(
+                text=titles[n - 1], x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper",
+                xanchor="center", yanchor="bottom", showarrow=False, font=font))
+    return layout, refs
