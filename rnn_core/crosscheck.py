@@ -426,7 +426,7 @@ def run(layer, x, initial_state=None, mask=None, tolerance=1e-5) -> CrossCheckRe
 
     gpu = _gpu()
     dtype = klayer.compute_dtype
-    kx = tf.constant(x, dtype=dtype)
+    kx = tf.constant(x) if x.dtype.kind in "iu" else tf.constant(x, dtype=dtype)  # Embedding takes ids
     kkwargs = {}
     if "initial_state" in kwargs:
         kkwargs["initial_state"] = [tf.constant(s, dtype=dtype) for s in kwargs["initial_state"]]

@@ -40,6 +40,8 @@ def rnn_configs(draw, max_units=64, max_timesteps=50, max_input_dim=32, max_batc
         reset_after=draw(st.booleans()) if cell == "GRU" else None,
         bidirectional=bidirectional,
         merge_mode=draw(st.sampled_from(MERGE_MODES)) if bidirectional else "concat",
+        # Bidirectional(..., backward_layer=...) with its own activation / use_bias
+        backward=draw(st.sampled_from((None, "custom"))) if bidirectional else None,
         mask=draw(st.sampled_from((None, "random", "right_padded"))),
         initial_state=draw(st.booleans()),
         n_calls=1,
@@ -56,12 +58,15 @@ def rnn_configs(draw, max_units=64, max_timesteps=50, max_input_dim=32, max_batc
     return cfg
 
 
-def _layer_kwargs(cfg):
+def _layer_kwargs(cfg, backward=False):
     kw = dict(
         units=cfg["units"], activation=cfg["activation"], use_bias=cfg["use_bias"],
         return_sequences=cfg["return_sequences"], return_state=cfg["return_state"],
         go_backwards=cfg["go_backwards"], stateful=cfg["stateful"],
     )
+    if backward:  # a hand-made backward layer: reversed, other activation, other use_bias
+        kw.update(go_backwards=True, use_bias=not cfg["use_bias"],
+                  activation="sigmoid" if cfg["activation"] == "tanh" else "tanh")
     if cfg["cell"] != "SimpleRNN":
         kw["recurrent_activation"] = cfg["recurrent_activation"]
     if cfg["cell"] == "GRU":
@@ -73,7 +78,20 @@ def make_core(cfg, seed=None):
     kw = _layer_kwargs(cfg)
     layer = getattr(layers, cfg["cell"])(seed=seed, **kw)
     if cfg["bidirectional"]:
-        layer = layers.Bidirectional(layer, merge_mode=cfg["merge_mode"])
+        backward = None
+        if cfg.get("backward"):
+            backward = getattr(layers, cfg["cell"])(**_layer_kwargs(cfg, backward=True))
+        layer = layers.Bidirectional(layer, merge_mode=cfg["merge_mode"], backward_layer=backward)
+    return layer
+
+
+def make_keras(keras, cfg):
+    layer = getattr(keras.layers, cfg["cell"])(**_layer_kwargs(cfg))
+    if cfg["bidirectional"]:
+        backward = None
+        if cfg.get("backward"):
+            backward = getattr(keras.layers, cfg["cell"])(**_layer_kwargs(cfg, backward=True))
+        layer = keras.layers.Bidirectional(layer, merge_mode=cfg["merge_mode"], backward_layer=backward)
     return layer
 
 
@@ -84,12 +102,10 @@ def keras_layer(keras, cfg):
     """A built Keras layer for cfg, reused across examples with the same configuration."""
     shape = (cfg["batch"] if cfg["stateful"] else None, cfg["timesteps"], cfg["input_dim"])
     key = (tuple(sorted(_layer_kwargs(cfg).items())), cfg["cell"], cfg["bidirectional"],
-           cfg["merge_mode"], shape)
+           cfg["merge_mode"], cfg.get("backward"), shape)
     layer = _KERAS_CACHE.get(key)
     if layer is None:
-        layer = getattr(keras.layers, cfg["cell"])(**_layer_kwargs(cfg))
-        if cfg["bidirectional"]:
-            layer = keras.layers.Bidirectional(layer, merge_mode=cfg["merge_mode"])
+        layer = make_keras(keras, cfg)
         layer.build(shape)
         if len(_KERAS_CACHE) > 200:
             _KERAS_CACHE.clear()
@@ -173,9 +189,7 @@ def test_matches_keras(keras, tf, cfg):
     theirs = keras_layer(keras, cfg)
     if cfg["weights"] == "keras_to_core":
         # fresh Keras initial values (glorot/orthogonal, forget bias 1), not left over from a cached twin
-        fresh = getattr(keras.layers, cfg["cell"])(**_layer_kwargs(cfg))
-        if cfg["bidirectional"]:
-            fresh = keras.layers.Bidirectional(fresh, merge_mode=cfg["merge_mode"])
+        fresh = make_keras(keras, cfg)
         fresh.build((batch, timesteps, input_dim))
         theirs.set_weights(fresh.get_weights())
     copy_weights(cfg, ours, theirs, rng)
@@ -194,9 +208,13 @@ def test_matches_keras(keras, tf, cfg):
             states = [rng.normal(size=(batch, cfg["units"])).astype(np.float32) for _ in range(n_states(cfg))]
             kwargs["initial_state"] = states
             kkwargs["initial_state"] = [tf.constant(s) for s in states]
+        if not cfg["stateful"]:  # trace runs exactly like a call (stateful: it would advance the state)
+            trace = ours.trace(x, **kwargs)
         got = ours(x, **kwargs)
         want = [np.asarray(t) for t in as_list(keras_call(theirs, tf.constant(x), **kkwargs))]
         assert_outputs_close(got, want, context=f"call {call} of {cfg}")
+        if not cfg["stateful"]:
+            assert_outputs_close(trace.outputs, want, context=f"trace outputs of {cfg}")
         if cfg["stateful"]:
             assert_outputs_close(list(ours.states), [np.asarray(v) for v in theirs.states],
                                  context=f"stored states after call {call}")
