@@ -51,6 +51,7 @@ class Layer:
         }
         self.input_shape = input_shape
         self.built = True
+        self._weights_changed()
         return self
 
     def _check_input_shape(self, input_shape):

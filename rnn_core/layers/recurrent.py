@@ -190,15 +190,30 @@ class RNNLayer(Layer):
             mask = mask.astype(bool)
         return x, states, mask
 
+    def _weights_changed(self):
+        """Split Keras's side-by-side gate columns into one contiguous matrix per gate."""
+        g, u = self.n_gates, self.units
+
+        def per_gate(w):  # (rows, G·units) -> (G, rows, units)
+            return np.ascontiguousarray(w.reshape(w.shape[0], g, u).transpose(1, 0, 2))
+
+        self._kernel_g = per_gate(self._weights["kernel"])  # (G, input_dim, units)
+        self._recurrent_kernel_g = per_gate(self._weights["recurrent_kernel"])  # (G, units, units)
+        if self.use_bias:
+            self._input_bias_g = self._input_bias().reshape(g, 1, 1, u)  # (G, 1, 1, units)
+
     def _project_inputs(self, x):
-        """x·W_x + b for every timestep at once, time-major. x: (batch, timesteps, features)."""
+        """x·W_x + b for every timestep at once: one (batched) matmul outside the time loop.
+
+        x: (batch, timesteps, features) -> (G, timesteps, batch, units), in processing order.
+        """
         batch, timesteps, features = x.shape
         xs = x[:, ::-1] if self.go_backwards else x
-        x_tm = np.ascontiguousarray(xs.transpose(1, 0, 2))  # (timesteps, batch, features)
-        x_proj = (x_tm.reshape(-1, features) @ self._weights["kernel"])  # (timesteps·batch, G·units)
-        x_proj = x_proj.reshape(timesteps, batch, -1)  # (timesteps, batch, G·units)
+        x_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(-1, features)  # (timesteps·batch, features)
+        x_proj = np.matmul(x_tm, self._kernel_g)  # (G, timesteps·batch, units)
+        x_proj = x_proj.reshape(self.n_gates, timesteps, batch, self.units)  # (G, timesteps, batch, units)
         if self.use_bias:
-            x_proj += self._input_bias()
+            x_proj += self._input_bias_g
         return x_proj
 
     def _input_bias(self):
@@ -211,36 +226,38 @@ class RNNLayer(Layer):
         """The time loop shared by ``__call__`` and ``trace``."""
         x, states, mask = self._prepare(x, initial_state, mask)
         initial_states = [s.copy() for s in states]
-        x_proj = self._project_inputs(x)  # (timesteps, batch, G·units)
-        timesteps, batch, g_units = x_proj.shape
+        x_proj = self._project_inputs(x)  # (G, timesteps, batch, units)
+        gates, timesteps, batch, _ = x_proj.shape
         mask_tm = None
         if mask is not None:
             mask_pm = mask[:, ::-1] if self.go_backwards else mask  # (batch, timesteps) step order
             mask_tm = np.ascontiguousarray(mask_pm.T)[:, :, None]  # (timesteps, batch, 1)
         seq = np.empty((timesteps, batch, self.units), self.dtype) if self.return_sequences else None
+        step_shape = (gates, batch, self.units)
         if record:
-            z_all = np.empty((timesteps, batch, g_units), self.dtype)  # pre-activations
-            a_all = np.empty((timesteps, batch, g_units), self.dtype)  # gate activations
+            z_all = np.empty((timesteps,) + step_shape, self.dtype)  # (timesteps, G, batch, units)
+            a_all = np.empty((timesteps,) + step_shape, self.dtype)  # gate activations, same shape
             state_all = [np.empty((timesteps, batch, self.units), self.dtype) for _ in states]
-        z_buf = np.empty((batch, g_units), self.dtype)
-        a_buf = np.empty((batch, g_units), self.dtype)
+        z_buf = np.empty(step_shape, self.dtype)  # (G, batch, units)
+        a_buf = np.empty(step_shape, self.dtype)
         out_t = np.zeros((batch, self.units), self.dtype)  # Keras's output before step 0
-        for t in range(timesteps):
-            z_t, a_t = (z_all[t], a_all[t]) if record else (z_buf, a_buf)
-            h_t, new_states, _ = self._step(x_proj[t], states, z_t, a_t)
-            if mask_tm is not None:
-                # Masked steps carry the state; the output repeats (or zeroes) the last output.
-                m_t = mask_tm[t]  # (batch, 1)
-                new_states = [np.where(m_t, new, old) for new, old in zip(new_states, states)]
-                out_t = np.where(m_t, h_t, 0.0 if self.zero_output_for_mask else out_t)
-            else:
-                out_t = h_t
-            states = new_states
-            if seq is not None:
-                seq[t] = out_t
-            if record:
-                for buf, s in zip(state_all, states):
-                    buf[t] = s
+        with np.errstate(over="ignore"):  # sigmoid's exp(-x) -> inf is harmless; set once, not per step
+            for t in range(timesteps):
+                z_t, a_t = (z_all[t], a_all[t]) if record else (z_buf, a_buf)
+                h_t, new_states, _ = self._step(x_proj[:, t], states, z_t, a_t)
+                if mask_tm is not None:
+                    # Masked steps carry the state; the output repeats (or zeroes) the last output.
+                    m_t = mask_tm[t]  # (batch, 1)
+                    new_states = [np.where(m_t, new, old) for new, old in zip(new_states, states)]
+                    out_t = np.where(m_t, h_t, 0.0 if self.zero_output_for_mask else out_t)
+                else:
+                    out_t = h_t
+                states = new_states
+                if seq is not None:
+                    seq[t] = out_t
+                if record:
+                    for buf, s in zip(state_all, states):
+                        buf[t] = s
         states = [s.copy() for s in states]  # SimpleRNN's h may alias a scratch buffer
         output = (np.ascontiguousarray(seq.transpose(1, 0, 2)) if self.return_sequences
                   else np.array(out_t, copy=True))  # (batch, timesteps, units) or (batch, units)
@@ -255,13 +272,12 @@ class RNNLayer(Layer):
         def batch_major(a):  # (timesteps, batch, units) -> (batch, timesteps, units)
             return a.transpose(1, 0, 2)  # a view: copying would cost more than the loop
 
-        u = self.units
         blocks = self.gate_names or ("h",)
-        pre = {g: batch_major(z_all[..., k * u:(k + 1) * u]) for k, g in enumerate(blocks)}
-        gates = {g: batch_major(a_all[..., k * u:(k + 1) * u]) for k, g in enumerate(self.gate_names)}
+        pre = {g: batch_major(z_all[:, k]) for k, g in enumerate(blocks)}
+        gates = {g: batch_major(a_all[:, k]) for k, g in enumerate(self.gate_names)}
         timesteps = x.shape[1]
         return Trace(
-            cell_name=self.cell_name, units=u, x=x,
+            cell_name=self.cell_name, units=self.units, x=x,
             timestep=np.arange(timesteps)[::-1].copy() if self.go_backwards else np.arange(timesteps),
             h=batch_major(state_all[0]),
             c=batch_major(state_all[1]) if len(state_all) == 2 else None,
@@ -311,8 +327,8 @@ class SimpleRNN(RNNLayer):
         del self._init_kwargs["recurrent_activation"]
 
     def _step(self, x_proj_t, states, z_t, a_t):
-        return cells.simple_rnn_step(x_proj_t, states, self._weights["recurrent_kernel"],
-                                     self._activation, z_t=z_t, a_t=a_t)
+        return cells.simple_rnn_step(x_proj_t[0], states, self._recurrent_kernel_g[0],
+                                     self._activation, z_t=z_t[0], a_t=a_t[0])
 
 
 class LSTM(RNNLayer):
@@ -359,7 +375,7 @@ class LSTM(RNNLayer):
         return config
 
     def _step(self, x_proj_t, states, z_t, a_t):
-        return cells.lstm_step(x_proj_t, states, self._weights["recurrent_kernel"],
+        return cells.lstm_step(x_proj_t, states, self._recurrent_kernel_g,
                                self._activation, self._recurrent_activation, z_t=z_t, a_t=a_t)
 
 
@@ -390,6 +406,12 @@ class GRU(RNNLayer):
         bias = self._weights["bias"]
         return bias[0] if self.reset_after else bias
 
+    def _weights_changed(self):
+        super()._weights_changed()
+        with_recurrent_bias = self.use_bias and self.reset_after
+        self._recurrent_bias_g = (self._weights["bias"][1].reshape(3, 1, self.units)
+                                  if with_recurrent_bias else None)  # (3, 1, units)
+
     def _per_gate_bias(self, symbolic):
         if self.reset_after:
             return "2 × units" if symbolic else f"2 × {self.units}"
@@ -407,7 +429,6 @@ class GRU(RNNLayer):
         return config
 
     def _step(self, x_proj_t, states, z_t, a_t):
-        recurrent_bias = self._weights["bias"][1] if (self.use_bias and self.reset_after) else None
-        return cells.gru_step(x_proj_t, states, self._weights["recurrent_kernel"], recurrent_bias,
+        return cells.gru_step(x_proj_t, states, self._recurrent_kernel_g, self._recurrent_bias_g,
                               self._activation, self._recurrent_activation, self.reset_after,
                               z_t=z_t, a_t=a_t)
