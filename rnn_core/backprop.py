@@ -64,13 +64,13 @@ class DenseGrads:
 
 
 def _config(layer) -> dict:
-    cfg = layer.get_config()
+    # attributes, not get_config(): this runs once per layer per training step
     return {
         "cell_name": layer.cell_name,
-        "activation": cfg.get("activation", "tanh"),
-        "recurrent_activation": cfg.get("recurrent_activation", "sigmoid"),
-        "use_bias": cfg.get("use_bias", True),
-        "reset_after": cfg.get("reset_after", True),
+        "activation": getattr(layer, "activation", "tanh"),
+        "recurrent_activation": getattr(layer, "recurrent_activation", "sigmoid"),
+        "use_bias": getattr(layer, "use_bias", True),
+        "reset_after": getattr(layer, "reset_after", True),
     }
 
 
@@ -160,11 +160,13 @@ def _backward(cfg, weights, trace, d_h, d_states, truncate) -> RecurrentGrads:
                                    i * activation_grad(act, pre["candidate"], g)], axis=-1)  # (batch, T, 3u)
         dh_gate = act_c * activation_grad(rec_act, pre["output"], o)  # (batch, T, units)
         f_tm = _time_major(f)  # (T, batch, units)
-        dc_gates_tm, dh_gate_tm = _time_major(dc_gates), _time_major(dh_gate)
+        dc_gates_tm = _time_major(dc_gates).reshape(steps, batch, 3, units)  # (T, batch, gate, units)
+        dh_gate_tm = _time_major(dh_gate)
         d_c_next = zeros.copy() if d_states[1] is None else np.array(d_states[1], dtype=dtype)
         d_cs = np.empty_like(d_hs)  # total dL/dc_k, the step's own gradient included
         dh_e = np.empty_like(d_hs)  # dh that reached the step's gates (after the mask)
         d_z = np.empty((steps, batch, 4 * units), dtype)  # (T, batch, 4u) gate pre-activations i,f,c,o
+        d_z_gates = d_z.reshape(steps, batch, 4, units)  # the same memory, one gate per row
         for k in range(steps - 1, -1, -1):
             dh = d_h_tm[k] + d_h_next  # (batch, units)
             d_hs[k] = dh
@@ -175,8 +177,8 @@ def _backward(cfg, weights, trace, d_h, d_states, truncate) -> RecurrentGrads:
             dc = dc + dh * dh_to_dc[k]
             d_cs[k] = dc
             dh_e[k] = dh
-            np.multiply(np.tile(dc, 3), dc_gates_tm[k], out=d_z[k, :, :3 * units])
-            np.multiply(dh, dh_gate_tm[k], out=d_z[k, :, 3 * units:])
+            np.multiply(dc[:, None], dc_gates_tm[k], out=d_z_gates[k, :, :3])
+            np.multiply(dh, dh_gate_tm[k], out=d_z_gates[k, :, 3])
             d_h_next = d_z[k] @ u_t  # (batch, units)
             d_c_next = dc * f_tm[k]
             if m is not None:
@@ -209,10 +211,12 @@ def _backward(cfg, weights, trace, d_h, d_states, truncate) -> RecurrentGrads:
             a_r = a_h * rec_h * dr
             # d (z, r, h̃ recurrent) / d h_k: one matmul per step through the whole recurrent kernel
             rec_factor = _time_major(np.concatenate([a_z, a_r, a_h * r], axis=-1))  # (T, batch, 3u)
+            rec_factor_gates = rec_factor.reshape(steps, batch, 3, units)
             for k in range(steps - 1, -1, -1):
                 dh = d_h_tm[k] + d_h_next  # (batch, units)
                 d_hs[k] = dh
-                d_h_next = (np.tile(dh, 3) * rec_factor[k]) @ u_t + dh * z_tm[k]
+                d_h_next = (dh[:, None] * rec_factor_gates[k]).reshape(batch, 3 * units) @ u_t
+                d_h_next += dh * z_tm[k]
                 if keep is not None:
                     d_h_next += dh * keep[k]
                 if cut[k]:

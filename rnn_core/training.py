@@ -281,7 +281,9 @@ class GradientFlow:
     cell: str
     timesteps: int
     recurrent_scale: float
+    gate_bias: float | None
     loss: float
+    d_h: np.ndarray  # (batch, timesteps, units) ∂L/∂h_t itself
     dL_dh: np.ndarray  # (timesteps,) ‖∂L/∂h_t‖ averaged over the batch
     dhT_dx: np.ndarray  # (timesteps,) ‖∂h_T/∂x_t‖_F (Frobenius norm of the Jacobian), batch mean
     grad_norm: float  # global norm of the weight gradients
@@ -295,11 +297,15 @@ class GradientFlow:
 
 def gradient_flow(cell: str, timesteps: int = 20, units: int = 16, recurrent_scale: float = 1.0,
                   n_symbols: int = 4, batch: int = 16, clipnorm: float | None = None,
-                  learning_rate: float = 0.1, seed: int = 0) -> GradientFlow:
+                  learning_rate: float = 0.1, seed: int = 0, jacobian: bool = True,
+                  gate_bias: float | None = None) -> GradientFlow:
     """Gradient norms back in time for an untrained ``cell`` on the memory task.
 
     recurrent_scale multiplies the (orthogonal) recurrent kernel: above 1 a SimpleRNN's gradients
     explode, below 1 they vanish faster. clipnorm: Keras ``global_clipnorm`` for the update shown.
+    jacobian=False skips ∂h_T/∂x_t (one extra backward pass per unit; ``dhT_dx`` is then NaN).
+    gate_bias: the bias of the gate that keeps the old state — LSTM forget gate (Keras starts it
+    at 1), GRU update gate z (Keras: 0); None keeps Keras's initial values. SimpleRNN has none.
     """
     _checks.one_of("cell", cell, CELLS)
     if not isinstance(recurrent_scale, (int, float)) or not recurrent_scale > 0:
@@ -311,6 +317,12 @@ def gradient_flow(cell: str, timesteps: int = 20, units: int = 16, recurrent_sca
     layer.build(x.shape)
     weights = layer.get_weights()
     weights[1] = weights[1] * recurrent_scale
+    if gate_bias is not None and cell != "SimpleRNN":
+        bias = weights[2]
+        if cell == "LSTM":
+            bias[units:2 * units] = gate_bias  # forget gate: f = σ(… + b_f), c_t = f·c_{t−1} + …
+        else:
+            (bias[0] if bias.ndim == 2 else bias)[:units] = gate_bias  # update gate z: h_t = z·h_{t−1} + …
     layer.set_weights(weights)
     dense = layers.Dense(n_symbols, dtype="float64", seed=seed + 1)
     dense.build((None, units))
@@ -326,15 +338,16 @@ def gradient_flow(cell: str, timesteps: int = 20, units: int = 16, recurrent_sca
     g = backprop.recurrent_backward(layer, trace, d_h=d_h, weights=weights)
     dL_dh = np.linalg.norm(g.h, axis=-1).mean(axis=0)  # (T,)
 
-    # ∂h_T/∂x_t: backpropagate each unit of h_T at once by repeating every sample `units` times.
-    eye = np.eye(units)
-    xs = np.repeat(x, units, axis=0)  # (batch*units, T, features)
-    rep = layer.trace(xs)
-    seeds = np.zeros_like(rep.h)  # (batch*units, T, units)
-    seeds[:, -1] = np.tile(eye, (batch, 1))
-    jac = backprop.recurrent_backward(layer, rep, d_h=seeds, weights=weights).x  # (batch*units, T, features)
-    jac = jac.reshape(batch, units, timesteps, -1)  # (batch, units, T, features)
-    dhT_dx = np.sqrt((jac ** 2).sum(axis=(1, 3))).mean(axis=0)  # (T,)
+    dhT_dx = np.full(timesteps, np.nan)
+    if jacobian:
+        # ∂h_T/∂x_t: backpropagate every unit of h_T at once by repeating each sample `units` times
+        xs = np.repeat(x, units, axis=0)  # (batch*units, T, features)
+        rep = layer.trace(xs)
+        seeds = np.zeros_like(rep.h)  # (batch*units, T, units)
+        seeds[:, -1] = np.tile(np.eye(units), (batch, 1))
+        jac = backprop.recurrent_backward(layer, rep, d_h=seeds, weights=weights).x  # (batch*units, T, features)
+        jac = jac.reshape(batch, units, timesteps, -1)  # (batch, units, T, features)
+        dhT_dx = np.sqrt((jac ** 2).sum(axis=(1, 3))).mean(axis=0)  # (T,)
 
     grads = g.weights + head.weights
     names = [f"{n}" for n in layer.weight_names()] + ["dense_kernel", "dense_bias"]
@@ -342,8 +355,8 @@ def gradient_flow(cell: str, timesteps: int = 20, units: int = 16, recurrent_sca
     clipped = optimizers.clip_by_global_norm(grads, clipnorm)[0] if clipnorm else grads
     clipped_norm = optimizers.global_norm(clipped)
     return GradientFlow(
-        cell=cell, timesteps=timesteps, recurrent_scale=float(recurrent_scale), loss=loss,
-        dL_dh=dL_dh, dhT_dx=dhT_dx, grad_norm=norm, clipnorm=clipnorm, clipped_norm=clipped_norm,
+        cell=cell, timesteps=timesteps, recurrent_scale=float(recurrent_scale), gate_bias=gate_bias, loss=loss,
+        d_h=g.h, dL_dh=dL_dh, dhT_dx=dhT_dx, grad_norm=norm, clipnorm=clipnorm, clipped_norm=clipped_norm,
         update_norm=learning_rate * clipped_norm, unclipped_update_norm=learning_rate * norm,
         weight_names=names, grad_norms_by_weight=[float(np.linalg.norm(w)) for w in grads],
     )

@@ -116,15 +116,27 @@ def test_memory_task():
     assert (x[:, 1:].argmax(-1) == 3).all()  # blanks after the first step
 
 
-def test_gradients_vanish_for_simple_rnn_not_lstm_and_explode_with_scale():
-    vanish = training.gradient_flow("SimpleRNN", timesteps=30, recurrent_scale=0.5)
-    lstm = training.gradient_flow("LSTM", timesteps=30)
-    explode = training.gradient_flow("SimpleRNN", timesteps=30, recurrent_scale=3.0)
-    ratio = lambda f: f.dL_dh[0] / f.dL_dh[-1]  # first step vs last step
-    assert ratio(vanish) < 1e-6
-    assert ratio(lstm) > 1e3 * ratio(vanish)
-    assert explode.grad_norm > 10 * vanish.grad_norm
-    assert vanish.dhT_dx.shape == (30,) and vanish.dhT_dx[0] < vanish.dhT_dx[-1]
+def _ratio(flow):
+    """How much of the last step's gradient reaches the first step."""
+    return flow.dL_dh[0] / flow.dL_dh[-1]
+
+
+def test_simple_rnn_gradient_is_geometric_in_the_recurrent_scale():
+    small, large = (training.gradient_flow("SimpleRNN", timesteps=30, recurrent_scale=s) for s in (0.5, 2.0))
+    assert _ratio(small) < 1e-6  # vanishing: ~0.5^30
+    assert _ratio(large) > 1  # exploding: earlier steps get *more* gradient than the last
+    assert large.grad_norm > 10 * small.grad_norm
+    assert small.dhT_dx.shape == (30,) and small.dhT_dx[0] < 1e-6 * small.dhT_dx[-1]
+
+
+def test_gates_bound_the_gradient_and_their_bias_carries_it():
+    for cell in ("LSTM", "GRU"):
+        base, big = (training.gradient_flow(cell, timesteps=30, recurrent_scale=s) for s in (1.0, 3.0))
+        assert big.grad_norm < 10 * base.grad_norm  # no explosion: sigmoid/tanh gates saturate
+        ratios = [_ratio(training.gradient_flow(cell, timesteps=30, gate_bias=b)) for b in (0.0, 2.0, 5.0)]
+        assert ratios[0] < ratios[1] < ratios[2]  # a gate held open carries the gradient back
+    keras_lstm = training.gradient_flow("LSTM", timesteps=30)
+    assert _ratio(keras_lstm) == pytest.approx(_ratio(training.gradient_flow("LSTM", timesteps=30, gate_bias=1.0)))
 
 
 def test_clipping_caps_the_update_and_keeps_its_direction():
