@@ -118,14 +118,33 @@ def launch_chromium(playwright):
 def wait_until_idle(page, timeout: float = 30_000) -> None:
     """Wait until the Streamlit script run that the last action triggered has finished.
 
-    The app root carries `data-test-script-state`; after an action the old DOM lingers while the
-    rerun is queued, so callers should still wait for the content they expect.
+    The app root carries `data-test-script-state`; right after connecting it reads notRunning
+    before the first run starts, hence also waiting for a rendered element. After an action the
+    old DOM lingers while the rerun is queued, so callers should still wait for the content they
+    expect.
     """
     page.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
             return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-                && app.getAttribute('data-test-script-state') === 'notRunning';
+                && app.getAttribute('data-test-script-state') === 'notRunning'
+                && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null;
         }""",
         timeout=timeout,
     )
+
+
+def set_widget(page, key: str, value: int) -> None:
+    """Set a number input (type, then Enter) or a slider (keyboard) by its Streamlit widget key."""
+    widget = page.locator(f".st-key-{key}")
+    slider = widget.get_by_role("slider")
+    if slider.count():
+        slider.focus()
+        current = int(float(slider.get_attribute("aria-valuenow")))
+        key_name = "ArrowRight" if value > current else "ArrowLeft"
+        for _ in range(abs(value - current)):
+            slider.press(key_name)
+    else:
+        box = widget.locator("input")
+        box.fill(str(value))
+        box.press("Enter")

@@ -1,0 +1,64 @@
+"""RNN Lab in a real headless Chromium against `streamlit run app.py`.
+
+Every assertion waits for the *content* (the old DOM lingers for a while after an action).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from streamlit_browser import ROOT, set_widget, wait_until_idle
+
+# url path -> Plotly charts the page draws for the default config (at least this many).
+PAGES = {"": 1, "shapes": 1, "parameters": 1, "hidden_states": 1, "gates": 1, "cross_check": 0}
+if (ROOT / "pages" / "training.py").exists():
+    PAGES["training"] = 1
+
+SHARED_SHAPES = ("/shapes?cell=LSTM&units=7&timesteps=5&input_dim=3&batch_size=2"
+                 "&return_sequences=true&return_state=true")
+
+
+def open_app(page, path: str) -> None:
+    page.goto(path)
+    wait_until_idle(page)
+    expect(page.locator('[data-testid="stApp"]')).to_be_visible()
+
+
+def assert_no_exception(page) -> None:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()
+
+
+@pytest.mark.parametrize("path", list(PAGES), ids=[p or "home" for p in PAGES])
+def test_page_loads_and_draws_charts(page, path):
+    open_app(page, f"/{path}")
+    charts = page.locator(".js-plotly-plot")
+    if PAGES[path]:
+        expect(charts.first).to_be_visible()
+        assert charts.count() >= PAGES[path]
+    assert_no_exception(page)
+
+
+def test_shared_url_reproduces_shapes(page):
+    open_app(page, SHARED_SHAPES)
+    shapes = page.locator(".st-key-output_shapes")
+    expect(shapes).to_contain_text("(2, 5, 7)")
+    expect(shapes).to_contain_text("(2, 7)")
+    expect(page.locator(".st-key-units input, .st-key-units [role=slider]").first).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_changing_units_updates_shapes(page):
+    open_app(page, SHARED_SHAPES)
+    shapes = page.locator(".st-key-output_shapes")
+    expect(shapes).to_contain_text("(2, 5, 7)")
+    set_widget(page, "units", 9)
+    expect(shapes).to_contain_text("(2, 5, 9)")
+    expect(shapes).to_contain_text("(2, 9)")
+    expect(shapes).not_to_contain_text("(2, 5, 7)")
+    # The view stays shareable: the URL follows the widget.
+    page.wait_for_url(re.compile(r"[?&]units=9(&|$)"))
+    assert_no_exception(page)
