@@ -123,6 +123,8 @@ def _make_keras_layer(layer, keras):
             kwargs.pop("unit_forget_bias", None)
         if kind != "GRU":
             kwargs.pop("reset_after", None)
+        if getattr(layer, "zero_output_for_mask", False):  # not in get_config, but changes masked outputs
+            kwargs["zero_output_for_mask"] = True
         return getattr(keras.layers, kind)(**kwargs)
     if kind == "Bidirectional":
         forward, backward = _sub_layers(layer)
@@ -186,7 +188,7 @@ def _config_key(layer, shape):
         return (kind, _config_key(layer.layer, shape[:1] + shape[2:]), shape)
     config = layer.get_config()
     items = tuple(sorted((k, repr(v)) for k, v in config.items() if k != "name" and not k.endswith("initializer")))
-    return (kind, items, shape)
+    return (kind, items, getattr(layer, "zero_output_for_mask", None), shape)
 
 
 def to_keras(layer, input_shape=None, *, cache: bool = False):
@@ -199,6 +201,8 @@ def to_keras(layer, input_shape=None, *, cache: bool = False):
         if states is None:
             raise ValueError(f"input_shape: got {shape} for a stateful layer, expected a fixed batch size")
         shape = (states[0].shape[0],) + shape[1:]
+    if not layer.built:
+        layer.build(shape)
     key = _config_key(layer, shape)
     klayer = _KERAS_LAYER_CACHE.get(key) if cache else None
     if klayer is None:

@@ -55,6 +55,22 @@ def test_run_with_initial_state_and_mask(keras, x, rng):
     assert any(r.startswith("✗") and "right-padded" in r for r in result.cudnn_reasons)
 
 
+def test_run_zero_output_for_mask(keras, x):
+    """zero_output_for_mask is not in get_config but changes masked outputs: the twin must get it."""
+    mask = np.array([[True, False, True, True, False, False], [True] * 6])
+    layer = layers.GRU(3, return_sequences=True, zero_output_for_mask=True)
+    result = crosscheck.run(layer, x, mask=mask)
+    assert result.passed, result
+    assert np.all(layer(x, mask=mask)[0, 1] == 0)
+
+
+def test_to_keras_builds_an_unbuilt_layer(keras, x):
+    layer = layers.SimpleRNN(2)
+    klayer = crosscheck.to_keras(layer, (None, 6, 3))
+    assert layer.built
+    np.testing.assert_allclose(layer(x), np.asarray(klayer(x)), atol=1e-6)
+
+
 def test_run_stateful_consecutive_calls(keras, x):
     layer = layers.GRU(3, stateful=True, return_state=True)
     for _ in range(3):
