@@ -104,7 +104,17 @@ except ValueError as err:
 
 settings = (text, cfg.cell, cfg.units, cfg.seed, depth, opt_name, lr, clip, decay, epochs, truncate)
 result = st.session_state.get("_train_result")
-retrain = st.button("Train again", key="train_run", help="Re-initialise the weights and watch it train")
+# Training starts by itself on the first visit only; afterwards it waits for the button, so a
+# sidebar change does not silently spend a second retraining.
+# on_click runs before the script and survives a st.rerun() in the same run; the button's own
+# True does not (ui.config.ensure_app_navigation may rerun, e.g. under AppTest).
+st.button("Train", key="train_run", type="primary", on_click=st.session_state.update,
+          kwargs={"_train_requested": True},
+          help="Initialise the weights (seed from the sidebar) and watch the model train")
+train_now = st.session_state.pop("_train_requested", False)
+if result is not None and result["settings"] != settings and not train_now:
+    st.info("The settings changed since this model was trained: press **Train** to train with them. "
+            "Below: the previous run.", icon=":material/info:")
 
 
 def _ids_line(ids) -> str:
@@ -115,7 +125,7 @@ def _labelled(label: str, ids) -> str:
     return f"{label:<26}{_ids_line(ids)}"  # lines up with "epoch  1000  loss 0.0012  "
 
 
-if result is None or result["settings"] != settings or retrain:
+if result is None or train_now:
     model = training.CharModel(data.vocab_size, cfg.cell, units=cfg.units, depth=depth, seed=cfg.seed)
     schedule = optimizers.ExponentialDecay(lr, decay_steps=100, decay_rate=0.9) if decay else lr
     optimizer = optimizers.get(opt_name, learning_rate=schedule,
@@ -172,6 +182,10 @@ with st.expander("The numbers (what `rnn.predict(x_hot)` prints)"):
     st.dataframe({f"{k}:{c}": probs[:, k] for k, c in enumerate(data.vocab)})
 
 
+def _next_draw():
+    st.session_state["_train_draw"] += 1  # a new sampling seed
+
+
 @st.fragment
 def sampling():
     st.subheader("Sampling with temperature")
@@ -182,9 +196,9 @@ def sampling():
     temperature = c1.slider("temperature T", 0.05, 3.0, 1.0, 0.05, key="train_temperature")
     prefix = c2.text_input("prefix", value=text[0], key="train_prefix")
     length = c3.number_input("characters", 1, 200, 30, key="train_length")
-    draw = st.session_state.setdefault("_train_draw", 0)
-    if st.button("Draw again", key="train_draw"):
-        st.session_state["_train_draw"] = draw = draw + 1
+    st.session_state.setdefault("_train_draw", 0)
+    st.button("Draw again", key="train_draw", on_click=_next_draw)
+    draw = st.session_state["_train_draw"]
     try:
         sampled, dists = training.sample(model, data, prefix, int(length), temperature, seed=draw)
     except ValueError as err:

@@ -40,7 +40,10 @@ def _chart(at, key) -> dict:
 def test_trains_hihello_and_prints_the_seeds_line(page):
     at = page
     at.sidebar.radio(key="cell").set_value("SimpleRNN").run()
+    assert any("settings changed" in i.value for i in at.info)  # waits for the button
+    at.button(key="train_run").click().run()
     assert not at.exception, at.exception
+    assert not any("settings changed" in i.value for i in at.info)
     lines = {line.split()[0] + line.split()[1]: line for line in _code_in(at, "train_prediction").splitlines()}
     # the seed's vocabulary {'e': 0, 'i': 1, 'h': 2, 'o': 3, 'l': 4}: "ihello" = [1 2 0 4 4 3]
     assert lines["input[2"].endswith("[2 1 2 0 4 4] hihell")
@@ -55,21 +58,22 @@ def test_settings_retrain_and_page_survives_every_optimizer(page):
     for name in ("SGD", "RMSprop", "Adam"):
         at.selectbox(key="train_optimizer").set_value(name)
         at.number_input(key="train_epochs").set_value(50)
-        at.run()
+        at.button(key="train_run").click().run()
         assert not at.exception, at.exception
         assert "epoch    50" in _code_in(at, "train_prediction")
     at.number_input(key="train_depth").set_value(2)
     at.select_slider(key="train_clip").set_value(1.0)
     at.number_input(key="train_truncate").set_value(2)
     at.checkbox(key="train_decay").check()
-    at.run()
+    at.button(key="train_run").click().run()
     assert not at.exception, at.exception
 
 
 def test_own_text_and_bad_text(page):
     at = page
-    at.number_input(key="train_epochs").set_value(20).run()
-    at.text_input(key="train_text").set_value("to be or not to be").run()
+    at.number_input(key="train_epochs").set_value(20)
+    at.text_input(key="train_text").set_value("to be or not to be")
+    at.button(key="train_run").click().run()
     assert not at.exception, at.exception
     assert "target" in _code_in(at, "train_prediction")
     at.text_input(key="train_text").set_value("x").run()
@@ -85,6 +89,8 @@ def test_temperature_changes_the_sample(page):
     at.slider(key="train_temperature").set_value(3.0).run()
     hot = _code_in(at, "train_sample")
     assert cold != hot
+    at.button(key="train_draw").click().run()
+    assert _code_in(at, "train_sample") != hot  # a new draw at the same temperature
     at.text_input(key="train_prefix").set_value("z").run()
     assert any("Cannot sample" in e.value for e in at.error)
 
