@@ -231,6 +231,7 @@ def gradient_flow():
                                  "LSTM forget gate at 1 (unit_forget_bias) and the GRU update gate at 0")
     clipnorm = c4.select_slider("global_clipnorm for the update (0 = off)", CLIPS, key="gf_clip")
     gate_bias = None if gate == "Keras init" else float(gate)
+    _write_url()  # a fragment rerun skips the page-level call
     units = min(cfg.units, 32)
     if units < cfg.units:
         st.caption(f"Using {units} units here (of the sidebar's {cfg.units}) to keep this view fast.")
