@@ -13,6 +13,7 @@ import pytest
 from rnn_core import optimizers, training
 
 
+@pytest.mark.keras
 def test_hihello_dataset_is_the_seeds(keras):
     data = training.char_dataset("hihello", vocab=training.SEED_VOCAB)
     assert data.decode(data.x_ids[0]) == "hihell" and data.decode(data.y_ids[0]) == "ihello"

@@ -1,7 +1,4 @@
 """Our optimizers against Keras 3's, fed the same gradients for several steps."""
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -9,19 +6,7 @@ from hypothesis import given, settings, strategies as st
 from rnn_core import optimizers
 
 
-def _keras():
-    if importlib.util.find_spec("tensorflow") is None:
-        if os.environ.get("CI"):
-            pytest.fail("TensorFlow is required when CI is set")
-        pytest.skip("TensorFlow not installed")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-
-    return keras
-
-
-def _run_both(name, kwargs, dtype, steps, seed, schedule=None):
-    keras = _keras()
+def _run_both(keras, name, kwargs, dtype, steps, seed, schedule=None):
     rng = np.random.default_rng(seed)
     shapes = [(3, 4), (4,), (2, 2, 3)]
     init = [rng.normal(size=s).astype(dtype) for s in shapes]
@@ -55,28 +40,29 @@ optimizer_configs = st.one_of(
 clip_configs = st.sampled_from([{}, {"global_clipnorm": 1.0}, {"clipnorm": 0.5}, {"clipvalue": 0.3}])
 
 
+@pytest.mark.keras
 @settings(max_examples=12, deadline=None)
 @given(cfg=optimizer_configs, clip=clip_configs, decay=st.booleans(), seed=st.integers(0, 10_000))
-def test_matches_keras_float64(cfg, clip, decay, seed):
+def test_matches_keras_float64(cfg, clip, decay, seed, keras):
     cfg = dict(cfg)
     name = cfg.pop("name")
     schedule = {"decay_steps": 2, "decay_rate": 0.5, "staircase": True} if decay else None
-    ours, theirs, _, _ = _run_both(name, {**cfg, **clip}, "float64", steps=3, seed=seed, schedule=schedule)
+    ours, theirs, _, _ = _run_both(keras, name, {**cfg, **clip}, "float64", steps=3, seed=seed, schedule=schedule)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam"])
-def test_matches_keras_float32(name):
-    ours, theirs, opt, _ = _run_both(name, {"learning_rate": 0.01, "global_clipnorm": 2.0}, "float32", steps=10, seed=1)
+def test_matches_keras_float32(name, keras):
+    ours, theirs, opt, _ = _run_both(keras, name, {"learning_rate": 0.01, "global_clipnorm": 2.0}, "float32", steps=10, seed=1)
     for a, b in zip(ours, theirs):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert opt.iterations == 10
 
 
-def test_exponential_decay_matches_keras():
-    keras = _keras()
+def test_exponential_decay_matches_keras(keras):
     for staircase in (False, True):
         ours = optimizers.ExponentialDecay(0.1, decay_steps=3, decay_rate=0.7, staircase=staircase)
         theirs = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=3, decay_rate=0.7, staircase=staircase)
@@ -84,10 +70,7 @@ def test_exponential_decay_matches_keras():
             assert ours(step) == pytest.approx(float(theirs(step)), rel=1e-6)
 
 
-def test_clip_by_global_norm_matches_tf():
-    _keras()
-    import tensorflow as tf
-
+def test_clip_by_global_norm_matches_tf(tf):
     rng = np.random.default_rng(0)
     grads = [rng.normal(size=(3, 4)) * 5, rng.normal(size=(4,))]
     ours, norm = optimizers.clip_by_global_norm(grads, 1.5)
