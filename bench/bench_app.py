@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from streamlit_browser import StreamlitServer, launch_chromium, set_widget, wait_until_idle  # noqa: E402
+from streamlit_browser import (StreamlitServer, launch_chromium, set_widget,  # noqa: E402
+                              wait_until_idle, wait_until_quiet)
 
 APP_PAGES = ["", "shapes", "parameters", "hidden_states", "gates", "cross_check"]
 if (ROOT / "pages" / "training.py").exists():
@@ -70,26 +71,9 @@ ARM_RERUN_TIMER = """() => {
 }"""
 
 
-# Resolves once the script state has stayed notRunning for `quietMs` (the app's cross-check
-# status polls with a fragment and reruns once its TensorFlow result is in).
-WAIT_QUIET = """(quietMs) => new Promise((resolve, reject) => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    let timer = null;
-    const check = () => {
-        clearTimeout(timer);
-        if (app.getAttribute('data-test-script-state') === 'notRunning')
-            timer = setTimeout(() => { observer.disconnect(); resolve(); }, quietMs);
-    };
-    const observer = new MutationObserver(check);
-    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-    check();
-    setTimeout(() => { observer.disconnect(); reject(new Error('page never went quiet within 120 s')); }, 120000);
-})"""
-
-
 def rerun_ms(page, value: int) -> float:
     """Set units to `value` on a quiet page and return the measured re-render time in ms."""
-    page.evaluate(WAIT_QUIET, 1500)
+    wait_until_quiet(page)
     page.evaluate(ARM_RERUN_TIMER)
     set_widget(page, "units", value)
     return page.evaluate("() => window.__rerunMs")
@@ -99,7 +83,7 @@ def open_ready(page, url: str) -> int:
     """Open url, wait for its run to finish; return the current units value."""
     page.goto(url)
     wait_until_idle(page)
-    page.evaluate(WAIT_QUIET, 1500)
+    wait_until_quiet(page)
     return int(page.locator(".st-key-units input").input_value())
 
 

@@ -134,6 +134,27 @@ def wait_until_idle(page, timeout: float = 30_000) -> None:
     )
 
 
+def wait_until_quiet(page, quiet_ms: int = 1500, timeout_ms: int = 120_000) -> None:
+    """Wait until no script run has started for `quiet_ms`.
+
+    The app's live cross-check status polls with `st.fragment(run_every=1 s)` (reruns the browser
+    asks for) until TensorFlow's result is in, then reruns once.
+    """
+    page.evaluate("""([quietMs, timeoutMs]) => new Promise((resolve, reject) => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        let timer = null;
+        const check = () => {
+            clearTimeout(timer);
+            if (app.getAttribute('data-test-script-state') === 'notRunning')
+                timer = setTimeout(() => { observer.disconnect(); resolve(); }, quietMs);
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+        check();
+        setTimeout(() => { observer.disconnect(); reject(new Error('page never went quiet')); }, timeoutMs);
+    })""", [quiet_ms, timeout_ms])
+
+
 def set_widget(page, key: str, value: int) -> None:
     """Set a number input (type, then Enter) or a slider (keyboard) by its Streamlit widget key."""
     widget = page.locator(f".st-key-{key}")

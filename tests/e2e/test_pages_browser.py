@@ -10,10 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from streamlit_browser import ROOT, set_widget, wait_until_idle
+from streamlit_browser import ROOT, set_widget, wait_until_idle, wait_until_quiet
 
 # url path -> Plotly charts the page draws for the default config (at least this many).
-PAGES = {"": 1, "shapes": 1, "parameters": 1, "hidden_states": 1, "gates": 1, "cross_check": 0}
+PAGES = {"": 1, "shapes": 1, "parameters": 1, "hidden_states": 1, "gates": 1, "cross_check": 1}
 if (ROOT / "pages" / "training.py").exists():
     PAGES["training"] = 1
 
@@ -61,4 +61,29 @@ def test_changing_units_updates_shapes(page):
     expect(shapes).not_to_contain_text("(2, 5, 7)")
     # The view stays shareable: the URL follows the widget.
     page.wait_for_url(re.compile(r"[?&]units=9(&|$)"))
+    assert_no_exception(page)
+
+
+# The step the cursor trace (index 1, after the first heatmap) of the step-through chart is at.
+CURSOR_STEP = """() => {
+    const gd = document.querySelector('.st-key-step_through .js-plotly-plot');
+    return gd && gd.data && gd.data.length > 1 ? Number(Array.from(gd.data[1].x)[0]) : null;
+}"""
+
+
+def test_hidden_states_play_animates_in_the_browser(page):
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    open_app(page, "/hidden_states?cell=GRU&units=3&timesteps=6")
+    chart = page.locator(".st-key-step_through .js-plotly-plot")
+    expect(chart).to_be_visible()
+    page.wait_for_function(f"() => ({CURSOR_STEP})() === 0")
+    wait_until_quiet(page)  # the cross-check status stops polling the server once TF answered
+    sent.clear()
+    chart.locator(".updatemenu-button").filter(has_text="Play").click()
+    # Frames advance the cursor step after step (600 ms a frame) ...
+    page.wait_for_function(f"() => ({CURSOR_STEP})() >= 2", timeout=20_000)
+    # ... without asking the server for anything.
+    assert sent == [], f"the animation sent {len(sent)} websocket message(s) to the server"
+    assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
     assert_no_exception(page)
