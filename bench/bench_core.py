@@ -144,6 +144,7 @@ def bench_one(cell, config, keras_process, rounds):
 
     row = dict(cell=cell, config=config, shape=f"{batch}×{timesteps}×{input_dim}→{units}", max_abs_diff=diff)
     row.update({name: float(np.median(t)) for name, t in times.items()})
+    row.update({f"{name}_best": float(np.min(t)) for name, t in times.items()})  # least disturbed round
     row["eager_ratio"] = float(np.median(times["eager"] / times["forward"]))
     row["tf_function_ratio"] = float(np.median(times["tf_function"] / times["forward"]))
     row["trace_ratio"] = float(np.median(times["trace"] / times["forward"]))
@@ -175,14 +176,17 @@ def targets(rows):
     for r in rows:
         if r["config"] == "classroom":
             ratio = r["eager_ratio"]
+            best = r["eager_best"] / r["forward_best"]
             out.append(f"- {'✓' if ratio >= 10 else '✗'} {r['cell']} classroom: forward {ratio:.1f}× faster than "
-                       f"Keras eager (target ≥ 10×)")
+                       f"Keras eager (target ≥ 10×; best rounds {best:.1f}×)")
         else:
             ratio = r["tf_function_ratio"]
             out.append(f"- {'✓' if ratio >= 1 else '✗'} {r['cell']} large: forward {r['forward']:.2f} ms vs "
-                       f"tf.function {r['tf_function']:.2f} ms (target: no slower, ratio {ratio:.2f} ≥ 1)")
+                       f"tf.function {r['tf_function']:.2f} ms (target: no slower, ratio {ratio:.2f} ≥ 1; best rounds "
+                       f"{r['forward_best']:.2f} vs {r['tf_function_best']:.2f} ms)")
         out.append(f"- {'✓' if r['trace_ratio'] <= 2 else '✗'} {r['cell']} {r['config']}: trace "
-                   f"{r['trace_ratio']:.2f}× forward (target ≤ 2×)")
+                   f"{r['trace_ratio']:.2f}× forward (target ≤ 2×; best rounds "
+                   f"{r['trace_best'] / r['forward_best']:.2f}×)")
     return "\n".join(out)
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from rnn_core import crosscheck, layers
 
+pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
+
 
 @pytest.fixture
 def x(rng):

@@ -11,6 +11,8 @@ import pytest
 
 from rnn_core import initializers, layers
 
+pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
+
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 
 

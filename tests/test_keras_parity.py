@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from rnn_core import layers
 
+pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
+
 ATOL = 1e-5  # float32 (issue 2)
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)

@@ -7,6 +7,8 @@ import pytest
 
 from rnn_core import Sequential, initializers, layers
 
+pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
+
 
 def _seed_000_models(L):
     """The three model.summary() tables of seed 000, built with the layer module L

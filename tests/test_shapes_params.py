@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from rnn_core import layers
 
+pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
+
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
