@@ -127,3 +127,23 @@ def test_embedding_values_match_keras(keras, rng):
     ours.build((None, 6))
     ours.set_weights(theirs.get_weights())
     np.testing.assert_array_equal(ours(ids), np.asarray(theirs(ids)))
+
+
+@pytest.mark.parametrize("merge_mode", MERGE_MODES)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_mixed_backward_layer_shapes_follow_keras_outputs(keras, merge_mode, return_sequences):
+    """LSTM(3) forward + GRU(4 or 3) backward: Keras's own compute_output_shape assumes both directions
+    alike (it doubles the forward shape), so we compare with the shapes its call actually returns."""
+    bw_units = 3 if merge_mode in ("sum", "mul", "ave") else 4  # elementwise merges need equal units
+    kw = dict(return_sequences=return_sequences, return_state=True)
+
+    def make(L):
+        return L.Bidirectional(L.LSTM(3, **kw), backward_layer=L.GRU(bw_units, go_backwards=True, **kw),
+                               merge_mode=merge_mode)
+
+    x = np.ones((2, 5, 3), np.float32)  # (batch, timesteps, features)
+    want = [tuple(o.shape) for o in make(keras.layers)(x)]
+    ours = make(layers)
+    assert [o.shape for o in ours(x)] == want
+    assert normalize(ours.compute_output_shape((2, 5, 3))) == want
+    assert len(ours.output_names()) == len(want)
