@@ -118,7 +118,7 @@ if result is not None and result["settings"] != settings and not train_now:
 
 
 def _ids_line(ids) -> str:
-    return f"{np.array2string(np.asarray(ids), separator=' ')} {data.decode(ids)}"
+    return f"{np.array2string(np.asarray(ids), separator=' ', max_line_width=10**6)} {data.decode(ids)}"
 
 
 def _labelled(label: str, ids) -> str:
@@ -154,6 +154,23 @@ if result is None or train_now:
     st.session_state["_train_result"] = result
 
 model, history = result["model"], result["history"]
+with st.expander("The same model and training in Keras"):
+    rnn_lines = "".join(f"    keras.layers.{cfg.cell}({cfg.units}, return_sequences=True),\n" for _ in range(depth))
+    clip_arg = f", global_clipnorm={clip:g}" if clip > 0 else ""
+    lr_arg = (f"keras.optimizers.schedules.ExponentialDecay({lr:g}, decay_steps=100, decay_rate=0.9)"
+              if decay else f"{lr:g}")
+    st.code(
+        f"model = keras.Sequential([\n    keras.Input((None, {data.vocab_size})),  # one-hot characters\n"
+        f"{rnn_lines}    keras.layers.TimeDistributed(keras.layers.Dense({data.vocab_size})),  # logits\n])\n"
+        f"model.compile(optimizer=keras.optimizers.{opt_name}(learning_rate={lr_arg}{clip_arg}),\n"
+        "              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n"
+        "              metrics=[\"accuracy\"])\n"
+        f"model.fit(x_hot, y_ids, epochs={epochs})  # one full batch per epoch",
+        language="python")
+    st.caption("The seed ends with `Activation('softmax')` and `categorical_crossentropy`: the same "
+               "loss, computed from probabilities instead of logits. The tests train this Keras model "
+               "with `train_on_batch` from the same weights and check every weight after 15 steps.")
+
 st.subheader("Loss per epoch")
 st.plotly_chart(tf_figs.loss_curve(history.loss, history.accuracy, len(history.loss),
                                    history.learning_rate), key="loss_curve")
@@ -194,7 +211,10 @@ def sampling():
                 "high T → ever closer to uniform.")
     c1, c2, c3 = st.columns([2, 1, 1])
     temperature = c1.slider("temperature T", 0.05, 3.0, 1.0, 0.05, key="train_temperature")
-    prefix = c2.text_input("prefix", value=text[0], key="train_prefix")
+    current = st.session_state.get("train_prefix")
+    if current is None or not set(current) <= set(data.vocab):
+        st.session_state["train_prefix"] = data.text[0]  # the text changed: start from its first character
+    prefix = c2.text_input("prefix", key="train_prefix")
     length = c3.number_input("characters", 1, 200, 30, key="train_length")
     st.session_state.setdefault("_train_draw", 0)
     st.button("Draw again", key="train_draw", on_click=_next_draw)
