@@ -211,9 +211,9 @@ def sampling():
                 "high T → ever closer to uniform.")
     c1, c2, c3 = st.columns([2, 1, 1])
     temperature = c1.slider("temperature T", 0.05, 3.0, 1.0, 0.05, key="train_temperature")
-    current = st.session_state.get("train_prefix")
-    if current is None or not set(current) <= set(data.vocab):
-        st.session_state["train_prefix"] = data.text[0]  # the text changed: start from its first character
+    if st.session_state.get("_train_prefix_vocab") != data.vocab:
+        st.session_state["_train_prefix_vocab"] = data.vocab
+        st.session_state["train_prefix"] = data.text[0]  # a new text: start from its first character
     prefix = c2.text_input("prefix", key="train_prefix")
     length = c3.number_input("characters", 1, 200, 30, key="train_length")
     st.session_state.setdefault("_train_draw", 0)
