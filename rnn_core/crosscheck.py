@@ -133,12 +133,13 @@ def _make_keras_layer(layer, keras):
             _make_keras_layer(forward, keras),
             merge_mode=config.get("merge_mode", getattr(layer, "merge_mode", "concat")),
             backward_layer=None if backward is None else _make_keras_layer(backward, keras),
+            **_keras_kwargs(layer, ("dtype",)),  # the wrapper casts its outputs to its own dtype
         )
     if kind == "Embedding":
         return keras.layers.Embedding(**_keras_kwargs(layer, ("input_dim", "output_dim", "mask_zero", "dtype")))
     if kind == "Dense":
         return keras.layers.Dense(**_keras_kwargs(layer, ("units", "activation", "use_bias", "dtype")))
-    return keras.layers.TimeDistributed(_make_keras_layer(layer.layer, keras))
+    return keras.layers.TimeDistributed(_make_keras_layer(layer.layer, keras), **_keras_kwargs(layer, ("dtype",)))
 
 
 def _build_shape(layer, input_shape):

@@ -57,6 +57,17 @@ def test_run_with_initial_state_and_mask(keras, x, rng):
     assert any(r.startswith("✗") and "right-padded" in r for r in result.cudnn_reasons)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: layers.LSTM(3, dtype="float64", return_state=True),
+    lambda: layers.Bidirectional(layers.GRU(4, dtype="float64", return_sequences=True), merge_mode="sum"),
+    lambda: layers.TimeDistributed(layers.Dense(3, dtype="float64")),
+])
+def test_run_float64_is_float64_on_both_sides(keras, make, x):
+    """float64 agrees to ~1e-16 only if no wrapper (Bidirectional casts to its own dtype) is float32."""
+    result = crosscheck.run(make(), x.astype(np.float64), tolerance=1e-12)
+    assert result.passed, result
+
+
 def test_run_zero_output_for_mask(keras, x):
     """zero_output_for_mask is not in get_config but changes masked outputs: the twin must get it."""
     mask = np.array([[True, False, True, True, False, False], [True] * 6])
