@@ -22,7 +22,7 @@ SETTINGS = {
     "train_text": ("hihello", None), "train_depth": (1, [1, 3]), "train_optimizer": ("Adam", OPTIMIZERS),
     "train_lr": (0.01, LEARNING_RATES), "train_clip": (0.0, CLIPS), "train_decay": (False, None),
     "train_epochs": (1000, [1, 5000]), "train_truncate": (0, [0, 50]), "train_every": (50, [1, 1000]),
-    "gf_timesteps": (30, [5, 100]), "gf_scale": (1.0, [0.25, 3.0]), "gf_gate": ("Keras init", GATE_BIASES),
+    "gf_timesteps": (30, [5, 100]), "gf_units": (16, [2, 64]), "gf_scale": (1.0, [0.25, 3.0]), "gf_gate": ("Keras init", GATE_BIASES),
     "gf_clip": (1.0, CLIPS),
 }
 
@@ -233,6 +233,30 @@ def sampling():
 sampling()
 
 
+# The gradient-flow view is a pure function of its settings: cached, so sidebar changes and
+# fragment reruns that do not touch it cost nothing.
+@st.cache_data(max_entries=64, show_spinner=False)
+def _flows(steps, units, scale, clipnorm, seed, gate_bias):
+    return {cell: training.gradient_flow(cell, timesteps=steps, units=units, recurrent_scale=scale,
+                                         clipnorm=clipnorm, seed=seed, gate_bias=gate_bias)
+            for cell in training.CELLS}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sweep(scales, steps, units, seed, gate_bias):
+    """Global gradient norm per cell at each recurrent scale."""
+    return {cell: [training.gradient_flow(cell, timesteps=steps, units=units, recurrent_scale=float(s),
+                                          seed=seed, jacobian=False, gate_bias=gate_bias).grad_norm
+                   for s in scales]
+            for cell in training.CELLS}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _step_through(d_h, cell):
+    series, labels = tf_figs.gradient_step_through(d_h, cell)
+    return figures.step_through(series, start=0, step_labels=labels)
+
+
 @st.fragment
 def gradient_flow():
     st.header("Gradient flow: vanishing, exploding, clipped")
@@ -242,24 +266,20 @@ def gradient_flow():
         "loss one step at a time, multiplying by the step's Jacobian ∂h_t/∂h_{t−1} each time, so what "
         "reaches t = 0 is a product of T factors: it shrinks or grows geometrically. Untrained "
         "networks with Keras's initial weights, the same seed for all three cells.")
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     steps = c1.slider("timesteps T", 5, 100, key="gf_timesteps")
-    scale = c2.slider("recurrent-weight scale", 0.25, 3.0, step=0.05, key="gf_scale",
+    units = c2.slider("units", 2, 64, key="gf_units", help="this experiment's own size (the sidebar's "
+                                                             "cell is highlighted)")
+    scale = c3.slider("recurrent-weight scale", 0.25, 3.0, step=0.05, key="gf_scale",
                       help="multiplies the orthogonal recurrent_kernel; > 1 makes SimpleRNN explode")
-    gate = c3.select_slider("gate bias (LSTM forget, GRU update)", GATE_BIASES, key="gf_gate",
+    gate = c4.select_slider("gate bias (LSTM forget, GRU update)", GATE_BIASES, key="gf_gate",
                             help="the bias of the gate that keeps the old state; Keras starts the "
                                  "LSTM forget gate at 1 (unit_forget_bias) and the GRU update gate at 0")
-    clipnorm = c4.select_slider("global_clipnorm for the update (0 = off)", CLIPS, key="gf_clip")
+    clipnorm = c5.select_slider("global_clipnorm (0 = off)", CLIPS, key="gf_clip")
     gate_bias = None if gate == "Keras init" else float(gate)
     _write_url()  # a fragment rerun skips the page-level call
-    units = min(cfg.units, 32)
-    if units < cfg.units:
-        st.caption(f"Using {units} units here (of the sidebar's {cfg.units}) to keep this view fast.")
-    flows = {}
     try:
-        for cell in training.CELLS:
-            flows[cell] = training.gradient_flow(cell, timesteps=steps, units=units, recurrent_scale=scale,
-                                                 clipnorm=clipnorm or None, seed=cfg.seed, gate_bias=gate_bias)
+        flows = _flows(steps, units, scale, clipnorm or None, cfg.seed, gate_bias)
     except ValueError as err:
         st.error(f"Cannot measure the gradient flow: {err}")
         return
@@ -286,17 +306,13 @@ def gradient_flow():
         "has no gate to learn it with.")
 
     st.subheader(f"Watch ∂L/∂h_t travel back in time ({cfg.cell})")
-    series, labels = tf_figs.gradient_step_through(flows[cfg.cell].d_h[0], cfg.cell)
-    st.plotly_chart(figures.step_through(series, start=0, step_labels=labels), key="gf_step_through")
+    st.plotly_chart(_step_through(flows[cfg.cell].d_h[0], cfg.cell), key="gf_step_through")
     st.caption("Frame k: the gradient after k+1 steps of BPTT, from the loss at the last step back "
                "towards t = 0 (one sample, each unit a row, values divided by the largest).")
 
     st.subheader("Exploding gradients and clipping")
     scales = np.round(np.linspace(0.25, 3.0, 12), 2)
-    sweep = {cell: [training.gradient_flow(cell, timesteps=steps, units=units, recurrent_scale=float(s),
-                                           seed=cfg.seed, jacobian=False, gate_bias=gate_bias).grad_norm
-                    for s in scales]
-             for cell in training.CELLS}
+    sweep = _sweep(tuple(scales), steps, units, cfg.seed, gate_bias)
     col1, col2 = st.columns(2)
     col1.plotly_chart(tf_figs.scale_sweep(scales, sweep, scale, clipnorm or None, highlight=cfg.cell),
                       key="gf_sweep")

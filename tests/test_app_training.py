@@ -102,7 +102,7 @@ def test_gradient_flow_view_reacts_to_scale_and_clipping(page):
     at.slider(key="gf_scale").set_value(3.0).run()
     assert not at.exception, at.exception
     assert at.container(key="gf_summary").markdown[0].value != summary
-    flow = training.gradient_flow("SimpleRNN", timesteps=30, units=8, recurrent_scale=3.0, clipnorm=1.0)
+    flow = training.gradient_flow("SimpleRNN", timesteps=30, units=16, recurrent_scale=3.0, clipnorm=1.0)
     assert f"{flow.dL_dh[0] / flow.dL_dh[-1]:.1e}" in at.container(key="gf_summary").markdown[0].value
 
 
