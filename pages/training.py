@@ -89,7 +89,9 @@ opt_name = c3.selectbox("optimizer", OPTIMIZERS, key="train_optimizer")
 lr = c4.select_slider("learning rate", LEARNING_RATES, key="train_lr")
 c1, c2, c3, c4, c5 = st.columns(5)
 epochs = c1.number_input("epochs", 1, 5000, step=100, key="train_epochs")
-every = c2.number_input("update every N epochs", 1, 1000, key="train_every")
+every = c2.number_input("update every N epochs", 1, 1000, key="train_every",
+                        help="progress and the prediction log update every N epochs; the loss "
+                             "curve redraws at most 4 times a second")
 clip = c3.select_slider("global_clipnorm (0 = off)", CLIPS, key="train_clip")
 truncate = c4.number_input("truncated BPTT k (0 = full)", 0, 50, key="train_truncate")
 decay = c5.checkbox("ExponentialDecay(lr, 100, 0.9)", key="train_decay")
@@ -307,8 +309,9 @@ def gradient_flow():
 
     st.subheader(f"Watch ∂L/∂h_t travel back in time ({cfg.cell})")
     st.plotly_chart(_step_through(flows[cfg.cell].d_h[0], cfg.cell), key="gf_step_through")
-    st.caption("Frame k: the gradient after k+1 steps of BPTT, from the loss at the last step back "
-               "towards t = 0 (one sample, each unit a row, values divided by the largest).")
+    st.caption("Columns are BPTT steps: column k holds ∂L/∂h_t for t = T−1−k, so frame k shows the "
+               "gradient after k+1 steps back from the loss (one sample, each unit a row, values divided "
+               "by the largest). Press ▶ Play: in a SimpleRNN with a small scale the colours fade out.")
 
     st.subheader("Exploding gradients and clipping")
     scales = np.round(np.linspace(0.25, 3.0, 12), 2)

@@ -139,7 +139,7 @@ def test_bptt_matches_gradient_tape_float64(cfg, keras, tf):
 
 
 @pytest.mark.keras
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)  # examples from the hypothesis profile
 @given(cfg=configs())
 def test_bptt_matches_gradient_tape_float32(cfg, keras, tf):
     _check(cfg, keras, tf, "float32", atol=1e-5)
