@@ -24,7 +24,8 @@ if (Path(__file__).parent / "pages" / "training.py").exists():
                          url_path="training"))
 
 page = st.navigation(PAGES)
-for warning in config.apply_query_params():
-    st.warning(warning)
-config.sidebar()
+config.apply_query_params()
+cfg = config.sidebar()
+for warning in config.url_warnings(cfg):
+    st.warning(warning, icon=":material/link_off:")
 page.run()

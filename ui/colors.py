@@ -31,8 +31,19 @@ GATE = {
 # quantity name (as used in traces: "h", "c" or a gate name) -> colour
 QUANTITY = {"x": X, "h": H, "c": C, "h forward": FORWARD, "h backward": BACKWARD, **GATE}
 
-DIVERGING = "RdBu_r"     # values in [-1, 1], white at 0
-SEQUENTIAL = "Viridis"   # gate activations in [0, 1]
+def _scale(colours: list[str]) -> list[list]:
+    """Evenly spaced [position, colour] pairs: explicit, because figures skip Plotly's
+    validation (which is what would expand a name like "RdBu_r")."""
+    return [[i / (len(colours) - 1), c] for i, c in enumerate(colours)]
+
+
+# values in [-1, 1], white at 0 (ColorBrewer RdBu, reversed: negative blue, positive red)
+DIVERGING = _scale(["rgb(5,48,97)", "rgb(33,102,172)", "rgb(67,147,195)", "rgb(146,197,222)",
+                    "rgb(209,229,240)", "rgb(247,247,247)", "rgb(253,219,199)",
+                    "rgb(244,165,130)", "rgb(214,96,77)", "rgb(178,24,43)", "rgb(103,0,31)"])
+# gate activations in [0, 1] (Viridis)
+SEQUENTIAL = _scale(["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89",
+                     "#35b779", "#6ece58", "#b5de2b", "#fde725"])
 
 # Bidirectional: which direction each colour means
 DIRECTION = {"forward": FORWARD, "backward": BACKWARD, "merged": MERGED}

@@ -166,7 +166,23 @@ def apply_query_params() -> list[str]:
                                 f"{to_url_value(getattr(DEFAULTS, key))}.")
     for key in KEYS:
         state.setdefault(key, getattr(DEFAULTS, key))
+    if warnings:
+        state["_url_warnings"] = warnings
+        state.pop("_url_warned_config", None)
     return warnings
+
+
+def url_warnings(cfg: Config) -> list[str]:
+    """Warnings about ignored URL values, kept visible (across page switches) until the
+    learner changes the configuration."""
+    state = st.session_state
+    if not state.get("_url_warnings"):
+        return []
+    state.setdefault("_url_warned_config", cfg)
+    if state["_url_warned_config"] != cfg:
+        state.pop("_url_warnings")
+        return []
+    return state["_url_warnings"]
 
 
 def write_query_params(cfg: Config) -> None:

@@ -1,0 +1,76 @@
+"""Helpers for the AppTest suites (tests/test_app_*.py): open a page, read what it shows."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("home", "shapes", "parameters", "hidden_states", "gates", "cross_check")
+
+
+def open_page(page: str = "home", **query) -> AppTest:
+    """A fresh app session on ``page`` with ``query`` as URL parameters (values as strings)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for key, value in query.items():
+        at.query_params[key] = value if isinstance(value, str) else json.dumps(value)
+    at.run()
+    if page != "home":
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(node) -> list[str]:
+    """Every markdown/code/caption/latex string under an AppTest node, in order."""
+    out = []
+    for kind in ("markdown", "code", "caption", "latex"):
+        out += [element.value for element in getattr(node, kind)]
+    return out
+
+
+SHAPE = re.compile(r"\((?:\d+|None)(?:, (?:\d+|None))*,?\)")
+
+
+def shapes_in(text: str) -> list[tuple]:
+    """All shape tuples written like (2, 5, 8) in ``text``, in order."""
+    return [ast.literal_eval(s) for s in SHAPE.findall(text)]
+
+
+def plotly_figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def bmatrix_rows(latex: str) -> list[np.ndarray]:
+    r"""Each \begin{bmatrix}...\end{bmatrix} in ``latex`` as a 1-D array (matrices flattened)."""
+    out = []
+    for body in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", latex, flags=re.S):
+        cells = [c for c in re.split(r"&|\\\\", body) if c.strip() and "cdots" not in c]
+        out.append(np.array([float(c) for c in cells]))
+    return out
+
+
+def array_after(text: str, name: str) -> np.ndarray:
+    """The NumPy-printed array that follows ``name (shape):`` in a code block."""
+    match = re.search(re.escape(name) + r" \(([\d, ]+)\):\n(\[.*?\]\])(?:\n\n|\Z|\n[a-z])", text,
+                      flags=re.S)
+    assert match, f"{name} not found in {text[:300]!r}"
+    shape = tuple(int(d) for d in match.group(1).split(",") if d.strip())
+    numbers = re.findall(r"-?\d+\.\d*(?:e[-+]\d+)?|-?\d+(?:e[-+]\d+)?", match.group(2))
+    return np.array([float(n) for n in numbers]).reshape(shape)
+
+
+def wait_for(at: AppTest, predicate, timeout: float = 120.0, pause: float = 1.0) -> AppTest:
+    """Rerun ``at`` until ``predicate(at)`` holds (e.g. the background TensorFlow check is done)."""
+    deadline = time.monotonic() + timeout
+    while not predicate(at):
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        time.sleep(pause)
+        at.run()
+    return at

@@ -1,0 +1,238 @@
+"""Every page through AppTest: it renders, and the shapes and numbers it shows are right.
+
+Expected values come from real Keras, from first principles, or from the seed tutorials'
+printed Keras output — never from the app itself.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+
+from app_helpers import PAGES, array_after, bmatrix_rows, open_page, plotly_figures, shapes_in, texts
+
+
+@pytest.mark.parametrize("page, cell", [(page, "LSTM") for page in PAGES] + [
+    (page, cell) for page in ("hidden_states", "gates") for cell in ("SimpleRNN", "GRU")])
+def test_every_page_renders_with_a_chart(page, cell):
+    at = open_page(page, cell=cell)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert plotly_figures(at), f"{page} drew no Plotly chart"
+
+
+@pytest.mark.parametrize("page", ["hidden_states", "gates", "shapes"])
+def test_bidirectional_stateful_and_backwards_pages_render(page):
+    at = open_page(page, cell="GRU", bidirectional="true", merge_mode="None", return_state="true",
+                   return_sequences="true", stateful="true", reset_after="false")
+    assert not at.error
+    at = open_page(page, cell="LSTM", go_backwards="true", return_sequences="true")
+    assert not at.error
+
+
+KERAS_CONFIGS = [
+    dict(cell="LSTM", units=7, timesteps=5, input_dim=3, batch_size=2, return_sequences=True,
+         return_state=True),
+    dict(cell="GRU", units=4, timesteps=6, input_dim=2, batch_size=3, return_state=True),
+    dict(cell="SimpleRNN", units=3, timesteps=4, input_dim=5, batch_size=1),
+    dict(cell="LSTM", units=5, timesteps=3, input_dim=2, batch_size=2, bidirectional=True,
+         return_state=True, return_sequences=True, merge_mode="concat"),
+    dict(cell="GRU", units=5, timesteps=3, input_dim=2, batch_size=2, bidirectional=True,
+         merge_mode="None"),
+]
+
+
+def _keras_layer(keras, cfg):
+    flags = {k: cfg.get(k, False) for k in ("return_sequences", "return_state")}
+    layer = getattr(keras.layers, cfg["cell"])(cfg["units"], **flags)
+    if cfg.get("bidirectional"):
+        merge = None if cfg.get("merge_mode") == "None" else cfg.get("merge_mode", "concat")
+        layer = keras.layers.Bidirectional(layer, merge_mode=merge)
+    return layer
+
+
+@pytest.mark.parametrize("cfg", KERAS_CONFIGS, ids=lambda c: "-".join(
+    f"{k}={v}" for k, v in c.items() if k in ("cell", "bidirectional", "merge_mode")))
+def test_shapes_page_lists_keras_outputs_in_order(keras, cfg):
+    at = open_page("shapes", **{k: str(v).lower() if isinstance(v, bool) else str(v)
+                                for k, v in cfg.items()})
+    shown = shapes_in(" ".join(texts(at.get_by_key("output_shapes"))))
+    x = np.zeros((cfg["batch_size"], cfg["timesteps"], cfg["input_dim"]), np.float32)
+    outputs = _keras_layer(keras, cfg)(x)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    assert shown == [tuple(o.shape) for o in outputs]
+
+
+def test_shapes_page_keras_code_runs_and_prints_the_shapes(keras):
+    cfg = KERAS_CONFIGS[0]
+    at = open_page("shapes", **{k: str(v).lower() if isinstance(v, bool) else str(v)
+                                for k, v in cfg.items()})
+    code = next(c.value for c in at.code if "from keras import layers" in c.value)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "<keras code from the shapes page>", "exec"), {})  # noqa: S102
+    shown = shapes_in(" ".join(texts(at.get_by_key("output_shapes"))))
+    assert shapes_in(printed.getvalue()) == shown
+
+
+@pytest.mark.parametrize("cell, gates, units, input_dim", [
+    ("SimpleRNN", 1, 3, 10), ("LSTM", 4, 128, 64), ("GRU", 3, 8, 4)])
+def test_parameters_page_count_matches_the_formula(cell, gates, units, input_dim):
+    at = open_page("parameters", cell=cell, units=str(units), input_dim=str(input_dim))
+    bias = 2 * units if cell == "GRU" else units       # reset_after=True: a second bias row
+    expected = gates * (units * (input_dim + units) + bias)
+    assert at.subheader[0].value == f"Your layer: {expected:,} parameters"
+    filled = next(m.value for m in at.markdown if m.value.startswith("**Filled in:**"))
+    assert filled.endswith(f"= {expected:,}`")
+
+
+def test_parameters_page_counts_bidirectional_twice():
+    at = open_page("parameters", cell="LSTM", units="64", input_dim="10", bidirectional="true")
+    assert at.subheader[0].value == "Your layer: 38,400 parameters"   # seed 000's summary
+
+
+@pytest.mark.parametrize("preset, seed_total", [
+    ("seed000_lstm", "164,106"), ("seed000_gru", "361,866"),
+    ("seed000_bidirectional", "80,266"), ("seed001_simple_rnn", "42")])
+def test_model_builder_presets_reproduce_the_seed_summaries(preset, seed_total):
+    at = open_page("parameters")
+    at.selectbox(key="model_preset").select(preset).run()
+    summary = at.get_by_key("model_summary").code[0].value
+    assert f"Total params: {seed_total}" in summary      # as printed by Keras in the seeds
+    assert not at.error
+
+
+def test_model_builder_reports_bad_lines():
+    at = open_page("parameters")
+    at.text_area(key="model_spec").input("LSTM(128)\nConv2D(3)").run()
+    assert not at.exception
+    assert "line 2" in at.error[0].value and "Conv2D" in at.error[0].value
+
+
+def test_hidden_states_reproduce_seed004_bidirectional_lstm():
+    """Seed 004's notebook: Bidirectional(LSTM(3, ...)) with constant 0.1 weights on train_X."""
+    at = open_page("hidden_states", preset="train_X", init="constant", cell="LSTM", units="3",
+                   bidirectional="true", return_sequences="true", return_state="true")
+    block = at.get_by_key("layer_outputs").code[0].value
+    printed_by_keras = np.array([  # the notebook's output, In [14]
+        [0.35906476, 0.35906476, 0.35906476, 0.70387346, 0.70387346, 0.70387346],
+        [0.5511133, 0.5511133, 0.5511133, 0.5886358, 0.5886358, 0.5886358],
+        [0.5911575, 0.5911575, 0.5911575, 0.39516988, 0.39516988, 0.39516988],
+        [0.6303139, 0.6303139, 0.6303139, 0.2194224, 0.2194224, 0.2194224]])
+    np.testing.assert_allclose(array_after(block, "output")[0], printed_by_keras, atol=1e-6)
+    np.testing.assert_allclose(array_after(block, "forward_h"), [[0.6303139] * 3], atol=1e-6)
+    np.testing.assert_allclose(array_after(block, "backward_h"), [[0.70387346] * 3], atol=1e-6)
+
+
+def latex(at) -> list[str]:
+    """st.latex bodies without the $$ fences AppTest reports."""
+    return [element.value.strip("$\n ") for element in at.latex]
+
+
+def _first_principles_simple_rnn(x, kernel, recurrent_kernel, bias):
+    h = np.zeros(kernel.shape[1])
+    out = []
+    for x_t in x:
+        h = np.tanh(x_t @ kernel + h @ recurrent_kernel + bias)
+        out.append(h)
+    return np.array(out)  # (timesteps, units)
+
+
+def test_hidden_states_equation_shows_the_numbers_of_step_k(keras):
+    from ui import config, inputs, lab
+
+    query = dict(cell="SimpleRNN", units="3", input_dim="2", timesteps="4", batch_size="1",
+                 seed="5")
+    at = open_page("hidden_states", **query)
+    at.slider(key="hs_step").set_value(2).run()
+    cfg = config.Config(cell="SimpleRNN", units=3, input_dim=2, timesteps=4, batch_size=1, seed=5)
+    weights = lab.build_layer(cfg).get_weights()        # weights are an input; outputs by Keras
+    x = inputs.make_input(cfg)
+    klayer = keras.layers.SimpleRNN(3, return_sequences=True)
+    klayer.build((None, 4, 2))
+    klayer.set_weights(weights)
+    h_keras = np.asarray(klayer(x))[0]                  # (timesteps, units)
+    np.testing.assert_allclose(h_keras, _first_principles_simple_rnn(x[0], *weights), atol=1e-5)
+    block = next(tex for tex in latex(at) if tex.startswith(r"\begin{aligned}h_t"))
+    *_, h_shown = bmatrix_rows(block)
+    np.testing.assert_allclose(h_shown, h_keras[2], atol=0.006)   # shown with 2 decimals
+    step_line = latex(at)[0]
+    np.testing.assert_allclose(bmatrix_rows(step_line)[0], x[0, 2], atol=0.006)
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_gates_page_first_step_gates_match_first_principles(cell):
+    from ui import config, inputs, lab
+
+    at = open_page("gates", cell=cell, units="3", input_dim="2", timesteps="4", batch_size="1")
+    cfg = config.Config(cell=cell, units=3, input_dim=2, timesteps=4, batch_size=1)
+    kernel, _, bias = lab.build_layer(cfg).get_weights()
+    x0 = inputs.make_input(cfg)[0, 0]
+    b = bias[0] if cell == "GRU" else bias               # GRU reset_after: input bias row
+    z = x0 @ kernel + b                                   # h_{-1} = 0: only the input part
+    first = _sigmoid(z[:3])                               # LSTM input gate / GRU update gate
+    block = next(tex for tex in latex(at)
+                 if tex.startswith(r"\begin{aligned}" + ("i_t" if cell == "LSTM" else "z_t")))
+    np.testing.assert_allclose(bmatrix_rows(block)[-1], first, atol=0.006)
+    assert plotly_figures(at)
+
+
+def test_gates_page_shows_unit_forget_bias_effect():
+    at = open_page("gates", cell="LSTM", init="constant", units="2", input_dim="1",
+                   timesteps="3", batch_size="1", preset="sine")
+    # sine input at t=0 is sin(0)=0 and h_{-1}=0: every pre-activation is the bias alone,
+    # so the forget gate starts at σ(1) with unit_forget_bias and at σ(0) without.
+    metrics = {m.label: float(m.value) for m in at.metric}
+    on = metrics["mean forget gate, unit_forget_bias=True"]
+    off = metrics["mean forget gate, unit_forget_bias=False"]
+    assert on > off
+    charts = plotly_figures(at)
+    effect = next(f for f in charts if any("unit_forget_bias" in (t.get("name") or "")
+                                           for t in f["data"]))
+    assert len(effect["data"]) == 4
+
+
+def test_gates_page_reset_after_changes_the_parameter_count():
+    at = open_page("gates", cell="GRU", units="4", input_dim="3")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["parameters, reset_after=True"] == f"{3 * (4 * (3 + 4) + 2 * 4):,}"
+    assert metrics["parameters, reset_after=False"] == f"{3 * (4 * (3 + 4) + 4):,}"
+
+
+def test_cross_check_page_reports_tensorflow_agreement(keras):
+    from app_helpers import wait_for
+
+    at = open_page("cross_check", cell="GRU", units="5", return_sequences="true",
+                   return_state="true")
+    wait_for(at, lambda a: a.get_by_key("crosscheck_table") is not None
+             and a.get_by_key("crosscheck_table").markdown)
+    table = at.get_by_key("crosscheck_table").markdown[0].value
+    rows = [r for r in table.splitlines() if r.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == ["whole_sequence_output", "final_state"]
+    diffs = [float(r.split("|")[3]) for r in rows]
+    assert all(d <= 1e-5 for d in diffs)
+    assert "pass" in table and "fail" not in table
+    assert any(m.label == "TensorFlow ran on" and m.value == "CPU" for m in at.metric)
+    versions = next(m.value for m in at.markdown if m.value.startswith("**Versions:**"))
+    assert keras.__version__ in versions
+    status = " ".join(texts(at.get_by_key("crosscheck_status")))
+    assert "TensorFlow agrees" in status and "on CPU" in status
+
+
+def test_pages_work_without_tensorflow(monkeypatch):
+    from rnn_core import crosscheck
+
+    monkeypatch.setattr(crosscheck, "is_available", lambda: False)
+    at = open_page("cross_check")
+    assert any("pip install tensorflow" in c.value for c in at.code)
+    assert plotly_figures(at)
+    for page in ("home", "shapes", "hidden_states"):
+        at = open_page(page)
+        status = " ".join(texts(at.get_by_key("crosscheck_status")))
+        assert "not installed" in status
