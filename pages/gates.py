@@ -41,7 +41,7 @@ if cfg.cell == "SimpleRNN":
             icon=":material/info:")
     series = {"h": one.h[sample]}
     st.plotly_chart(figures.step_through(series, start=step, lines="h"), key="gates_step_through")
-    st.plotly_chart(figures.saturation({"h": one.h[sample]}), key="saturation")
+    st.plotly_chart(figures.histograms({"h": one.h}), key="saturation")
     lab.show_source(cfg.cell)
     st.stop()
 
@@ -67,9 +67,7 @@ lab.show_source(cfg.cell)
 
 st.subheader("Saturation")
 gates_all = {name: one.gates[name] for name in one.gates}  # all samples
-col1, col2 = st.columns(2)
-col1.plotly_chart(figures.saturation(gates_all), key="saturation")
-col2.plotly_chart(figures.histograms(gates_all), key="histograms")
+st.plotly_chart(figures.histograms(gates_all), key="saturation")
 st.caption(f"A sigmoid within {figures.SATURATION} of 0 or 1 (tanh: of ±1) is saturated: its "
            "derivative is nearly 0, so gradients through it vanish. Large inputs (try the "
            "train_X preset, or constant weights) push gates into saturation.")

@@ -36,9 +36,7 @@ step = c2.slider("step k (the equation below; the animation starts here)", 0, ti
                  key="hs_step")
 
 if not cfg.bidirectional:
-    series = {"h": trace.h[sample]}                  # (timesteps, units)
-    if trace.c is not None:
-        series["c"] = trace.c[sample]
+    series = {"h": trace.h[sample]}                  # (timesteps, units); c is on /gates
     labels = [f"{k} (x{trace.timestep[k]})" for k in range(timesteps)]
     st.subheader("h_t over time")
     st.plotly_chart(figures.step_through(series, start=step, lines="h", step_labels=labels),
@@ -102,6 +100,10 @@ if cfg.bidirectional:
         " The final states are each direction's last step: forward after x_T, backward after x₀.")
 
 st.subheader("stateful: carried vs reset across consecutive batches")
+if not (cfg.stateful or st.toggle("Show what stateful=True changes", key="hs_show_stateful")):
+    st.caption("With `stateful=True` a layer keeps its final state as the next call's initial "
+               "state. Turn on `stateful` in the sidebar (or the toggle) to compare.")
+    st.stop()
 n_batches = 3
 if cfg.preset in ("random", "sine") or (cfg.preset == "csv" and st.session_state.get("_csv_x") is None):
     long_cfg = dataclasses.replace(cfg, timesteps=n_batches * timesteps)

@@ -136,7 +136,7 @@ st.info(f"**Two conventions, same numbers.** Seed 001 writes `Wx` as (hidden, in
         f"is batch-major `(batch, input_dim)`. So `kernel` = `Wxᵀ` (per gate), "
         f"`recurrent_kernel` = `Whᵀ`, and the row vector `x_t·kernel` equals `(Wx·x_t)ᵀ`.",
         icon=":material/swap_horiz:")
-with st.expander("See the weight values"):
+if st.toggle("Show the weight values", key="shapes_show_weights"):
     first = weight_names[:3] if not cfg.bidirectional else weight_names[:len(weight_names) // 2]
     arrays = {n.removeprefix("forward_"): w for n, w in zip(weight_names, weights) if n in first}
     gate_names = layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names

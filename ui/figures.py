@@ -215,32 +215,16 @@ def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: s
         yaxis=dict(title=dict(text="unit"), range=[-0.6, units + 0.4])))
 
 
-def saturation(gates: dict[str, np.ndarray]) -> go.Figure:
-    """Share of activations stuck near their limits, per gate (saturated = tiny gradient)."""
-    names = list(gates)
-    low, high = [], []
-    for name in names:
-        v = gates[name]
-        lower = 0.0 if colors.is_gate01(name) else -1.0
-        low.append(float(np.mean(v < lower + SATURATION)))
-        high.append(float(np.mean(v > 1 - SATURATION)))
-    bar_colours = [colors.colour(n) for n in names]
-    data = [
-        dict(type="bar", x=names, y=low, name="near the lower limit (0, or −1 for tanh)",
-             marker=dict(color=bar_colours, opacity=0.55),
-             hovertemplate="%{x}: %{y:.0%} near the lower limit<extra></extra>"),
-        dict(type="bar", x=names, y=high, name="near the upper limit (1)",
-             marker=dict(color=bar_colours, pattern=dict(shape="/")),
-             hovertemplate="%{x}: %{y:.0%} near 1<extra></extra>"),
-    ]
-    return figure(data, _simple_layout(
-        300, f"Saturation: within {SATURATION} of a limit", barmode="stack",
-        yaxis=dict(title=dict(text="share of activations"), tickformat=".0%", range=[0, 1])))
+def saturated_share(name: str, values: np.ndarray) -> float:
+    """Share of activations within SATURATION of a limit (0 or 1 for σ, ±1 for tanh)."""
+    lower = 0.0 if colors.is_gate01(name) else -1.0
+    return float(np.mean((values < lower + SATURATION) | (values > 1 - SATURATION)))
 
 
 def histograms(gates: dict[str, np.ndarray]) -> go.Figure:
-    """Distribution of each gate's activations; saturated gates pile up at the ends."""
-    data = [dict(type="histogram", x=v.ravel(), name=name, opacity=0.6, nbinsx=40,
+    """Distribution of each gate's activations; saturated ones pile up in the grey bands."""
+    data = [dict(type="histogram", x=v.ravel(), opacity=0.6, nbinsx=40,
+                 name=f"{name}: {saturated_share(name, v):.0%} saturated",
                  marker=dict(color=colors.colour(name))) for name, v in gates.items()]
     band = dict(type="rect", xref="x", yref="paper", y0=0, y1=1, fillcolor="#999", opacity=0.12,
                 line=dict(width=0))
