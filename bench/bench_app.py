@@ -104,7 +104,10 @@ def bench_rerender(browser, app: StreamlitServer, trivial: StreamlitServer, page
             if i:
                 app_times.append(t_app)
                 trivial_times.append(t_trivial)
-        errors = app_tab.locator('[data-testid="stException"]').count()
+        exceptions = app_tab.locator('[data-testid="stException"]')
+        errors = exceptions.count()
+        if errors:  # the timing of a page that crashed means nothing: say why
+            print(f"  /{path}: EXCEPTION {exceptions.first.inner_text()[:600]}", file=sys.stderr)
         app_med, trivial_med = statistics.median(app_times), statistics.median(trivial_times)
         rows.append((f"/{path}", app_med, trivial_med, app_med / trivial_med, errors))
         print(f"  /{path}: app {app_med:.0f} ms, trivial {trivial_med:.0f} ms", file=sys.stderr)
@@ -112,8 +115,11 @@ def bench_rerender(browser, app: StreamlitServer, trivial: StreamlitServer, page
 
 
 def bench_startup(browser, script: str, cwd: Path, content_selector: str, repeats: int):
-    """Median seconds from spawn to /_stcore/health ok, and to the first page's content visible."""
-    health, visible = [], []
+    """Median seconds from spawn to: /_stcore/health ok, the first element drawn, the content visible.
+
+    Each start uses a fresh browser context (cold cache), like a learner's first visit.
+    """
+    health, first, visible = [], [], []
     for _ in range(repeats):
         server = StreamlitServer(script, cwd=cwd)
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -121,12 +127,15 @@ def bench_startup(browser, script: str, cwd: Path, content_selector: str, repeat
             server.spawn().wait_healthy(timeout=120)
             health.append(time.perf_counter() - server.started_at)
             page.goto(server.url + "/", timeout=120_000)
+            page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').first.wait_for(
+                state="visible", timeout=120_000)
+            first.append(time.perf_counter() - server.started_at)
             page.locator(content_selector).first.wait_for(state="visible", timeout=120_000)
             visible.append(time.perf_counter() - server.started_at)
         finally:
             page.context.close()
             server.stop()
-    return statistics.median(health), statistics.median(visible)
+    return statistics.median(health), statistics.median(first), statistics.median(visible)
 
 
 def main() -> None:
@@ -158,10 +167,11 @@ def main() -> None:
     for path, app_ms, trivial_ms, ratio, errors in rows:
         print(f"| `{path}` | {app_ms:.0f} | {trivial_ms:.0f} | {ratio:.2f}× | {'yes' if ratio <= 1.5 else 'no'} | {errors} |")
     print(f"\nServer start to first page visible (median of {args.startups}; target ≤ 3 s)\n")
-    print("| app | health ok (s) | content visible (s) | meets target |")
-    print("|---|---:|---:|:---:|")
-    for name, (health_s, visible_s) in (("RNN Lab `/`", start_app), ("trivial page", start_trivial)):
-        print(f"| {name} | {health_s:.2f} | {visible_s:.2f} | {'yes' if visible_s <= 3 else 'no'} |")
+    print("| app | health ok (s) | first element (s) | content visible (s) | meets target |")
+    print("|---|---:|---:|---:|:---:|")
+    for name, (health_s, first_s, visible_s) in (("RNN Lab `/` (first chart)", start_app),
+                                                  ("trivial page (its text)", start_trivial)):
+        print(f"| {name} | {health_s:.2f} | {first_s:.2f} | {visible_s:.2f} | {'yes' if visible_s <= 3 else 'no'} |")
 
 
 if __name__ == "__main__":
