@@ -19,11 +19,7 @@ if cfg.bidirectional:
     st.caption("Bidirectional: the forward direction's gates are shown (the backward copy has "
                "its own weights and gates).")
 
-c1, c2 = st.columns([1, 3])
-sample = c1.number_input("sample (batch index)", 0, batch - 1, 0, key="gates_sample") \
-    if batch > 1 else 0
-step = c2.slider("step k (equations below; the animation starts here)", 0, timesteps - 1, 0,
-                 key="gates_step")
+sample, step = lab.step_controls("gates", batch, timesteps)
 
 ROLE = {
     "input": "how much of the candidate to write into c (σ, 0 = write nothing)",

@@ -30,10 +30,7 @@ st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
            f"{config.INIT_LABELS[cfg.init]}.")
 
 trace = current.trace()
-c1, c2 = st.columns([1, 3])
-sample = c1.number_input("sample (batch index)", 0, batch - 1, 0, key="hs_sample") if batch > 1 else 0
-step = c2.slider("step k (the equation below; the animation starts here)", 0, timesteps - 1, 0,
-                 key="hs_step")
+sample, step = lab.step_controls("hs", batch, timesteps)
 
 if not cfg.bidirectional:
     series = {"h": trace.h[sample]}                  # (timesteps, units); c is on /gates

@@ -171,6 +171,7 @@ def test_gates_page_first_step_gates_match_first_principles(cell):
     from ui import config, inputs, lab
 
     at = open_page("gates", cell=cell, units="3", input_dim="2", timesteps="4", batch_size="1")
+    at.slider(key="gates_step").set_value(0).run()
     cfg = config.Config(cell=cell, units=3, input_dim=2, timesteps=4, batch_size=1)
     kernel, _, bias = lab.build_layer(cfg).get_weights()
     x0 = inputs.make_input(cfg)[0, 0]

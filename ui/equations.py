@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_UNITS = 8  # vectors longer than this are cut (and say so): equations must stay readable
+MAX_UNITS = 6  # vectors longer than this are cut (and say so): equations must stay readable
 MAX_MATRIX = (5, 4)  # SimpleRNN shows full weight matrices up to input_dim 5 × units 4
 
 
@@ -47,9 +47,11 @@ def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
     x_t = trace.x[sample, t]                      # (features,)
     h_prev, c_prev = _previous(trace, sample, k)  # (units,)
     h_t = trace.h[sample, k]                      # (units,)
-    lines = [rf"\text{{step }} k={k}\text{{ reads }} x_{{{t}}} = {vec(x_t)}, \quad "
-             rf"h_{{t-1}} = {vec(h_prev)}" + (rf", \quad c_{{t-1}} = {vec(c_prev)}"
-                                              if c_prev is not None else "")]
+    given = [rf"x_t = x_{{{t}}} &= {vec(x_t)}", rf"h_{{t-1}} &= {vec(h_prev)}"]
+    if c_prev is not None:
+        given.append(rf"c_{{t-1}} &= {vec(c_prev)}")
+    lines = [rf"\text{{step }} k={k}:\quad \begin{{aligned}}" + r" \\ ".join(given)
+             + r"\end{aligned}"]
     if trace.cell_name == "SimpleRNN":
         xk = x_t @ kernel                          # (units,)
         hr = h_prev @ recurrent_kernel             # (units,)

@@ -72,7 +72,8 @@ def step_through(series: dict[str, np.ndarray], start: int = 0, cols: int = 1,
     if lines:
         cells.append((heat_rows, 0, cols))
         titles.append(f"{_label(lines)}: one line per unit")
-    layout, refs = grid(cells, rows, cols, titles, vgap=min(0.12, 0.5 / rows), hgap=0.08)
+    layout, refs = grid(cells, rows, cols, titles, vgap=0.2 / max(1, rows - 1) ** 0.5 if rows > 1
+                        else 0.1, hgap=0.1)
     fill_in = timesteps * units * timesteps * (len(names) + bool(lines)) <= MAX_FRAME_VALUES
 
     axes = _coloraxes(series)
@@ -143,9 +144,10 @@ def step_through(series: dict[str, np.ndarray], start: int = 0, cols: int = 1,
             idx.append(i)
         frames.append(dict(data=frame_data, traces=idx, name=str(k)))
     layout.update(_player([str(k) for k in range(timesteps)], labels, start))
-    layout.update(height=height_per_row * rows + 150, title=dict(text=title) if title else None,
-                  margin=dict(l=50, r=30 + 70 * len(axes), t=60 if title else 40, b=10),
-                  legend=dict(orientation="h", y=-0.22))
+    layout.update(height=height_per_row * rows + 200, title=dict(text=title) if title else None,
+                  margin=dict(l=50, r=30 + 70 * len(axes), t=60 if title else 40, b=130),
+                  legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0,
+                              font=dict(size=11)))
     return figure(data, layout, frames)
 
 
@@ -162,18 +164,21 @@ def _unit_palette(units: int, base: str) -> list[str]:
 
 def _player(frame_names: list[str], labels: list[str], start: int) -> dict:
     """Play/pause buttons and a step slider that drive the frames in the browser."""
-    play = dict(frame=dict(duration=600, redraw=True), fromcurrent=True,
-                transition=dict(duration=0), mode="immediate")
+    # Play always starts from step 0, so the heatmaps visibly fill in.
+    play = dict(frame=dict(duration=600, redraw=True), transition=dict(duration=0),
+                mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate",
                  transition=dict(duration=0))
     return dict(
-        updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.06, xanchor="left",
-                          yanchor="top", pad=dict(t=0, r=10), showactive=False,
-                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
+                          yanchor="top", pad=dict(t=58, r=10), showactive=False,
+                          buttons=[dict(label="▶ Play", method="animate",
+                                        args=[frame_names, play]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], pause])])],
-        sliders=[dict(active=start, x=0.16, len=0.84, y=-0.03, yanchor="top",
-                      currentvalue=dict(prefix="step ", visible=True), pad=dict(t=0, b=0),
+        sliders=[dict(active=start, x=0.18, len=0.82, y=0, yanchor="top",
+                      currentvalue=dict(prefix="step ", visible=True, xanchor="right"),
+                      pad=dict(t=40, b=0),
                       steps=[dict(label=label, method="animate",
                                   args=[[name], dict(mode="immediate", transition=dict(duration=0),
                                                      frame=dict(duration=0, redraw=True))])

@@ -80,3 +80,21 @@ def show_source(cell_name: str) -> None:
         st.caption("The layer computes x_t·kernel + bias for all timesteps with one matmul, "
                    "then calls this function once per timestep.")
         st.code(inspect.getsource(step), language="python")
+
+
+def step_controls(prefix: str, batch: int, timesteps: int) -> tuple[int, int]:
+    """Sample and step pickers shared by the step-through pages; returns (sample, step k).
+
+    The step defaults to the last one (the whole sequence drawn); values left over from a
+    longer sequence or a bigger batch are clamped before the widgets are drawn.
+    """
+    state = st.session_state
+    step_key, sample_key = f"{prefix}_step", f"{prefix}_sample"
+    state[step_key] = min(state.get(step_key, timesteps - 1), timesteps - 1)
+    state[sample_key] = min(state.get(sample_key, 0), batch - 1)
+    col1, col2 = st.columns([1, 3])
+    sample = col1.number_input("sample (batch index)", 0, batch - 1, key=sample_key,
+                               disabled=batch == 1)
+    step = col2.slider("step k (for the equations; ▶ Play in the chart animates every step)", 0,
+                       max(timesteps - 1, 1), key=step_key, disabled=timesteps == 1)
+    return int(sample), int(min(step, timesteps - 1))
