@@ -11,9 +11,12 @@ from streamlit_browser import set_widget, wait_until_idle
 
 
 def _open(page, path):
+    """Open a /training URL and wait until its first training run is on the page."""
     page.goto(path)
     wait_until_idle(page, 60_000)
     expect(page.locator('[data-testid="stApp"]')).to_be_visible()
+    # st.code's highlighter loads lazily: on a busy machine its text can lag the rerun by seconds
+    expect(page.locator(".st-key-train_prediction")).to_contain_text("model", timeout=90_000)
 
 
 def _no_exception(page):
@@ -27,7 +30,7 @@ def test_trains_live_and_prints_the_seeds_line(page):
     progress = page.locator('[data-testid="stProgress"]')
     prediction = page.locator(".st-key-train_prediction")
     expect(progress.or_(prediction).first).to_be_visible(timeout=60_000)
-    expect(prediction).to_contain_text("model", timeout=60_000)
+    expect(prediction).to_contain_text("model", timeout=90_000)
     expect(prediction).to_contain_text(re.compile(r"epoch\s+1000\s+loss"))
     expect(prediction).to_contain_text(re.compile(r"model\s+\[1 2 0 4 4 3\] ihello"))
     expect(prediction).to_contain_text(re.compile(r"input\s+\[2 1 2 0 4 4\] hihell"))
