@@ -181,6 +181,12 @@ st.caption(f"{len(history.loss)} epochs in {history.seconds:.2f} s "
            f"({1000 * history.seconds / len(history.loss):.2f} ms per epoch, live updates included) · "
            f"{model.count_params()} parameters · final loss {history.loss[-1]:.4f} · "
            f"accuracy {history.accuracy[-1]:.0%}")
+with st.expander("Gradient norm per epoch (what global_clipnorm caps)"):
+    st.plotly_chart(tf_figs.grad_norm_curve(history.grad_norm, clip if clip > 0 else None), key="grad_norm")
+    if clip > 0:
+        clipped = float(np.mean(np.asarray(history.grad_norm) > clip))
+        st.caption(f"Clipped in {clipped:.0%} of the epochs: there every gradient was scaled down "
+                   f"together to a global norm of {clip:g} before the optimizer used it.")
 with st.container(key="train_prediction"):
     st.code("\n".join(result["log"][-5:]
                       + [_labelled("input", data.x_ids[0]), _labelled("target", data.y_ids[0]),

@@ -52,6 +52,23 @@ def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: i
     return plot.figure(data, layout)
 
 
+def grad_norm_curve(grad_norm: list[float], clipnorm: float | None) -> go.Figure:
+    """Global gradient norm per epoch (before clipping), with the clipping threshold."""
+    x = np.arange(1, len(grad_norm) + 1)
+    data = [dict(type="scatter", x=x, y=np.asarray(grad_norm), mode="lines", name="‖∂L/∂w‖ before clipping",
+                 line=dict(color=colors.RECURRENT, width=1.5),
+                 hovertemplate="epoch %{x}<br>‖g‖ = %{y:.3g}<extra></extra>")]
+    shapes = []
+    if clipnorm:
+        shapes.append(dict(type="line", x0=0, x1=1, y0=clipnorm, y1=clipnorm, xref="paper", yref="y",
+                           line=dict(color=colors.HIGHLIGHT, width=2, dash="dot")))
+        data.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=f"global_clipnorm = {clipnorm:g}",
+                         line=dict(color=colors.HIGHLIGHT, width=2, dash="dot")))
+    layout = dict(height=250, margin=dict(l=60, r=10, t=30, b=10), legend=_LEGEND_BELOW, shapes=shapes,
+                  xaxis=dict(title=_title("epoch")), yaxis=_log_axis("global gradient norm"))
+    return plot.figure(data, layout)
+
+
 def _char_label(c: str) -> str:
     return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(c, c)
 
