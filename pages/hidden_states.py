@@ -122,7 +122,7 @@ carried_h = np.concatenate(carried)                            # (3·timesteps, 
 reset_h = np.concatenate(reset)
 shown = min(cfg.units, 3)
 curves, colours_, dashes = {}, {}, {}
-palette = [colors.H, colors.C, colors.GATE["input"]]
+palette = figures.unit_palette(shown, colors.H)
 for u in range(shown):
     curves[f"unit {u}, state carried (stateful=True)"] = carried_h[:, u]
     curves[f"unit {u}, state reset each batch"] = reset_h[:, u]

@@ -28,6 +28,13 @@ GATE = {
     "reset": "#f06bb0",
 }
 
+# Things that are not tensors get hues no tensor uses.
+CELL = {"SimpleRNN": "#6f4e7c", "LSTM": "#0b7a75", "GRU": "#8a6d00"}
+NUMPY = "#3b4cc0"        # our NumPy implementation (timings)
+KERAS = "#b40426"        # TensorFlow/Keras (timings)
+PASS = "#2ca02c"
+FAIL = "#d62728"
+
 # quantity name (as used in traces: "h", "c" or a gate name) -> colour
 QUANTITY = {"x": X, "h": H, "c": C, "h forward": FORWARD, "h backward": BACKWARD, **GATE}
 

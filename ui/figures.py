@@ -109,7 +109,7 @@ def step_through(series: dict[str, np.ndarray], start: int = 0, cols: int = 1,
     if lines:
         xref, yref = refs[-1]
         values = series[lines]  # (timesteps, units)
-        palette = _unit_palette(units, colors.colour(lines))
+        palette = unit_palette(units, colors.colour(lines))
         for u in range(units):
             data.append(dict(
                 type="scatter", x=np.arange(start + 1 if fill_in else timesteps),
@@ -151,7 +151,7 @@ def step_through(series: dict[str, np.ndarray], start: int = 0, cols: int = 1,
     return figure(data, layout, frames)
 
 
-def _unit_palette(units: int, base: str) -> list[str]:
+def unit_palette(units: int, base: str) -> list[str]:
     """Shades of one quantity's colour (dark to light), so 'h lines' stay recognisably h."""
     r, g, b = (int(base[i:i + 2], 16) for i in (1, 3, 5))
     out = []
@@ -280,9 +280,8 @@ def bidirectional(forward: np.ndarray, backward: np.ndarray, merged: np.ndarray 
 def params_vs_units(units: list[int], counts: dict[str, list[int]], current_units: int,
                     current_cell: str, current_params: int, input_dim: int) -> go.Figure:
     """Parameter count against units for SimpleRNN, LSTM and GRU at this input_dim."""
-    styles = {"SimpleRNN": colors.H, "LSTM": colors.C, "GRU": colors.GATE["update"]}
     data = [dict(type="scatter", x=units, y=ys, mode="lines+markers", name=cell,
-                 line=dict(color=styles[cell], width=2.5), marker=dict(size=5),
+                 line=dict(color=colors.CELL[cell], width=2.5), marker=dict(size=5),
                  hovertemplate=f"{cell}<br>units %{{x}}<br>%{{y:,}} parameters<extra></extra>")
             for cell, ys in counts.items()]
     data.append(dict(type="scatter", x=[current_units], y=[current_params], mode="markers+text",
@@ -327,22 +326,22 @@ def crosscheck_bars(names: list[str], diffs: list[float], tolerance: float) -> g
     """Max |NumPy − Keras| per output on a log scale, against the tolerance."""
     floor = 1e-12  # exact zeros still get a visible bar on a log axis
     data = [dict(type="bar", x=names, y=[max(d, floor) for d in diffs],
-                 marker=dict(color=["#2ca02c" if d <= tolerance else "#d62728" for d in diffs]),
+                 marker=dict(color=[colors.PASS if d <= tolerance else colors.FAIL for d in diffs]),
                  text=[f"{d:.1e}" for d in diffs], textposition="outside",
                  hovertemplate="%{x}<br>max |Δ| = %{text}<extra></extra>")]
     shapes = [dict(type="line", xref="paper", x0=0, x1=1, y0=tolerance, y1=tolerance,
-                   line=dict(color="#d62728", dash="dash"))]
+                   line=dict(color=colors.FAIL, dash="dash"))]
     annotations = [dict(xref="paper", x=0, y=math.log10(tolerance), text=f"tolerance {tolerance:.0e}",
                         showarrow=False, xanchor="left", yanchor="bottom",
-                        font=dict(color="#d62728"))]
+                        font=dict(color=colors.FAIL))]
     return figure(data, _simple_layout(
         320, shapes=shapes, annotations=annotations,
         yaxis=dict(type="log", title=dict(text="max |NumPy − Keras|"), range=[-12.5, 0])))
 
 
 def timings(ms: dict[str, float]) -> go.Figure:
-    """Milliseconds per forward call, one bar per implementation (Keras bars in c's colour)."""
+    """Milliseconds per forward call, one bar per implementation."""
     data = [dict(type="bar", x=list(ms), y=list(ms.values()),
                  text=[f"{v:.2f} ms" for v in ms.values()], textposition="outside",
-                 marker=dict(color=[colors.C if "Keras" in k else colors.H for k in ms]))]
+                 marker=dict(color=[colors.KERAS if "Keras" in k else colors.NUMPY for k in ms]))]
     return figure(data, _simple_layout(300, yaxis=dict(title=dict(text="ms per call"))))

@@ -60,14 +60,7 @@ def parse_csv(data: bytes) -> np.ndarray:
         rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO("\n".join(lines)),
                                                                       delimiter=delimiter)]
 
-    def numeric(row):
-        try:
-            [float(cell) for cell in row]
-            return True
-        except ValueError:
-            return False
-
-    if not numeric(rows[0]) and len(rows) > 1:
+    if not all(_is_float(cell) for cell in rows[0]) and len(rows) > 1:
         rows = rows[1:]                                          # header row
     width = len(rows[0])
     values = []
@@ -75,11 +68,10 @@ def parse_csv(data: bytes) -> np.ndarray:
         if len(row) != width:
             raise ValueError(f"csv: data row {r} has {len(row)} values, expected {width} "
                              "(every row needs the same number of features)")
-        try:
-            values.append([float(cell) for cell in row])
-        except ValueError:
-            bad = next(cell for cell in row if not _is_float(cell))
-            raise ValueError(f"csv: data row {r} has {bad!r}, expected a number") from None
+        bad = next((cell for cell in row if not _is_float(cell)), None)
+        if bad is not None:
+            raise ValueError(f"csv: data row {r} has {bad!r}, expected a number")
+        values.append([float(cell) for cell in row])
     x = np.array(values, dtype=np.float32)                       # (timesteps, features)
     if not np.all(np.isfinite(x)):
         raise ValueError("csv: the table contains NaN or infinite values; expected finite numbers")

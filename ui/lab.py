@@ -49,11 +49,11 @@ class Lab:
     x: np.ndarray       # (batch, timesteps, features)
 
     def trace(self):
-        """Trace of a fresh copy of the layer on x (the page's layer keeps its states)."""
-        return self.fresh_layer().trace(self.x)
+        """Every step of the layer on x (a stateful layer advances, as in a Keras call)."""
+        return self.layer.trace(self.x)
 
     def fresh_layer(self):
-        """Same weights, no carried state."""
+        """Same weights, no carried state: a copy that nothing else touches."""
         layer = build_layer(self.cfg)
         layer.set_weights(self.layer.get_weights())
         return layer

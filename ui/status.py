@@ -96,7 +96,9 @@ def start(lab, rerun: bool = False) -> str | None:
     if not crosscheck.is_available():
         return None
     key = key_for(lab)
-    checker().submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
+    if rerun or checker().get(key) is None:
+        # a private copy: the worker pickles it later, while the page may run the original
+        checker().submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
     return key
 
 
