@@ -11,11 +11,12 @@ like feeding ``stop_gradient(state)`` into the next chunk of k steps.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from . import _blas, _checks
 from .activations import ACTIVATIONS
 
 __all__ = [
@@ -85,7 +86,11 @@ def recurrent_backward(layer, trace, d_h=None, d_states=None, truncate=None, wei
     cfg = _config(layer)
     if weights is None:
         weights = layer.get_weights()
-    return _backward(cfg, weights, trace, d_h, d_states, truncate)
+    batch, _, units = trace.h.shape
+    # as the forward loop: step matmuls this size make OpenBLAS threads spin-wait (rnn_core._blas)
+    one_thread = _blas.single_thread() if batch * units >= 1024 else contextlib.nullcontext()
+    with one_thread:
+        return _backward(cfg, weights, trace, d_h, d_states, truncate)
 
 
 def _time_major(a):
