@@ -1,8 +1,8 @@
 """Figures for the training page: loss curve, softmax tables, gradient flow, clipping.
 
 Plain functions returning go.Figure, assembled from dicts by ``ui.plot.figure`` (no Plotly
-validation: the loss curve is redrawn while training runs). Colours from ``ui.colors``; the
-three cells keep the colours they have on the Parameters page.
+validation: the loss curve is redrawn while training runs). Colours from ``ui.colors``
+(``colors.CELL`` for the three cells, as on the Parameters page).
 """
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import plotly.graph_objects as go
 
 from ui import colors, plot
 
-# The cells' colours as on the Parameters page (figures.params_vs_units).
-CELL_COLOUR = {"SimpleRNN": colors.H, "LSTM": colors.C, "GRU": colors.GATE["update"]}
 LOSS = colors.HIGHLIGHT
 ACCURACY = colors.GATE["input"]
 _LEGEND_BELOW = dict(orientation="h", y=-0.25)
@@ -121,7 +119,7 @@ def sample_distributions(probs: np.ndarray, vocab: str, sampled: str, temperatur
 
 def _cell_lines(curves: dict[str, np.ndarray], x, highlight: str | None, hover: str) -> list[dict]:
     return [dict(type="scatter", x=x, y=np.asarray(y, dtype=float), mode="lines+markers", name=cell,
-                 line=dict(color=CELL_COLOUR.get(cell, colors.X), width=3.5 if cell == highlight else 2),
+                 line=dict(color=colors.CELL.get(cell, colors.X), width=3.5 if cell == highlight else 2),
                  marker=dict(size=4), hovertemplate=f"{cell}<br>{hover}<extra></extra>")
             for cell, y in curves.items()]
 
@@ -171,7 +169,7 @@ def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float
 def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list[float],
                   clipnorm: float | None, learning_rate: float) -> go.Figure:
     """‖Δw‖ of one SGD step per cell, without and with global-norm clipping (log scale)."""
-    cell_colours = [CELL_COLOUR.get(c, colors.X) for c in cells]
+    cell_colours = [colors.CELL.get(c, colors.X) for c in cells]
     data = [dict(type="bar", x=cells, y=[learning_rate * g for g in grad_norms], name="without clipping",
                  marker=dict(color=cell_colours), opacity=0.45,
                  hovertemplate="%{x}<br>‖Δw‖ = %{y:.3e}<extra>without clipping</extra>")]
