@@ -64,11 +64,27 @@ def test_changing_units_updates_shapes(page):
     assert_no_exception(page)
 
 
-# The step the cursor trace (index 1, after the first heatmap) of the step-through chart is at.
-CURSOR_STEP = """() => {
-    const gd = document.querySelector('.st-key-step_through .js-plotly-plot');
-    return gd && gd.data && gd.data.length > 1 ? Number(Array.from(gd.data[1].x)[0]) : null;
+# Samples, on every animation frame, the step-through chart's cursor step (trace 1, after the
+# first heatmap) and how many cells of the first heatmap are filled in.
+SAMPLE_PLAYER = """() => {
+    window.__seen = [];
+    const filled = (z) => {
+        let n = 0;
+        const walk = (a) => { for (const v of a) {
+            if (v !== null && typeof v === 'object') walk(v); else if (v !== null && !Number.isNaN(v)) n++;
+        } };
+        walk(z);
+        return n;
+    };
+    const sample = () => {
+        const gd = document.querySelector('.st-key-step_through .js-plotly-plot');
+        const full = gd && gd._fullData;  // decoded arrays (gd.data keeps Plotly 7's base64 form)
+        if (full && full.length > 1) window.__seen.push([Number(full[1].x[0]), filled(full[0].z)]);
+        requestAnimationFrame(sample);
+    };
+    sample();
 }"""
+DISTINCT = "(i) => new Set(window.__seen.map((s) => s[i])).size"
 
 
 def test_hidden_states_play_animates_in_the_browser(page):
@@ -77,12 +93,12 @@ def test_hidden_states_play_animates_in_the_browser(page):
     open_app(page, "/hidden_states?cell=GRU&units=3&timesteps=6")
     chart = page.locator(".st-key-step_through .js-plotly-plot")
     expect(chart).to_be_visible()
-    page.wait_for_function(f"() => ({CURSOR_STEP})() === 0")
     wait_until_quiet(page)  # the cross-check status stops polling the server once TF answered
+    page.evaluate(SAMPLE_PLAYER)
     sent.clear()
     chart.locator(".updatemenu-button").filter(has_text="Play").click()
-    # Frames advance the cursor step after step (600 ms a frame) ...
-    page.wait_for_function(f"() => ({CURSOR_STEP})() >= 2", timeout=20_000)
+    # Frames move the cursor and fill the heatmap in, step after step (600 ms a frame) ...
+    page.wait_for_function(f"() => ({DISTINCT})(0) >= 4 && ({DISTINCT})(1) >= 4", timeout=20_000)
     # ... without asking the server for anything.
     assert sent == [], f"the animation sent {len(sent)} websocket message(s) to the server"
     assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
