@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, config, equations, figures, lab, status
+from ui import colors, config, figures, lab, status
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -48,17 +48,15 @@ series["h"] = one.h[sample]
 st.subheader(f"{cfg.cell} gates over time (sample {sample})")
 st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
                      for g in one.gates), unsafe_allow_html=True)
-st.plotly_chart(figures.step_through(series, start=step, cols=2, height_per_row=150),
+sigmoid = [name for name in series if colors.is_gate01(name)]
+tanh_like = [name for name in series if not colors.is_gate01(name)]
+st.plotly_chart(figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
                 key="gates_step_through")
-st.caption("Sigmoid gates use the sequential scale [0, 1]; candidate, c and h the diverging "
-           "scale. ▶ Play animates all panels together, in the browser.")
+st.caption("Left: the sigmoid gates on the sequential scale [0, 1]. Right: candidate, c_t and h_t "
+           "on the diverging scale (c_t can leave [−1, 1]). ▶ Play animates both, in the browser.")
 
 st.subheader(f"Step k = {step}, with numbers")
-layer_weights = current.layer.get_weights()
-if cfg.bidirectional:
-    layer_weights = layer_weights[:len(layer_weights) // 2]
-for line in equations.step_equations(one, layer_weights, sample, step, reset_after=cfg.reset_after):
-    st.latex(line)
+lab.show_step_equations("gates", current, one, sample, step)
 lab.show_source(cfg.cell)
 
 st.subheader("Saturation")
@@ -82,19 +80,11 @@ if cfg.cell == "LSTM":
     m1.metric("mean forget gate, unit_forget_bias=True", f"{forget_on.mean():.3f}")
     m2.metric("mean forget gate, unit_forget_bias=False", f"{forget_off.mean():.3f}",
               delta=f"{forget_off.mean() - forget_on.mean():+.3f}")
-    st.plotly_chart(figures.compare_lines(
-        {"forget gate, unit_forget_bias=True": forget_on,
-         "forget gate, unit_forget_bias=False": forget_off,
-         "|c_t|, unit_forget_bias=True": np.abs(t_on.c).mean(axis=(0, 2)),
-         "|c_t|, unit_forget_bias=False": np.abs(t_off.c).mean(axis=(0, 2))},
-        {"forget gate, unit_forget_bias=True": colors.GATE["forget"],
-         "forget gate, unit_forget_bias=False": colors.GATE["forget"],
-         "|c_t|, unit_forget_bias=True": colors.C, "|c_t|, unit_forget_bias=False": colors.C},
-        "Mean over units and samples", "value",
-        dashes={"forget gate, unit_forget_bias=False": "dot", "|c_t|, unit_forget_bias=False": "dot"}),
-        key="toggle_effect")
     st.caption(f"Your layer: unit_forget_bias={cfg.unit_forget_bias} (sidebar). Same seed, same "
                "kernels: only the forget bias differs.")
+    effect = {("forget gate", "forget"): (forget_on, forget_off),
+              ("|c_t|", "c"): (np.abs(t_on.c).mean(axis=(0, 2)), np.abs(t_off.c).mean(axis=(0, 2)))}
+    flag, effect_title = "unit_forget_bias", "Mean over units and samples"
 else:
     after = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, reset_after=True))
     before = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, reset_after=False))
@@ -108,19 +98,22 @@ else:
     m1.metric("parameters, reset_after=True", f"{after.count_params():,}")
     m2.metric("parameters, reset_after=False", f"{before.count_params():,}",
               delta=f"{before.count_params() - after.count_params():,}")
-    gap = float(np.abs(t_after.h - t_before.h).max())
-    m3.metric("max |Δh| between the two", f"{gap:.4f}")
-    st.plotly_chart(figures.compare_lines(
-        {"h unit 0, reset_after=True": t_after.h[sample, :, 0],
-         "h unit 0, reset_after=False": t_before.h[sample, :, 0],
-         "candidate unit 0, reset_after=True": t_after.gates["candidate"][sample, :, 0],
-         "candidate unit 0, reset_after=False": t_before.gates["candidate"][sample, :, 0]},
-        {"h unit 0, reset_after=True": colors.H, "h unit 0, reset_after=False": colors.H,
-         "candidate unit 0, reset_after=True": colors.GATE["candidate"],
-         "candidate unit 0, reset_after=False": colors.GATE["candidate"]},
-        f"Sample {sample}, unit 0", "value",
-        dashes={"h unit 0, reset_after=False": "dot", "candidate unit 0, reset_after=False": "dot"}),
-        key="toggle_effect")
+    m3.metric("max |Δh| between the two", f"{float(np.abs(t_after.h - t_before.h).max()):.4f}")
     st.caption(f"Your layer: reset_after={cfg.reset_after} (sidebar). Same seed and kernels; "
                "reset_after=True adds a second bias row (2, 3·units). With zero biases the two "
                "differ only through where r multiplies.")
+    effect = {("h unit 0", "h"): (t_after.h[sample, :, 0], t_before.h[sample, :, 0]),
+              ("candidate unit 0", "candidate"): (t_after.gates["candidate"][sample, :, 0],
+                                                  t_before.gates["candidate"][sample, :, 0])}
+    flag, effect_title = "reset_after", f"Sample {sample}, unit 0"
+
+if st.toggle("Plot the effect over time", key="gates_plot_effect"):
+    curves, colours, dashes = {}, {}, {}
+    for (label, quantity), (with_flag, without_flag) in effect.items():
+        for value, series_values in ((True, with_flag), (False, without_flag)):
+            name = f"{label}, {flag}={value}"
+            curves[name], colours[name] = series_values, colors.colour(quantity)
+            if not value:
+                dashes[name] = "dot"
+    st.plotly_chart(figures.compare_lines(curves, colours, effect_title, "value", dashes),
+                    key="toggle_effect")

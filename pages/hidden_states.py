@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, config, diagrams, equations, figures, inputs, lab, status
+from ui import colors, config, diagrams, figures, inputs, lab, status
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -45,19 +45,13 @@ else:
     fw, bw = trace.forward, trace.backward
     series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
     st.subheader("h_t over time, both directions (each in its own processing order)")
-    st.plotly_chart(figures.step_through(series, start=step, lines="h forward"),
+    st.plotly_chart(figures.step_through(series, panels=[list(series)], start=step,
+                                         lines="h forward"),
                     key="step_through")
 
 st.subheader(f"The update at step k = {step}")
 one = trace if not cfg.bidirectional else trace.forward
-layer_weights = current.layer.get_weights()
-if cfg.bidirectional:
-    layer_weights = layer_weights[:len(layer_weights) // 2]
-    st.caption("Forward direction shown.")
-for line in equations.step_equations(one, layer_weights, sample, step, reset_after=cfg.reset_after):
-    st.latex(line)
-if cfg.units > equations.MAX_UNITS:
-    st.caption(f"Vectors cut to their first {equations.MAX_UNITS} units.")
+lab.show_step_equations("hs", current, one, sample, step)
 st.caption("Keras convention: x_t is a row vector and multiplies from the left (x_t·kernel, "
            "kernel of shape (input_dim, units)). Seed 001 writes Wx (units, input_dim) and Wx·x_t: "
            "the same numbers, transposed.")

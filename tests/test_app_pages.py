@@ -193,6 +193,7 @@ def test_gates_page_shows_unit_forget_bias_effect():
     on = metrics["mean forget gate, unit_forget_bias=True"]
     off = metrics["mean forget gate, unit_forget_bias=False"]
     assert on > off
+    at.toggle(key="gates_plot_effect").set_value(True).run()
     charts = plotly_figures(at)
     effect = next(f for f in charts if any("unit_forget_bias" in (t.get("name") or "")
                                            for t in f["data"]))

@@ -19,11 +19,6 @@ SATURATION = 0.05   # a sigmoid gate within 0.05 of 0 or 1 (tanh: of ±1) counts
 _LEGEND_BELOW = dict(orientation="h", y=-0.25)
 
 
-def _kind(name: str) -> str:
-    """Which colour axis a quantity uses: sigmoid gates, the LSTM carry, or tanh-like values."""
-    return "gate" if colors.is_gate01(name) else ("c" if name == "c" else "tanh")
-
-
 def _limit(values: np.ndarray) -> float:
     """Symmetric range for a diverging scale: at least [-1, 1]."""
     return max(1.0, float(np.nanmax(np.abs(values)))) if values.size else 1.0
@@ -42,112 +37,130 @@ def _filled(z: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _coloraxes(series: dict[str, np.ndarray]) -> dict[str, str]:
-    """Quantity kind -> coloraxis name, in order of first appearance."""
-    axes: dict[str, str] = {}
-    for name in series:
-        kind = _kind(name)
-        if kind not in axes:
-            axes[kind] = "coloraxis" if not axes else f"coloraxis{len(axes) + 1}"
-    return axes
+def _stack(series: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
+    """(rows, timesteps): the names' (timesteps, units) arrays transposed and stacked
+    top to bottom, one NaN row between blocks."""
+    blocks = []
+    for i, name in enumerate(names):
+        if i:
+            blocks.append(np.full((1, series[name].shape[0]), np.nan))
+        blocks.append(series[name].T.astype(float))
+    return np.concatenate(blocks)[::-1]  # first block on top (heatmap rows grow upwards)
 
 
-def step_through(series: dict[str, np.ndarray], start: int = 0, cols: int = 1,
-                 lines: str | None = None, step_labels=None, title: str | None = None,
-                 height_per_row: int = 170) -> go.Figure:
-    """Heatmaps (units × timesteps) of each series, animated step by step in the browser.
+def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None = None,
+                 start: int = 0, cols: int = 1, lines: str | None = None, step_labels=None,
+                 title: str | None = None, row_px: int = 16) -> go.Figure:
+    """Heatmaps (units × timesteps) animated step by step in the browser.
 
-    series: name -> (timesteps, units). Play/pause buttons and a slider run Plotly frames
-    (no server round trip); frame k shows steps 0..k and a cursor at k. ``lines`` names a
-    series to also draw as one line per unit. ``start`` is the frame shown first.
+    series: name -> (timesteps, units). ``panels`` groups names that share one heatmap,
+    stacked (default: one panel per name); fewer panels draw much faster. Play/pause and a
+    slider run Plotly frames (no server round trip); frame k shows steps 0..k and a cursor
+    at k. ``lines`` names a series also drawn as one line per unit; ``start`` is the first
+    frame shown.
     """
-    names = list(series)
+    panels = panels or [[name] for name in series]
     timesteps, units = next(iter(series.values())).shape
     start = int(np.clip(start, 0, timesteps - 1))
     labels = list(step_labels) if step_labels is not None else [str(k) for k in range(timesteps)]
-    heat_rows = math.ceil(len(names) / cols)
-    rows = heat_rows + (1 if lines else 0)
-    cells = [(i // cols, i % cols, 1) for i in range(len(names))]
-    titles = [_label(n) for n in names]
+    stacks = [_stack(series, names) for names in panels]          # each (rows, timesteps)
+    heat_rows = math.ceil(len(panels) / cols)
+    row_heights = [max(stacks[i].shape[0] for i in range(r * cols, min((r + 1) * cols,
+                                                                          len(panels))))
+                   for r in range(heat_rows)]
+    row_heights = [max(h * row_px, 110) for h in row_heights]
+    cells = [(i // cols, i % cols, 1) for i in range(len(panels))]
+    titles = [", ".join(_label(n) for n in names) for names in panels]
     if lines:
         cells.append((heat_rows, 0, cols))
         titles.append(f"{_label(lines)}: one line per unit")
-    layout, refs = grid(cells, rows, cols, titles, vgap=0.2 / max(1, rows - 1) ** 0.5 if rows > 1
-                        else 0.1, hgap=0.1)
-    fill_in = timesteps * units * timesteps * (len(names) + bool(lines)) <= MAX_FRAME_VALUES
+        row_heights.append(200)
+    vgap_px = 60
+    plot_px = sum(row_heights) + vgap_px * (len(row_heights) - 1)
+    layout, refs = grid(cells, len(row_heights), cols, titles, vgap=vgap_px / plot_px, hgap=0.1,
+                        row_heights=row_heights)
+    fill_in = timesteps * timesteps * (sum(s.shape[0] for s in stacks)
+                                       + (units if lines else 0)) <= MAX_FRAME_VALUES
 
-    axes = _coloraxes(series)
-    for kind, axis in axes.items():
-        values = [series[n] for n in names if _kind(n) == kind]
+    kinds = ["gate" if all(colors.is_gate01(n) for n in names) else "tanh" for names in panels]
+    axes = {kind: ("coloraxis" if j == 0 else f"coloraxis{j + 1}")
+            for j, kind in enumerate(dict.fromkeys(kinds))}
+    for j, (kind, axis) in enumerate(axes.items()):
         if kind == "gate":
             low, high, scale = 0.0, 1.0, colors.SEQUENTIAL
         else:
-            high = max(_limit(v) for v in values)
+            high = max(_limit(s) for s, k in zip(stacks, kinds) if k == kind)
             low, scale = -high, colors.DIVERGING
-        j = list(axes).index(kind)
         layout[axis] = dict(colorscale=scale, cmin=low, cmax=high, colorbar=dict(
-            title=dict(text={"gate": "gate", "c": "c", "tanh": "value"}[kind]), thickness=10,
-            len=0.45, x=1.02 + 0.08 * j, y=1.0, yanchor="top"))
+            title=dict(text="gate" if kind == "gate" else "value"), thickness=10, len=0.45,
+            x=1.02 + 0.08 * j, y=1.0, yanchor="top"))
 
     data, heat_idx, cursor_idx, line_idx = [], [], [], []
-    for i, name in enumerate(names):
+    for i, (names, z) in enumerate(zip(panels, stacks)):
         xref, yref = refs[i]
-        z = series[name].T  # (units, timesteps)
-        data.append(dict(type="heatmap", z=_filled(z, start) if fill_in else z,
-                         coloraxis=axes[_kind(name)], x0=0, dx=1, y0=0, dy=1, xaxis=xref,
-                         yaxis=yref, hovertemplate=f"{name}<br>step %{{x}}<br>unit %{{y}}<br>"
-                                                   "value %{z:.3f}<extra></extra>"))
+        rows = z.shape[0]
+        heat = dict(type="heatmap", z=_filled(z, start) if fill_in else z,
+                    coloraxis=axes[kinds[i]], x0=0, dx=1, y0=0, dy=1, xaxis=xref, yaxis=yref)
+        if len(names) == 1:
+            heat["hovertemplate"] = f"{names[0]}<br>step %{{x}}<br>unit %{{y}}<br>%{{z:.3f}}<extra></extra>"
+            ticks = {}
+        else:
+            row_names = []
+            for b, name in enumerate(names):
+                row_names += ([""] if b else []) + [f"{name}, unit {u}" for u in range(units)]
+            row_names = row_names[::-1]
+            heat["customdata"] = np.array(row_names, dtype=object)[:, None].repeat(timesteps, 1)
+            heat["hovertemplate"] = "%{customdata}<br>step %{x}<br>%{z:.3f}<extra></extra>"
+            centres = [rows - 1 - (b * (units + 1) + (units - 1) / 2) for b in range(len(names))]
+            ticks = dict(tickvals=centres, ticktext=list(names))
+        data.append(heat)
         heat_idx.append(len(data) - 1)
-        data.append(dict(type="scatter", x=[start, start], y=[-0.5, units - 0.5], mode="lines",
+        data.append(dict(type="scatter", x=[start, start], y=[-0.5, rows - 0.5], mode="lines",
                          line=dict(color=colors.HIGHLIGHT, width=2), hoverinfo="skip",
                          showlegend=False, xaxis=xref, yaxis=yref))
         cursor_idx.append(len(data) - 1)
-        xkey, ykey = "xaxis" + xref[1:], "yaxis" + yref[1:]
-        layout[xkey].update(range=[-0.5, timesteps - 0.5])
-        layout[ykey].update(range=[-0.5, units - 0.5], title=dict(text="unit") if i % cols == 0
-                            else None)
+        layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5])
+        layout["yaxis" + yref[1:]].update(range=[-0.5, rows - 0.5], **ticks,
+                                          title=dict(text="unit") if not ticks else None)
     if lines:
         xref, yref = refs[-1]
         values = series[lines]  # (timesteps, units)
+        shown = start + 1 if fill_in else timesteps
         palette = unit_palette(units, colors.colour(lines))
         for u in range(units):
             data.append(dict(
-                type="scatter", x=np.arange(start + 1 if fill_in else timesteps),
-                y=values[: start + 1 if fill_in else timesteps, u], mode="lines+markers",
-                marker=dict(size=4), line=dict(color=palette[u], width=1.5), name=f"unit {u}",
+                type="scatter", x=np.arange(shown), y=values[:shown, u], mode="lines",
+                line=dict(color=palette[u], width=1.5), name=f"unit {u}",
                 showlegend=units <= 16, xaxis=xref, yaxis=yref,
                 hovertemplate=f"unit {u}<br>step %{{x}}<br>%{{y:.3f}}<extra></extra>"))
             line_idx.append(len(data) - 1)
-        low = min(-1.0, float(values.min()))
-        high = max(1.0, float(values.max()))
+        low, high = min(-1.0, float(values.min())), max(1.0, float(values.max()))
         data.append(dict(type="scatter", x=[start, start], y=[low, high], mode="lines",
                          line=dict(color=colors.HIGHLIGHT, width=2, dash="dot"), hoverinfo="skip",
                          showlegend=False, xaxis=xref, yaxis=yref))
         cursor_idx.append(len(data) - 1)
-        layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5],
-                                          title=dict(text="step"))
+        layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], title=dict(text="step"))
         layout["yaxis" + yref[1:]].update(range=[low - 0.05, high + 0.05])
 
     frames = []
     for k in range(timesteps):
         frame_data, idx = [], []
         if fill_in:
-            for name, i in zip(names, heat_idx):
-                frame_data.append(dict(type="heatmap", z=_filled(series[name].T, k)))
+            for z, i in zip(stacks, heat_idx):
+                frame_data.append(dict(type="heatmap", z=_filled(z, k)))
                 idx.append(i)
             for u, i in enumerate(line_idx):
-                frame_data.append(dict(type="scatter", x=np.arange(k + 1),
-                                       y=series[lines][: k + 1, u]))
+                frame_data.append(dict(type="scatter", x=np.arange(k + 1), y=series[lines][: k + 1, u]))
                 idx.append(i)
         for i in cursor_idx:
             frame_data.append(dict(type="scatter", x=[k, k]))
             idx.append(i)
         frames.append(dict(data=frame_data, traces=idx, name=str(k)))
     layout.update(_player([str(k) for k in range(timesteps)], labels, start))
-    layout.update(height=height_per_row * rows + 200, title=dict(text=title) if title else None,
-                  margin=dict(l=50, r=30 + 70 * len(axes), t=60 if title else 40, b=130),
-                  legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0,
-                              font=dict(size=11)))
+    top = 60 if title else 40
+    layout.update(height=plot_px + top + 130, title=dict(text=title) if title else None,
+                  margin=dict(l=60, r=30 + 70 * len(axes), t=top, b=130),
+                  legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0, font=dict(size=11)))
     return figure(data, layout, frames)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import cells, initializers, layers
-from ui import inputs
+from ui import equations, inputs
 from ui.config import Config
 
 # seed 004's notebook: every kernel and recurrent weight 0.1, bias 0
@@ -98,3 +98,24 @@ def step_controls(prefix: str, batch: int, timesteps: int) -> tuple[int, int]:
     step = col2.slider("step k (for the equations; ▶ Play in the chart animates every step)", 0,
                        max(timesteps - 1, 1), key=step_key, disabled=timesteps == 1)
     return int(sample), int(min(step, timesteps - 1))
+
+
+SMALL_UNITS = 4  # "small config": the equations with numbers are shown without asking
+
+
+def show_step_equations(prefix: str, current: Lab, trace, sample: int, step: int) -> None:
+    """The cell's equations at step k with the actual numbers (forward direction when
+    Bidirectional): always for small layers, on request otherwise (a dozen KaTeX blocks of
+    long vectors slow every rerun down)."""
+    units = current.cfg.units
+    if units > SMALL_UNITS and not st.toggle(
+            f"Show the equations with this step's numbers (units > {SMALL_UNITS}: vectors are cut "
+            f"to {equations.MAX_UNITS})", key=f"{prefix}_show_equations"):
+        return
+    weights = current.layer.get_weights()
+    if current.cfg.bidirectional:
+        weights = weights[:len(weights) // 2]
+        st.caption("Forward direction shown.")
+    for line in equations.step_equations(trace, weights, sample, step,
+                                         reset_after=current.cfg.reset_after):
+        st.latex(line)
