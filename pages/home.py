@@ -1,4 +1,6 @@
 """Home: what goes into a recurrent layer, and which input/output pattern your flags draw."""
+from pathlib import Path
+
 import streamlit as st
 
 from ui import config, diagrams, lab, status
@@ -52,5 +54,8 @@ pages = [
     ("pages/cross_check.py", "Cross-check", "NumPy vs TensorFlow on the same weights: "
      "differences, device, versions, timings"),
 ]
+if (Path(__file__).parent / "training.py").exists():
+    pages.append(("pages/training.py", "Training", "train the hihello character model and watch "
+                  "gradients vanish, explode and get clipped"))
 for path, title, text in pages:
     st.page_link(path, label=f"**{title}** — {text}")

@@ -15,6 +15,8 @@ from ui.plot import figure, grid
 
 # Above this many numbers in all frames together, frames only move the cursor (no fill-in).
 MAX_FRAME_VALUES = 250_000
+MAX_LINES = 16          # per-unit lines drawn at most (the first units)
+MAX_HOVER_LABELS = 6_000  # per-cell hover labels only for heatmaps up to this many cells
 SATURATION = 0.05   # a sigmoid gate within 0.05 of 0 or 1 (tanh: of ±1) counts as saturated
 _LEGEND_BELOW = dict(orientation="h", y=-0.25)
 
@@ -68,19 +70,20 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     row_heights = [max(stacks[i].shape[0] for i in range(r * cols, min((r + 1) * cols,
                                                                           len(panels))))
                    for r in range(heat_rows)]
-    row_heights = [max(h * row_px, 110) for h in row_heights]
+    row_heights = [int(np.clip(h * row_px, 110, 520)) for h in row_heights]
     cells = [(i // cols, i % cols, 1) for i in range(len(panels))]
     titles = [", ".join(_label(n) for n in names) for names in panels]
     if lines:
         cells.append((heat_rows, 0, cols))
-        titles.append(f"{_label(lines)}: one line per unit")
+        titles.append(f"{_label(lines)}: one line per unit" + (
+            f" (the first {MAX_LINES})" if units > MAX_LINES else ""))
         row_heights.append(200)
     vgap_px = 60
     plot_px = sum(row_heights) + vgap_px * (len(row_heights) - 1)
     layout, refs = grid(cells, len(row_heights), cols, titles, vgap=vgap_px / plot_px, hgap=0.1,
                         row_heights=row_heights)
     fill_in = timesteps * timesteps * (sum(s.shape[0] for s in stacks)
-                                       + (units if lines else 0)) <= MAX_FRAME_VALUES
+                                       + (min(units, MAX_LINES) if lines else 0)) <= MAX_FRAME_VALUES
 
     kinds = ["gate" if all(colors.is_gate01(n) for n in names) else "tanh" for names in panels]
     axes = {kind: ("coloraxis" if j == 0 else f"coloraxis{j + 1}")
@@ -101,9 +104,11 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
         rows = z.shape[0]
         heat = dict(type="heatmap", z=_filled(z, start) if fill_in else z,
                     coloraxis=axes[kinds[i]], x0=0, dx=1, y0=0, dy=1, xaxis=xref, yaxis=yref)
+        ticks = {}
         if len(names) == 1:
             heat["hovertemplate"] = f"{names[0]}<br>step %{{x}}<br>unit %{{y}}<br>%{{z:.3f}}<extra></extra>"
-            ticks = {}
+        elif z.size > MAX_HOVER_LABELS:
+            heat["hovertemplate"] = "row %{y}<br>step %{x}<br>%{z:.3f}<extra></extra>"
         else:
             row_names = []
             for b, name in enumerate(names):
@@ -111,6 +116,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
             row_names = row_names[::-1]
             heat["customdata"] = np.array(row_names, dtype=object)[:, None].repeat(timesteps, 1)
             heat["hovertemplate"] = "%{customdata}<br>step %{x}<br>%{z:.3f}<extra></extra>"
+        if len(names) > 1:
             centres = [rows - 1 - (b * (units + 1) + (units - 1) / 2) for b in range(len(names))]
             ticks = dict(tickvals=centres, ticktext=list(names))
         data.append(heat)
@@ -126,12 +132,12 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
         xref, yref = refs[-1]
         values = series[lines]  # (timesteps, units)
         shown = start + 1 if fill_in else timesteps
-        palette = unit_palette(units, colors.colour(lines))
-        for u in range(units):
+        palette = unit_palette(min(units, MAX_LINES), colors.colour(lines))
+        for u in range(min(units, MAX_LINES)):
             data.append(dict(
                 type="scatter", x=np.arange(shown), y=values[:shown, u], mode="lines",
                 line=dict(color=palette[u], width=1.5), name=f"unit {u}",
-                showlegend=units <= 16, xaxis=xref, yaxis=yref,
+                xaxis=xref, yaxis=yref,
                 hovertemplate=f"unit {u}<br>step %{{x}}<br>%{{y:.3f}}<extra></extra>"))
             line_idx.append(len(data) - 1)
         low, high = min(-1.0, float(values.min())), max(1.0, float(values.max()))
