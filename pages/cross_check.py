@@ -42,7 +42,8 @@ if state == "done":
     with st.container(key="crosscheck_table"):
         rows = ["| output | shape | max abs diff | within 1e-5 |", "|---|---|---:|---|"]
         for d in res.outputs:
-            verdict = "✅ pass" if d.max_abs_diff <= res.tolerance else "❌ fail"
+            verdict = (":green[:material/check: pass]" if d.max_abs_diff <= res.tolerance
+                       else ":red[:material/close: fail]")
             rows.append(f"| `{d.name}` | `{diagrams.shape_text(d.shape)}` | "
                         f"{d.max_abs_diff:.3e} | {verdict} |")
         st.markdown("\n".join(rows))

@@ -111,11 +111,19 @@ else:
         nodes["merge"] = (f"merge<br>{cfg.merge}", 4.1, 0, colors.MERGED)
         edges += [("fw", "merge", diagrams.shape_text(fw_shape)),
                   ("bw", "merge", diagrams.shape_text(fw_shape))]
-    for name, shape, y in zip(names, shapes, spread):
-        colour = colors.BACKWARD if name.startswith("backward") else (
-            colors.FORWARD if name.startswith("forward") else colors.MERGED)
+    # merged output level with the merge node; each direction's own outputs on its side
+    side = {"forward": 0, "backward": 0}
+    base = 1.0 if "output" in names else 0.5
+    for name, shape in zip(names, shapes):
+        direction = name.split("_")[0] if name != "output" else None
+        if direction is None:
+            colour, y, src = colors.MERGED, 0.0, "merge"
+        else:
+            sign = 1 if direction == "forward" else -1
+            colour = colors.FORWARD if sign > 0 else colors.BACKWARD
+            y, src = sign * (base + side[direction]), "fw" if sign > 0 else "bw"
+            side[direction] += 1
         nodes[name] = (name, out_x, y, colour)
-        src = ("merge" if name == "output" else "bw" if name.startswith("backward") else "fw")
         edges.append((src, name, diagrams.shape_text(shape)))
 st.plotly_chart(diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120)),
                 key="data_flow")
