@@ -20,6 +20,9 @@ def _exit_with_parent(parent_pid: int) -> None:
 def warm_up(parent_pid: int) -> None:
     """Process initializer: watch the parent, then import TensorFlow once, up front."""
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    # The check is background work: on 2 cores, importing TensorFlow at full priority slowed the
+    # first page's charts and every re-render while it ran. Let the server and browser go first.
+    os.nice(15)
     import numpy as np
 
     from rnn_core import crosscheck, layers
