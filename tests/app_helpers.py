@@ -27,6 +27,14 @@ def open_page(page: str = "home", **query) -> AppTest:
     return at
 
 
+def by_key(at: AppTest, key: str):
+    """The element or container with this key, or None (AppTest raises KeyError)."""
+    try:
+        return at.get_by_key(key)
+    except KeyError:
+        return None
+
+
 def texts(node) -> list[str]:
     """Every markdown/code/caption/latex string under an AppTest node, in order."""
     out = []

@@ -208,12 +208,11 @@ def test_gates_page_reset_after_changes_the_parameter_count():
 
 
 def test_cross_check_page_reports_tensorflow_agreement(keras):
-    from app_helpers import wait_for
+    from app_helpers import by_key, wait_for
 
     at = open_page("cross_check", cell="GRU", units="5", return_sequences="true",
                    return_state="true")
-    wait_for(at, lambda a: a.get_by_key("crosscheck_table") is not None
-             and a.get_by_key("crosscheck_table").markdown)
+    wait_for(at, lambda a: by_key(a, "crosscheck_table") is not None)
     table = at.get_by_key("crosscheck_table").markdown[0].value
     rows = [r for r in table.splitlines() if r.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == ["whole_sequence_output", "final_state"]

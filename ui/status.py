@@ -12,9 +12,11 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 import types
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 import streamlit as st
@@ -23,36 +25,39 @@ from rnn_core import crosscheck
 from ui import crosscheck_worker
 
 POLL_SECONDS = 1.0
+START_DELAY = 2.0  # seconds from the first request to starting the TensorFlow worker (after first paint)
 TOLERANCE = 1e-5
 _MAX_RESULTS = 128
 
 
 class Checker:
-    """A one-process pool plus a per-key cache of futures."""
+    """One worker process plus a per-key cache of futures.
+
+    A dispatcher thread owns the pool: it starts the worker process only START_DELAY seconds
+    after the first request, so TensorFlow's import never competes with the app's first paint.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._futures: OrderedDict[str, Future] = OrderedDict()
-        self._pool = None
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=crosscheck_worker.warm_up, initargs=(os.getpid(),))
-        return self._pool
+        self._queue: list[tuple[Future, object, object]] = []
+        self._wake = threading.Event()
+        self._dispatcher: threading.Thread | None = None
+        self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, key: str, layer, x, rerun: bool = False) -> Future:
         """The future for ``key``, submitting the check once (or again when ``rerun``)."""
-        with self._lock, _main_module_hidden():
+        with self._lock:
             future = self._futures.get(key)
             if future is None or rerun or _broken(future):
-                try:
-                    future = self._executor().submit(crosscheck_worker.check, layer, x, TOLERANCE)
-                except RuntimeError:  # pool broken (worker died): start a new one
-                    self._pool = None
-                    future = self._executor().submit(crosscheck_worker.check, layer, x, TOLERANCE)
+                future = Future()
                 self._futures[key] = future
+                self._queue.append((future, layer, x))
+                self._wake.set()
+                if self._dispatcher is None:
+                    self._dispatcher = threading.Thread(target=self._dispatch, daemon=True,
+                                                        name="rnnlab-crosscheck")
+                    self._dispatcher.start()
             self._futures.move_to_end(key)
             while len(self._futures) > _MAX_RESULTS:
                 self._futures.popitem(last=False)
@@ -61,6 +66,45 @@ class Checker:
     def get(self, key: str) -> Future | None:
         with self._lock:
             return self._futures.get(key)
+
+    def _dispatch(self) -> None:
+        time.sleep(START_DELAY)
+        while True:
+            self._wake.wait()
+            with self._lock:
+                jobs, self._queue = self._queue, []
+                self._wake.clear()
+            for outer, layer, x in jobs:
+                try:
+                    try:
+                        inner = self._executor().submit(crosscheck_worker.check, layer, x,
+                                                        TOLERANCE)
+                    except BrokenProcessPool:  # the worker died: start a new one
+                        self._pool = None
+                        inner = self._executor().submit(crosscheck_worker.check, layer, x,
+                                                        TOLERANCE)
+                except Exception as error:  # noqa: BLE001 - e.g. the interpreter is exiting
+                    outer.set_exception(error)
+                    continue
+                inner.add_done_callback(lambda done, outer=outer: _copy_outcome(done, outer))
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=crosscheck_worker.warm_up, initargs=(os.getpid(),))
+            with _main_module_hidden():  # the worker process is spawned by this first submit
+                started = self._pool.submit(os.getpid)
+            started.result()  # wait (here, off the page's path) until TensorFlow is imported
+        return self._pool
+
+
+def _copy_outcome(done: Future, outer: Future) -> None:
+    error = done.exception()
+    if error is not None:
+        outer.set_exception(error)
+    else:
+        outer.set_result(done.result())
 
 
 @contextmanager
@@ -76,7 +120,6 @@ def _main_module_hidden():
 
 
 def _broken(future: Future) -> bool:
-    from concurrent.futures.process import BrokenProcessPool
     return future.done() and isinstance(future.exception(), BrokenProcessPool)
 
 
