@@ -268,6 +268,8 @@ def sidebar() -> Config:
     sb.checkbox("reset_after", key="reset_after", disabled=state["cell"] != "GRU",
                 help="GRU: apply the reset gate after the recurrent matmul "
                      "(Keras default, cuDNN-compatible, two bias rows).")
+    sb.caption(":material/link: The page's URL holds this configuration: copy it to share "
+               "exactly this view.")
     cfg = current()
     write_query_params(cfg)
     return cfg
