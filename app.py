@@ -1,6 +1,4 @@
 """RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question."""
-from pathlib import Path
-
 import streamlit as st
 
 from ui import config
@@ -17,11 +15,8 @@ PAGES = [
     st.Page("pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
     st.Page("pages/cross_check.py", title="Cross-check", icon=":material/verified:",
             url_path="cross_check"),
+    st.Page("pages/training.py", title="Training", icon=":material/school:", url_path="training"),
 ]
-# --- issue 4 (another helper owns pages/training.py): listed here, at /training, once it exists
-if (Path(__file__).parent / "pages" / "training.py").exists():
-    PAGES.append(st.Page("pages/training.py", title="Training", icon=":material/school:",
-                         url_path="training"))
 
 page = st.navigation(PAGES)
 config.apply_query_params()

@@ -1,5 +1,4 @@
 """Home: what goes into a recurrent layer, and which input/output pattern your flags draw."""
-from pathlib import Path
 
 import streamlit as st
 
@@ -53,9 +52,8 @@ pages = [
      "gates do at each step, and when they saturate"),
     ("pages/cross_check.py", "Cross-check", "NumPy vs TensorFlow on the same weights: "
      "differences, device, versions, timings"),
+    ("pages/training.py", "Training", "train the hihello character model and watch "
+     "gradients vanish, explode and get clipped"),
 ]
-if (Path(__file__).parent / "training.py").exists():
-    pages.append(("pages/training.py", "Training", "train the hihello character model and watch "
-                  "gradients vanish, explode and get clipped"))
 for path, title, text in pages:
     st.page_link(path, label=f"**{title}** — {text}")
