@@ -7,7 +7,9 @@ and the same call under tf.function, for LSTM and GRU on the classroom and the l
 Same float32 inputs and the same weights (copied from rnn_core into Keras; outputs checked equal
 first). Times are medians in milliseconds over interleaved rounds after warm-up: each round times a
 block of calls of every contender in turn, so load from other processes hits all of them alike;
-ratios are medians of the per-round ratios.
+ratios are medians of the per-round ratios. Before every block the bench sleeps SETTLE_SECONDS, so a
+contender never starts while the previous one's worker threads (TensorFlow's pools, OpenBLAS) still
+spin on the cores it needs.
 
 Keras runs in its own process (as the app's cross-check does): once TensorFlow has run in a process,
 its thread pools and NumPy's multithreaded OpenBLAS fight over the cores, and NumPy loops in that
@@ -37,7 +39,8 @@ CONFIGS = {  # name -> (batch, timesteps, input_dim, units)
 }
 CELLS = ("LSTM", "GRU")
 GATES = {"LSTM": 4, "GRU": 3}
-BLOCK_SECONDS = 5e-3  # each timed block of calls lasts about this long, so timer noise is small
+BLOCK_SECONDS = 0.03  # each timed block of calls lasts about this long, so timer noise is small
+SETTLE_SECONDS = 0.05  # idle time before each block: leftover spinning threads go to sleep
 
 
 def block_ms(fn, n):
@@ -137,8 +140,10 @@ def bench_one(cell, config, keras_process, rounds):
     times = {name: [] for name in sizes}
     for _ in range(rounds):
         for name, fn in local.items():
+            time.sleep(SETTLE_SECONDS)
             times[name].append(block_ms(fn, sizes[name]))
         for name in ("eager", "tf_function"):
+            time.sleep(SETTLE_SECONDS)
             times[name].append(keras_process.ask("time", name, sizes[name]))
     times = {name: np.array(t) for name, t in times.items()}
 

@@ -54,7 +54,7 @@ def lstm_step(x_proj_t, states, recurrent_kernel, activation=tanh,
     return h_t, [h_t, c_t], (z_t, a_t)
 
 
-def gru_step(x_proj_t, states, recurrent_kernel, recurrent_bias=None, activation=tanh,
+def gru_step(x_proj_t, states, recurrent_kernel, candidate_recurrent_bias=None, activation=tanh,
              recurrent_activation=sigmoid, reset_after=True, z_t=None, a_t=None):
     """GRU step, Keras gate order z (update), r (reset), h̃ (candidate).
 
@@ -62,8 +62,9 @@ def gru_step(x_proj_t, states, recurrent_kernel, recurrent_bias=None, activation
     reset_after=True:  h̃ = tanh(x·W_h + r ⊙ (h_(t−1)·U_h + b_rec_h))   (Keras/cuDNN default)
     reset_after=False: h̃ = tanh(x·W_h + (r ⊙ h_(t−1))·U_h);
     h_t = z ⊙ h_(t−1) + (1 − z) ⊙ h̃.
-    x_proj_t: (3, batch, units) with the input bias added; recurrent_kernel: (3, units, units);
-    recurrent_bias: (3, 1, units) or None (only with reset_after).
+    x_proj_t: (3, batch, units) with the biases added (with reset_after, z's and r's recurrent
+    biases too: they only ever add to the input side); recurrent_kernel: (3, units, units);
+    candidate_recurrent_bias: b_rec_h (1, units), or None (only with reset_after).
     """
     (h_prev,) = states
     if z_t is None:
@@ -72,11 +73,12 @@ def gru_step(x_proj_t, states, recurrent_kernel, recurrent_bias=None, activation
         a_t = np.empty_like(x_proj_t)  # (3, batch, units)
     if reset_after:
         rec = np.matmul(h_prev, recurrent_kernel)  # (3, batch, units)
-        if recurrent_bias is not None:
-            rec += recurrent_bias
         np.add(x_proj_t[:2], rec[:2], out=z_t[:2])
         recurrent_activation(z_t[:2], out=a_t[:2])  # z, r
-        np.multiply(a_t[1], rec[2], out=z_t[2])  # r ⊙ (h_(t−1)·U_h + b)
+        rec_h = rec[2]  # (batch, units)
+        if candidate_recurrent_bias is not None:
+            rec_h += candidate_recurrent_bias
+        np.multiply(a_t[1], rec_h, out=z_t[2])  # r ⊙ (h_(t−1)·U_h + b_rec_h)
     else:
         np.matmul(h_prev, recurrent_kernel[:2], out=z_t[:2])  # (2, batch, units)
         z_t[:2] += x_proj_t[:2]

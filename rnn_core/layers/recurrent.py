@@ -199,10 +199,13 @@ class RNNLayer(Layer):
         def per_gate(w):  # (rows, G·units) -> (G, rows, units)
             return np.ascontiguousarray(w.reshape(w.shape[0], g, u).transpose(1, 0, 2))
 
-        self._kernel_g = per_gate(self._weights["kernel"])  # (G, input_dim, units)
-        self._recurrent_kernel_g = per_gate(self._weights["recurrent_kernel"])  # (G, units, units)
+        kernel_g = per_gate(self._weights["kernel"])  # (G, input_dim, units)
         if self.use_bias:
-            self._input_bias_g = self._input_bias().reshape(g, 1, 1, u)  # (G, 1, 1, units)
+            # The bias trick: b as one more row of W_x, met by a column of ones in x, so the
+            # projection's matmul adds it instead of another pass over its large result.
+            kernel_g = np.concatenate([kernel_g, self._input_bias().reshape(g, 1, u)], axis=1)
+        self._projection_g = kernel_g  # (G, input_dim [+ 1], units)
+        self._recurrent_kernel_g = per_gate(self._weights["recurrent_kernel"])  # (G, units, units)
 
     def _project_inputs(self, x):
         """x·W_x + b for every timestep at once: one (batched) matmul outside the time loop.
@@ -211,12 +214,12 @@ class RNNLayer(Layer):
         """
         batch, timesteps, features = x.shape
         xs = x[:, ::-1] if self.go_backwards else x
-        x_tm = np.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(-1, features)  # (timesteps·batch, features)
-        x_proj = np.matmul(x_tm, self._kernel_g)  # (G, timesteps·batch, units)
-        x_proj = x_proj.reshape(self.n_gates, timesteps, batch, self.units)  # (G, timesteps, batch, units)
-        if self.use_bias:
-            x_proj += self._input_bias_g
-        return x_proj
+        rows = self._projection_g.shape[1]  # features, + 1 for the bias
+        x_tm = np.empty((timesteps, batch, rows), self.dtype)  # time-major copy of x
+        x_tm[:, :, :features] = xs.transpose(1, 0, 2)
+        x_tm[:, :, features:] = 1.0  # the bias trick's column of ones, if any
+        x_proj = np.matmul(x_tm.reshape(-1, rows), self._projection_g)  # (G, timesteps·batch, units)
+        return x_proj.reshape(self.n_gates, timesteps, batch, self.units)  # (G, timesteps, batch, units)
 
     def _input_bias(self):
         return self._weights["bias"]
@@ -234,7 +237,8 @@ class RNNLayer(Layer):
         if mask is not None:
             mask_pm = mask[:, ::-1] if self.go_backwards else mask  # (batch, timesteps) step order
             mask_tm = np.ascontiguousarray(mask_pm.T)[:, :, None]  # (timesteps, batch, 1)
-        seq = np.empty((timesteps, batch, self.units), self.dtype) if self.return_sequences else None
+        # Written batch-major as it goes, so no transposed copy at the end.
+        seq = np.empty((batch, timesteps, self.units), self.dtype) if self.return_sequences else None
         step_shape = (gates, batch, self.units)
         if record:
             z_all = np.empty((timesteps,) + step_shape, self.dtype)  # (timesteps, G, batch, units)
@@ -259,13 +263,13 @@ class RNNLayer(Layer):
                     out_t = h_t
                 states = new_states
                 if seq is not None:
-                    seq[t] = out_t
+                    seq[:, t] = out_t
                 if record:
                     for buf, s in zip(state_all, states):
                         buf[t] = s
         states = [s.copy() for s in states]  # SimpleRNN's h may alias a scratch buffer
-        output = (np.ascontiguousarray(seq.transpose(1, 0, 2)) if self.return_sequences
-                  else np.array(out_t, copy=True))  # (batch, timesteps, units) or (batch, units)
+        # (batch, timesteps, units) or (batch, units)
+        output = seq if self.return_sequences else np.array(out_t, copy=True)
         if self.stateful:
             self.states = [s.copy() for s in states]
         outputs = [output, *states] if self.return_state else [output]
@@ -409,13 +413,18 @@ class GRU(RNNLayer):
 
     def _input_bias(self):
         bias = self._weights["bias"]
-        return bias[0] if self.reset_after else bias
+        if not self.reset_after:
+            return bias
+        # z's and r's recurrent biases only ever add to their input side: fold them in there.
+        folded = bias[0].copy()  # (3·units,)
+        folded[:2 * self.units] += bias[1, :2 * self.units]
+        return folded
 
     def _weights_changed(self):
         super()._weights_changed()
         with_recurrent_bias = self.use_bias and self.reset_after
-        self._recurrent_bias_g = (self._weights["bias"][1].reshape(3, 1, self.units)
-                                  if with_recurrent_bias else None)  # (3, 1, units)
+        self._candidate_recurrent_bias = (self._weights["bias"][1, 2 * self.units:].reshape(1, self.units)
+                                          if with_recurrent_bias else None)  # b_rec_h (1, units)
 
     def _per_gate_bias(self, symbolic):
         if self.reset_after:
@@ -434,6 +443,6 @@ class GRU(RNNLayer):
         return config
 
     def _step(self, x_proj_t, states, z_t, a_t):
-        return cells.gru_step(x_proj_t, states, self._recurrent_kernel_g, self._recurrent_bias_g,
+        return cells.gru_step(x_proj_t, states, self._recurrent_kernel_g, self._candidate_recurrent_bias,
                               self._activation, self._recurrent_activation, self.reset_after,
                               z_t=z_t, a_t=a_t)
