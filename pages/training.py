@@ -114,8 +114,11 @@ st.button("Train", key="train_run", type="primary", on_click=st.session_state.up
           kwargs={"_train_requested": True},
           help="Initialise the weights (seed from the sidebar) and watch the model train")
 train_now = st.session_state.pop("_train_requested", False)
+# Always the same slot: a notice that comes and goes must not shift the elements below it, or
+# the browser rebuilds every chart after it (a moved element is a new element to Streamlit).
+stale_notice = st.empty()
 if result is not None and result["settings"] != settings and not train_now:
-    st.info("The settings changed since this model was trained: press **Train** to train with them. "
+    stale_notice.info("The settings changed since this model was trained: press **Train** to train with them. "
             "Below: the previous run.", icon=":material/info:")
 
 
