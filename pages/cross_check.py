@@ -32,38 +32,42 @@ else:
         st.rerun()
 
 state, res = status.result(key) if key else ("missing", None)
-if state == "done":
-    if res.passed:
-        st.success(f"PASS: all {len(res.outputs)} outputs agree within {res.tolerance:.0e} "
-                   f"(max |Δ| = {res.max_abs_diff:.2e}).", icon=":material/check_circle:")
-    else:
-        st.error(f"FAIL: max |Δ| = {res.max_abs_diff:.2e} exceeds {res.tolerance:.0e}.",
-                 icon=":material/error:")
-    with st.container(key="crosscheck_table"):
-        rows = ["| output | shape | max abs diff | within 1e-5 |", "|---|---|---:|---|"]
-        for d in res.outputs:
-            verdict = (":green[:material/check: pass]" if d.max_abs_diff <= res.tolerance
-                       else ":red[:material/close: fail]")
-            rows.append(f"| `{d.name}` | `{diagrams.shape_text(d.shape)}` | "
-                        f"{d.max_abs_diff:.3e} | {verdict} |")
-        st.markdown("\n".join(rows))
-    st.plotly_chart(figures.crosscheck_bars([d.name for d in res.outputs],
-                                            [d.max_abs_diff for d in res.outputs], res.tolerance),
-                    key="crosscheck_bars")
-    col1, col2, col3 = st.columns(3)
-    col1.metric("TensorFlow ran on", res.device, help=f"device type {res.device_type}")
-    col2.metric("NumPy call", f"{res.numpy_ms:.2f} ms")
-    col3.metric("Keras call (eager)", f"{res.keras_ms:.2f} ms")
-    st.markdown(f"**Versions:** TensorFlow {res.tf_version} · Keras {res.keras_version} · "
-                f"NumPy {np.__version__} · Python {platform.python_version()}")
-    cudnn = {True: "yes", False: "no", None: "no GPU visible"}[res.cudnn_eligible]
-    with st.expander(f"Would Keras use the fused cuDNN kernel? {cudnn}"):
-        st.markdown("\n".join(f"- {r}" for r in res.cudnn_reasons))
-elif state == "error":
-    st.error(f"The cross-check could not run: {res}")
-elif state == "pending":
-    st.info("TensorFlow runs in a background process; the result appears here by itself.",
-            icon=":material/hourglass_top:")
+# One container for whichever outcome is shown: a result that comes and goes must not shift
+# the elements below it (a moved chart is redrawn from scratch in the browser).
+outcome = st.container(key="crosscheck_outcome")
+with outcome:
+    if state == "done":
+        if res.passed:
+            st.success(f"PASS: all {len(res.outputs)} outputs agree within {res.tolerance:.0e} "
+                       f"(max |Δ| = {res.max_abs_diff:.2e}).", icon=":material/check_circle:")
+        else:
+            st.error(f"FAIL: max |Δ| = {res.max_abs_diff:.2e} exceeds {res.tolerance:.0e}.",
+                     icon=":material/error:")
+        with st.container(key="crosscheck_table"):
+            rows = ["| output | shape | max abs diff | within 1e-5 |", "|---|---|---:|---|"]
+            for d in res.outputs:
+                verdict = (":green[:material/check: pass]" if d.max_abs_diff <= res.tolerance
+                           else ":red[:material/close: fail]")
+                rows.append(f"| `{d.name}` | `{diagrams.shape_text(d.shape)}` | "
+                            f"{d.max_abs_diff:.3e} | {verdict} |")
+            st.markdown("\n".join(rows))
+        st.plotly_chart(figures.crosscheck_bars([d.name for d in res.outputs],
+                                                [d.max_abs_diff for d in res.outputs], res.tolerance),
+                        key="crosscheck_bars")
+        col1, col2, col3 = st.columns(3)
+        col1.metric("TensorFlow ran on", res.device, help=f"device type {res.device_type}")
+        col2.metric("NumPy call", f"{res.numpy_ms:.2f} ms")
+        col3.metric("Keras call (eager)", f"{res.keras_ms:.2f} ms")
+        st.markdown(f"**Versions:** TensorFlow {res.tf_version} · Keras {res.keras_version} · "
+                    f"NumPy {np.__version__} · Python {platform.python_version()}")
+        cudnn = {True: "yes", False: "no", None: "no GPU visible"}[res.cudnn_eligible]
+        with st.expander(f"Would Keras use the fused cuDNN kernel? {cudnn}"):
+            st.markdown("\n".join(f"- {r}" for r in res.cudnn_reasons))
+    elif state == "error":
+        st.error(f"The cross-check could not run: {res}")
+    elif state == "pending":
+        st.info("TensorFlow runs in a background process; the result appears here by itself.",
+                icon=":material/hourglass_top:")
 
 st.subheader("Timing of the NumPy layer here")
 fresh = current.fresh_layer()
