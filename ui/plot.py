@@ -7,10 +7,11 @@ The builders here assemble plain dicts; ``figure`` hands that dict to Streamlit 
 """
 from __future__ import annotations
 
+import base64
 import copy
 
+import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import convert_to_base64
 
 BLANK_AXIS = dict(visible=False, showgrid=False, zeroline=False)
 
@@ -25,8 +26,7 @@ class SpecFigure(go.Figure):
     """
 
     def __init__(self, spec: dict):
-        object.__setattr__(self, "_spec", spec)
-        convert_to_base64(spec)  # numpy arrays -> {"dtype", "bdata", "shape"}, in place
+        object.__setattr__(self, "_spec", _encode(spec))
 
     def __getattr__(self, name):
         # Only reached for attributes the (not yet initialised) go.Figure lacks: build it once.
@@ -38,6 +38,35 @@ class SpecFigure(go.Figure):
 
     def to_dict(self) -> dict:
         return self._spec
+
+
+_TYPED = {"float64": "f8", "float32": "f4", "int8": "i1", "int16": "i2", "int32": "i4",
+          "uint8": "u1", "uint16": "u2", "uint32": "u4"}
+_PLAIN_KEYS = ("range", "geojson", "layer", "layers")
+
+
+def _encode(obj):
+    """numpy arrays -> Plotly's typed-array spec {"dtype", "bdata", "shape"} (what Plotly's own
+    export writes), at any depth; object arrays become lists. Plotly's converter checks each
+    array against pandas and copies it: 0.2 ms an array, 40 ms for a step-through's frames."""
+    if isinstance(obj, dict):  # Plotly's export leaves these keys' arrays as lists
+        return {key: value.tolist() if key in _PLAIN_KEYS and isinstance(value, np.ndarray)
+                else _encode(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_encode(value) for value in obj]
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind in "iu" and obj.dtype.name not in _TYPED:
+            obj = obj.astype(np.int32)  # plotly.js has no 64-bit integer arrays
+        if obj.dtype.name not in _TYPED or obj.size == 0:
+            return obj.tolist()
+        out = {"dtype": _TYPED[obj.dtype.name],
+               "bdata": base64.b64encode(np.ascontiguousarray(obj)).decode("ascii")}
+        if obj.ndim > 1:
+            out["shape"] = ", ".join(map(str, obj.shape))
+        return out
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
 
 
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
