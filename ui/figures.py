@@ -75,7 +75,8 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     titles = [", ".join(_label(n) for n in names) for names in panels]
     if lines:
         cells.append((heat_rows, 0, cols))
-        titles.append(f"{_label(lines)}: one line per unit" + (
+        # no legend: eight 'unit u' entries cost more to lay out than the plot (hover names it)
+        titles.append(f"{_label(lines)}: one line per unit, darkest = unit 0" + (
             f" (the first {MAX_LINES})" if units > MAX_LINES else ""))
         row_heights.append(200)
     vgap_px = 60
@@ -136,7 +137,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
         for u in range(min(units, MAX_LINES)):
             data.append(dict(
                 type="scatter", x=np.arange(shown), y=values[:shown, u], mode="lines",
-                line=dict(color=palette[u], width=1.5), name=f"unit {u}",
+                line=dict(color=palette[u], width=1.5), name=f"unit {u}", showlegend=False,
                 xaxis=xref, yaxis=yref,
                 hovertemplate=f"unit {u}<br>step %{{x}}<br>%{{y:.3f}}<extra></extra>"))
             line_idx.append(len(data) - 1)
