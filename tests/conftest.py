@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from ci_env import IN_CI  # noqa: E402  (tests/ is on sys.path: pytest puts conftest dirs there)
 
 
 def _import_keras():

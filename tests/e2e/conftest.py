@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ci_env import IN_CI  # noqa: E402  (tests/, put on sys.path by the parent conftest)
 from streamlit_browser import CHROMIUM, StreamlitServer, launch_chromium  # noqa: E402
 
 
@@ -24,7 +25,7 @@ def _require_browser() -> None:
     ) if not ok]
     if missing:
         reason = "browser tests need " + " and ".join(missing)
-        if os.environ.get("CI"):
+        if IN_CI:
             pytest.fail(reason + " (CI is set, so this is a failure, not a skip)")
         pytest.skip(reason)
 
