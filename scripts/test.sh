@@ -13,10 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
-set +e
-.venv/bin/python -m pytest "$@"
-rc=$?
-set -e
-# pytest exits 5 when it collected no test; its own summary line ("no tests ran") already says so.
-if [ "$rc" = 5 ]; then rc=0; fi
-exit "$rc"
+# This command installs TensorFlow and Chromium, so their tests must run: with CI=true a missing one
+# fails instead of skipping (tests/ci_env.py). A bare `pytest` on a laptop still skips them.
+export CI="${CI:-true}"
+exec .venv/bin/python -m pytest "$@"
