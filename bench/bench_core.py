@@ -15,12 +15,17 @@ Keras runs in its own process (as the app's cross-check does): once TensorFlow h
 its thread pools and NumPy's multithreaded OpenBLAS fight over the cores, and NumPy loops in that
 process measured 3x slower on this 2-core machine. The parent process never imports TensorFlow.
 
+A second table holds both sides to one core (rnn_core's BLAS pinned to one thread; TensorFlow's
+intra- and inter-op pools set to one thread, in a third process): rnn_core's time loop runs on one
+core by design (see rnn_core/_blas.py), while a tf.function graph spreads its ops over both.
+
 Targets (issue 2): forward >= 10x faster than the Keras eager call on the classroom config; no
 slower than tf.function on the large config; a trace costs at most 2x a forward.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import platform
@@ -31,6 +36,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 from rnn_core import layers  # noqa: E402
 
 CONFIGS = {  # name -> (batch, timesteps, input_dim, units)
@@ -75,13 +82,18 @@ def forward_flops(cell, batch, timesteps, input_dim, units):
 
 
 # --- the Keras side, in its own process ------------------------------------------------------------
-def keras_worker(conn):
+def keras_worker(conn, threads):
     """Serve requests from the parent: ("setup", cell, units, weights, x) -> outputs;
-    ("size", name) -> block size; ("time", name, n) -> ms per call; ("versions",); ("quit",)."""
+    ("size", name) -> block size; ("time", name, n) -> ms per call; ("versions",); ("quit",).
+    threads: TensorFlow's intra- and inter-op thread counts (None: its default, all cores)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
     import tensorflow as tf
+
+    if threads is not None:  # only possible before TensorFlow runs its first op
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
     fns = {}
     while True:
@@ -108,10 +120,10 @@ def keras_worker(conn):
 
 
 class KerasProcess:
-    def __init__(self):
+    def __init__(self, threads=None):
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=keras_worker, args=(child,), daemon=True)
+        self.process = context.Process(target=keras_worker, args=(child, threads), daemon=True)
         self.process.start()
 
     def ask(self, *request):
@@ -124,7 +136,7 @@ class KerasProcess:
 
 
 # --- one configuration ------------------------------------------------------------------------------
-def bench_one(cell, config, keras_process, rounds):
+def bench_one(cell, config, keras_process, keras_one_thread, rounds):
     batch, timesteps, input_dim, units = CONFIGS[config]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, timesteps, input_dim), dtype=np.float32)  # (batch, T, input_dim)
@@ -132,21 +144,31 @@ def bench_one(cell, config, keras_process, rounds):
     ours.build((None, timesteps, input_dim))
 
     # same numbers first: a bench of a wrong computation is worthless
-    eager_out, compiled_out = keras_process.ask("setup", cell, units, ours.get_weights(), x)
-    diff = float(max(np.max(np.abs(ours(x) - eager_out)), np.max(np.abs(ours(x) - compiled_out))))
+    keras_outputs = [*keras_process.ask("setup", cell, units, ours.get_weights(), x),
+                     *keras_one_thread.ask("setup", cell, units, ours.get_weights(), x)]
+    diff = float(max(np.max(np.abs(ours(x) - out)) for out in keras_outputs))
     assert diff < 1e-5, f"{cell} {config}: rnn_core and Keras differ by {diff}"
 
-    local = {"forward": lambda: ours(x), "trace": lambda: ours.trace(x)}
-    sizes = {name: block_size(fn) for name, fn in local.items()}
-    sizes.update({name: keras_process.ask("size", name) for name in ("eager", "tf_function")})
+    # name -> (call, context it is timed in); the limit wraps whole blocks: setting it costs ~1 ms
+    local = {"forward": (lambda: ours(x), contextlib.nullcontext),
+             "trace": (lambda: ours.trace(x), contextlib.nullcontext),
+             "forward_1t": (lambda: ours(x), lambda: threadpool_limits(1, user_api="blas"))}
+    remote = {"eager": (keras_process, "eager"), "tf_function": (keras_process, "tf_function"),
+              "tf_function_1t": (keras_one_thread, "tf_function")}
+    sizes = {}
+    for name, (fn, context) in local.items():
+        with context():
+            sizes[name] = block_size(fn)
+    sizes.update({name: process.ask("size", fn) for name, (process, fn) in remote.items()})
     times = {name: [] for name in sizes}
     for _ in range(rounds):
-        for name, fn in local.items():
+        for name, (fn, context) in local.items():
+            with context():
+                time.sleep(SETTLE_SECONDS)
+                times[name].append(block_ms(fn, sizes[name]))
+        for name, (process, fn) in remote.items():
             time.sleep(SETTLE_SECONDS)
-            times[name].append(block_ms(fn, sizes[name]))
-        for name in ("eager", "tf_function"):
-            time.sleep(SETTLE_SECONDS)
-            times[name].append(keras_process.ask("time", name, sizes[name]))
+            times[name].append(process.ask("time", fn, sizes[name]))
     times = {name: np.array(t) for name, t in times.items()}
 
     row = dict(cell=cell, config=config, shape=f"{batch}×{timesteps}×{input_dim}→{units}", max_abs_diff=diff)
@@ -155,6 +177,7 @@ def bench_one(cell, config, keras_process, rounds):
     row["eager_ratio"] = float(np.median(times["eager"] / times["forward"]))
     row["tf_function_ratio"] = float(np.median(times["tf_function"] / times["forward"]))
     row["trace_ratio"] = float(np.median(times["trace"] / times["forward"]))
+    row["one_thread_ratio"] = float(np.median(times["tf_function_1t"] / times["forward_1t"]))
     row["gflops"] = forward_flops(cell, batch, timesteps, input_dim, units) / (row["forward"] * 1e-3) / 1e9
     # NumPy matmuls the size of one recurrent step and of the input projection
     row["step_matmul_gflops"] = matmul_gflops(batch, units, GATES[cell] * units)
@@ -175,6 +198,16 @@ def table(rows, peak):
             f"| {r['step_matmul_gflops']:.2f} / {r['proj_matmul_gflops']:.1f} |")
     lines.append("")
     lines.append(f"NumPy float32 matmul peak on this machine (2048×2048 @ 2048×2048): **{peak:.0f} GFLOP/s**.")
+    return "\n".join(lines)
+
+
+def one_core_table(rows):
+    """Both sides held to one core: what each implementation does with a core, apart from threads."""
+    lines = ["| config | cell | rnn_core forward, 1 BLAS thread ms | Keras tf.function, 1 intra/inter-op thread ms "
+             "| tf.function ms / forward ms |", "|---|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['config']} {r['shape']} | {r['cell']} | {r['forward_1t']:.3f} | {r['tf_function_1t']:.3f} "
+                     f"| {r['one_thread_ratio']:.2f}× |")
     return "\n".join(lines)
 
 
@@ -203,12 +236,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 15
 
-    keras_process = KerasProcess()
+    keras_process, keras_one_thread = KerasProcess(), KerasProcess(threads=1)
     try:
-        rows = [bench_one(cell, config, keras_process, rounds) for config in CONFIGS for cell in CELLS]
+        rows = [bench_one(cell, config, keras_process, keras_one_thread, rounds)
+                for config in CONFIGS for cell in CELLS]
         tf_version, keras_version = keras_process.ask("versions")
     finally:
         keras_process.close()
+        keras_one_thread.close()
     peak = matmul_gflops(2048, 2048, 2048, rounds=3 if args.quick else 7)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"# rnn_core vs Keras — {platform.machine()}, {os.cpu_count()} CPUs, NumPy {np.__version__}, "
@@ -223,6 +258,11 @@ def main(argv=None):
     print()
     print("Targets (issue 2):")
     print(targets(rows))
+    print()
+    print("Context, not a target — both sides on one core (rnn_core's BLAS pinned to one thread, TensorFlow's "
+          "intra- and inter-op pools set to one thread in a third process):")
+    print()
+    print(one_core_table(rows))
 
 
 if __name__ == "__main__":
