@@ -14,6 +14,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 # This command installs TensorFlow and Chromium, so their tests must run: with CI=true a missing one
-# fails instead of skipping (tests/ci_env.py). A bare `pytest` on a laptop still skips them.
-export CI="${CI:-true}"
+# fails instead of skipping, and any skipped test fails the run (tests/ci_env.py, tests/conftest.py).
+# Forced, not defaulted: an inherited CI=false must not turn them back into skips. A bare `pytest`
+# on a laptop still skips them.
+export CI=true
 exec .venv/bin/python -m pytest "$@"

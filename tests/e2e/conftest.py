@@ -1,7 +1,7 @@
 """Fixtures for the real-browser tests: one `streamlit run app.py` per session, one Chromium per session,
 a fresh browser context per test.
 
-In CI (CI set) a missing /usr/bin/chromium or Playwright fails these tests; locally they skip.
+In CI (CI=true) a missing /usr/bin/chromium or Playwright fails these tests; locally they skip.
 """
 
 from __future__ import annotations
