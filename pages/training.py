@@ -118,8 +118,8 @@ train_now = st.session_state.pop("_train_requested", False)
 # the browser rebuilds every chart after it (a moved element is a new element to Streamlit).
 stale_notice = st.empty()
 if result is not None and result["settings"] != settings and not train_now:
-    stale_notice.info("The settings changed since this model was trained: press **Train** to train with them. "
-            "Below: the previous run.", icon=":material/info:")
+    stale_notice.info("The settings changed since this model was trained: press **Train** to train "
+                      "with them. Below: the previous run.", icon=":material/info:")
 
 
 def _ids_line(ids) -> str:

@@ -108,9 +108,9 @@ def show_step_equations(prefix: str, current: Lab, trace, sample: int, step: int
     Bidirectional): always for small layers, on request otherwise (a dozen KaTeX blocks of
     long vectors slow every rerun down)."""
     units = current.cfg.units
-    if units > SMALL_UNITS and not st.toggle(
-            f"Show the equations with this step's numbers (units > {SMALL_UNITS}: vectors are cut "
-            f"to {equations.MAX_UNITS})", key=f"{prefix}_show_equations"):
+    cut = f"; vectors cut to their first {equations.MAX_UNITS} units" if units > equations.MAX_UNITS else ""
+    if units > SMALL_UNITS and not st.toggle(f"Show the equations with this step's numbers{cut}",
+                                             key=f"{prefix}_show_equations"):
         return
     weights = current.layer.get_weights()
     if current.cfg.bidirectional:
