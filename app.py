@@ -1,9 +1,10 @@
 """RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question."""
 import streamlit as st
 
-from ui import config
+from ui import chart, config, status
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+chart.preload()  # plotly.js downloads while the page computes
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
@@ -23,4 +24,7 @@ config.apply_query_params()
 cfg = config.sidebar()
 for warning in config.url_warnings(cfg):
     st.warning(warning, icon=":material/link_off:")
-page.run()
+try:
+    page.run()
+finally:  # also after st.stop(): the page has been drawn, now start its cross-check
+    status.submit_requested()

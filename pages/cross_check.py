@@ -7,6 +7,7 @@ import streamlit as st
 
 from rnn_core import crosscheck
 from ui import config, diagrams, figures, lab, status
+from ui.chart import chart
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -51,7 +52,7 @@ with outcome:
                 rows.append(f"| `{d.name}` | `{diagrams.shape_text(d.shape)}` | "
                             f"{d.max_abs_diff:.3e} | {verdict} |")
             st.markdown("\n".join(rows))
-        st.plotly_chart(figures.crosscheck_bars([d.name for d in res.outputs],
+        chart(figures.crosscheck_bars([d.name for d in res.outputs],
                                                 [d.max_abs_diff for d in res.outputs], res.tolerance),
                         key="crosscheck_bars")
         col1, col2, col3 = st.columns(3)
@@ -77,7 +78,7 @@ timings = {"NumPy (this page)": (time.perf_counter() - start) * 1e3}
 if state == "done":
     timings["NumPy (worker)"] = res.numpy_ms
     timings["Keras eager (worker)"] = res.keras_ms
-st.plotly_chart(figures.timings(timings), key="timings")
+chart(figures.timings(timings), key="timings")
 st.caption(f"One forward call on x {diagrams.shape_text(current.x.shape)}. Keras's first eager call "
            "includes tracing; small layers are dominated by per-op overhead.")
 

@@ -5,6 +5,7 @@ import numpy as np
 import streamlit as st
 
 from ui import colors, config, figures, lab, status
+from ui.chart import chart
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -36,8 +37,8 @@ if cfg.cell == "SimpleRNN":
             "SimpleRNN's h_t, which saturates the same way a gate does when |h| → 1.",
             icon=":material/info:")
     series = {"h": one.h[sample]}
-    st.plotly_chart(figures.step_through(series, start=step, lines="h"), key="gates_step_through")
-    st.plotly_chart(figures.histograms({"h": one.h}), key="saturation")
+    chart(figures.step_through(series, start=step, lines="h"), key="gates_step_through")
+    chart(figures.histograms({"h": one.h}), key="saturation")
     lab.show_source(cfg.cell)
     st.stop()
 
@@ -50,7 +51,7 @@ st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**
                      for g in one.gates), unsafe_allow_html=True)
 sigmoid = [name for name in series if colors.is_gate01(name)]
 tanh_like = [name for name in series if not colors.is_gate01(name)]
-st.plotly_chart(figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
+chart(figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
                 key="gates_step_through")
 st.caption("Left: the sigmoid gates on the sequential scale [0, 1]. Right: candidate, c_t and h_t "
            "on the diverging scale (c_t can leave [−1, 1]). ▶ Play animates both, in the browser.")
@@ -61,7 +62,7 @@ lab.show_source(cfg.cell)
 
 st.subheader("Saturation")
 gates_all = {name: one.gates[name] for name in one.gates}  # all samples
-st.plotly_chart(figures.histograms(gates_all), key="saturation")
+chart(figures.histograms(gates_all), key="saturation")
 st.caption(f"A sigmoid within {figures.SATURATION} of 0 or 1 (tanh: of ±1) is saturated: its "
            "derivative is nearly 0, so gradients through it vanish. Large inputs (try the "
            "train_X preset, or constant weights) push gates into saturation.")
@@ -115,5 +116,5 @@ if st.toggle("Plot the effect over time", key="gates_plot_effect"):
             curves[name], colours[name] = series_values, colors.colour(quantity)
             if not value:
                 dashes[name] = "dot"
-    st.plotly_chart(figures.compare_lines(curves, colours, effect_title, "value", dashes),
+    chart(figures.compare_lines(curves, colours, effect_title, "value", dashes),
                     key="toggle_effect")

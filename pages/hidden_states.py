@@ -5,6 +5,7 @@ import numpy as np
 import streamlit as st
 
 from ui import colors, config, diagrams, figures, inputs, lab, status
+from ui.chart import chart
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -36,7 +37,7 @@ if not cfg.bidirectional:
     series = {"h": trace.h[sample]}                  # (timesteps, units); c is on /gates
     labels = [f"{k} (x{trace.timestep[k]})" for k in range(timesteps)]
     st.subheader("h_t over time")
-    st.plotly_chart(figures.step_through(series, start=step, lines="h", step_labels=labels),
+    chart(figures.step_through(series, start=step, lines="h", step_labels=labels),
                     key="step_through")
     st.caption("Press ▶ Play or drag the slider under the chart: the animation runs in your "
                "browser. Columns are steps in processing order" +
@@ -45,7 +46,7 @@ else:
     fw, bw = trace.forward, trace.backward
     series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
     st.subheader("h_t over time, both directions (each in its own processing order)")
-    st.plotly_chart(figures.step_through(series, panels=[list(series)], start=step,
+    chart(figures.step_through(series, panels=[list(series)], start=step,
                                          lines="h forward"),
                     key="step_through")
 
@@ -59,7 +60,7 @@ lab.show_source(cfg.cell)
 
 st.subheader("What the layer returns: the whole sequence or only the final state")
 final_label = f"step {timesteps - 1}"
-st.plotly_chart(figures.sequence_vs_final(one.h[sample], cfg.return_sequences, final_label),
+chart(figures.sequence_vs_final(one.h[sample], cfg.return_sequences, final_label),
                 key="sequence_vs_final")
 outputs = trace.outputs
 names = current.layer.output_names()
@@ -78,7 +79,7 @@ if int(np.prod(outputs[0].shape)) <= 400:
 if cfg.bidirectional:
     st.subheader("Bidirectional: two layers, one merge")
     merged = trace.merged[sample] if trace.merged is not None else None
-    st.plotly_chart(figures.bidirectional(trace.forward.h[sample], trace.backward.h[sample][::-1],
+    chart(figures.bidirectional(trace.forward.h[sample], trace.backward.h[sample][::-1],
                                           merged, cfg.merge), key="bidirectional_chart")
     st.markdown(
         f"The backward copy reads x from the end (`go_backwards=True`); Keras flips its sequence "
@@ -123,7 +124,7 @@ for u in range(shown):
     colours_[f"unit {u}, state carried (stateful=True)"] = palette[u]
     colours_[f"unit {u}, state reset each batch"] = palette[u]
     dashes[f"unit {u}, state reset each batch"] = "dot"
-st.plotly_chart(figures.compare_lines(
+chart(figures.compare_lines(
     curves, colours_, f"h over {n_batches} batches ({chunk_text})", "h", dashes,
     boundaries=[k * timesteps - 0.5 for k in range(1, n_batches)]), key="stateful_chart")
 first_gap = float(np.abs(carried_h[timesteps] - reset_h[timesteps]).max()) if n_batches > 1 else 0.0

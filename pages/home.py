@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import config, diagrams, lab, status
+from ui.chart import chart
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -20,11 +21,11 @@ st.markdown(f"A recurrent layer reads a 3-D tensor `(batch_size, timesteps, inpu
             f"each step a vector of **{features}** features (seed 001 calls it "
             f"`(samples, timesteps, word_dim)`). Drawn to scale, one cube per number; the front "
             f"face shows sample 0's values.")
-st.plotly_chart(diagrams.input_tensor(current.x), key="input_tensor")
+chart(diagrams.input_tensor(current.x), key="input_tensor")
 
 pattern = diagrams.current_pattern(cfg.return_sequences)
 st.subheader(f"Unrolled in time: your layer is **{pattern}**")
-st.plotly_chart(diagrams.unrolled_patterns(timesteps, pattern, cfg.go_backwards),
+chart(diagrams.unrolled_patterns(timesteps, pattern, cfg.go_backwards),
                 key="unrolled_patterns")
 explain = {
     "many-to-one": "`return_sequences=False` (the Keras default): the layer reads every x_t but "

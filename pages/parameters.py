@@ -4,6 +4,7 @@ import dataclasses
 import streamlit as st
 
 from ui import builder, config, diagrams, figures, lab, status
+from ui.chart import chart
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -66,7 +67,7 @@ grid = sorted({1, 2, 4, 8, 16, 32, 64, 128, 256, cfg.units})
 counts = counts_vs_units(cfg.input_dim, cfg.bidirectional, cfg.reset_after, cfg.unit_forget_bias,
                          tuple(grid))
 st.subheader("Parameters vs units, for the three cells")
-st.plotly_chart(figures.params_vs_units(grid, counts, cfg.units, cfg.cell, total, cfg.input_dim),
+chart(figures.params_vs_units(grid, counts, cfg.units, cfg.cell, total, cfg.input_dim),
                 key="params_vs_units")
 st.caption("Growth is quadratic in units (the recurrent kernel is units × G·units). At equal "
            "units an LSTM has 4×, a GRU about 3× the parameters of a SimpleRNN.")

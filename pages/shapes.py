@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui import colors, config, diagrams, figures, keras_code, lab, status
+from ui.chart import chart
 
 cfg = config.current()
 current = lab.current(cfg)
@@ -125,7 +126,7 @@ else:
             side[direction] += 1
         nodes[name] = (name, out_x, y, colour)
         edges.append((src, name, diagrams.shape_text(shape)))
-st.plotly_chart(diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120)),
+chart(diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120)),
                 key="data_flow")
 
 st.subheader("Weights")
@@ -148,7 +149,7 @@ if st.toggle("Show the weight values", key="shapes_show_weights"):
     first = weight_names[:3] if not cfg.bidirectional else weight_names[:len(weight_names) // 2]
     arrays = {n.removeprefix("forward_"): w for n, w in zip(weight_names, weights) if n in first}
     gate_names = layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names
-    st.plotly_chart(figures.weights(arrays, gate_names, units), key="weights")
+    chart(figures.weights(arrays, gate_names, units), key="weights")
     st.caption("Each weight matrix transposed (one row per output column), grouped by gate. "
                + ("Forward direction shown; the backward direction has its own weights."
                   if cfg.bidirectional else ""))

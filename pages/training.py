@@ -6,6 +6,7 @@ import streamlit as st
 from rnn_core import optimizers, training
 from ui import config, figures
 from ui import training_figures as tf_figs
+from ui.chart import chart
 
 cfg = config.current()
 
@@ -146,8 +147,9 @@ if result is None or train_now:
         # A Plotly figure costs ~25 ms to build and send: redraw the curve at most 4 times a second.
         if history.seconds - drawn[0] >= CHART_INTERVAL:
             drawn[0] = history.seconds
-            live_chart.plotly_chart(tf_figs.loss_curve(history.loss, history.accuracy, epochs),
-                                    key=f"train_live_{epoch}")
+            with live_chart:  # a new element per redraw: one key may appear only once a run
+                chart(tf_figs.loss_curve(history.loss, history.accuracy, epochs),
+                      key=f"train_live_{epoch}")
         live_log.code("\n".join(log[-8:] + [_labelled("target", data.y_ids[0])]), language=None)
 
     history = training.train(model, data, optimizer, epochs, callback=on_epochs, every=every,
@@ -177,7 +179,7 @@ with st.expander("The same model and training in Keras"):
                "with `train_on_batch` from the same weights and check every weight after 15 steps.")
 
 st.subheader("Loss per epoch")
-st.plotly_chart(tf_figs.loss_curve(history.loss, history.accuracy, len(history.loss),
+chart(tf_figs.loss_curve(history.loss, history.accuracy, len(history.loss),
                                    history.learning_rate), key="loss_curve")
 pred = history.predictions[-1][0]
 st.caption(f"{len(history.loss)} epochs in {history.seconds:.2f} s "
@@ -185,7 +187,7 @@ st.caption(f"{len(history.loss)} epochs in {history.seconds:.2f} s "
            f"{model.count_params()} parameters · final loss {history.loss[-1]:.4f} · "
            f"accuracy {history.accuracy[-1]:.0%}")
 with st.expander("Gradient norm per epoch (what global_clipnorm caps)"):
-    st.plotly_chart(tf_figs.grad_norm_curve(history.grad_norm, clip if clip > 0 else None), key="grad_norm")
+    chart(tf_figs.grad_norm_curve(history.grad_norm, clip if clip > 0 else None), key="grad_norm")
     if clip > 0:
         clipped = float(np.mean(np.asarray(history.grad_norm) > clip))
         st.caption(f"Clipped in {clipped:.0%} of the epochs: there every gradient was scaled down "
@@ -204,7 +206,7 @@ if data.x_ids.shape[0] > 1:
     window = st.number_input(f"window (the text is cut into {data.x_ids.shape[0]} overlapping "
                              "windows of 40)", 0, data.x_ids.shape[0] - 1, 0, key="train_window")
 probs = model.predict_proba(data.one_hot(data.x_ids[window:window + 1]))[0]  # (timesteps, vocab)
-st.plotly_chart(tf_figs.softmax_table(probs, data.vocab, data.decode(data.x_ids[window]),
+chart(tf_figs.softmax_table(probs, data.vocab, data.decode(data.x_ids[window]),
                                       data.decode(data.y_ids[window])), key="softmax_table")
 with st.expander("The numbers (what `rnn.predict(x_hot)` prints)"):
     st.dataframe({f"{k}:{c}": probs[:, k] for k, c in enumerate(data.vocab)})
@@ -245,7 +247,7 @@ def sampling():
     sampled, dists = samples[args]
     with st.container(key="train_sample"):
         st.code(prefix + sampled, language=None)
-    st.plotly_chart(tf_figs.sample_distributions(dists, data.vocab, sampled, temperature),
+    chart(tf_figs.sample_distributions(dists, data.vocab, sampled, temperature),
                     key="sample_distributions")
 
 
@@ -303,14 +305,14 @@ def gradient_flow():
         st.error(f"Cannot measure the gradient flow: {err}")
         return
     col1, col2 = st.columns(2)
-    col1.plotly_chart(tf_figs.gradient_norms({c: f.dL_dh for c, f in flows.items()},
-                                             "‖∂L/∂h_t‖: gradient reaching each step",
-                                             "‖∂L/∂h_t‖ (batch mean)", highlight=cfg.cell),
-                      key="gf_dl_dh")
-    col2.plotly_chart(tf_figs.gradient_norms({c: f.dhT_dx for c, f in flows.items()},
-                                             "‖∂h_T/∂x_t‖: how much the last state depends on x_t",
-                                             "‖∂h_T/∂x_t‖_F (batch mean)", highlight=cfg.cell),
-                      key="gf_dh_dx")
+    with col1:
+        chart(tf_figs.gradient_norms({c: f.dL_dh for c, f in flows.items()},
+                                     "‖∂L/∂h_t‖: gradient reaching each step",
+                                     "‖∂L/∂h_t‖ (batch mean)", highlight=cfg.cell), key="gf_dl_dh")
+    with col2:
+        chart(tf_figs.gradient_norms({c: f.dhT_dx for c, f in flows.items()},
+                                     "‖∂h_T/∂x_t‖: how much the last state depends on x_t",
+                                     "‖∂h_T/∂x_t‖_F (batch mean)", highlight=cfg.cell), key="gf_dh_dx")
     with st.container(key="gf_summary"):
         st.markdown(" · ".join(
             f"**{c}**: ‖∂L/∂h_0‖ / ‖∂L/∂h_T‖ = {f.dL_dh[0] / f.dL_dh[-1]:.1e}" for c, f in flows.items()))
@@ -325,7 +327,7 @@ def gradient_flow():
         "has no gate to learn it with.")
 
     st.subheader(f"Watch ∂L/∂h_t travel back in time ({cfg.cell})")
-    st.plotly_chart(_step_through(flows[cfg.cell].d_h[0], cfg.cell), key="gf_step_through")
+    chart(_step_through(flows[cfg.cell].d_h[0], cfg.cell), key="gf_step_through")
     st.caption("Columns are BPTT steps: column k holds ∂L/∂h_t for t = T−1−k, so frame k shows the "
                "gradient after k+1 steps back from the loss (one sample, each unit a row, values divided "
                "by the largest). Press ▶ Play: in a SimpleRNN with a small scale the colours fade out.")
@@ -334,11 +336,13 @@ def gradient_flow():
     scales = np.round(np.linspace(0.25, 3.0, 12), 2)
     sweep = _sweep(tuple(scales), steps, units, cfg.seed, gate_bias)
     col1, col2 = st.columns(2)
-    col1.plotly_chart(tf_figs.scale_sweep(scales, sweep, scale, clipnorm or None, highlight=cfg.cell),
-                      key="gf_sweep")
-    col2.plotly_chart(tf_figs.clipping_bars(list(flows), [f.grad_norm for f in flows.values()],
-                                            [f.clipped_norm for f in flows.values()], clipnorm or None,
-                                            0.1), key="gf_clipping")
+    with col1:
+        chart(tf_figs.scale_sweep(scales, sweep, scale, clipnorm or None, highlight=cfg.cell),
+              key="gf_sweep")
+    with col2:
+        chart(tf_figs.clipping_bars(list(flows), [f.grad_norm for f in flows.values()],
+                                    [f.clipped_norm for f in flows.values()], clipnorm or None, 0.1),
+              key="gf_clipping")
     st.caption("`global_clipnorm=c` (Keras; `tf.clip_by_global_norm` in seed 003) rescales *all* "
                "gradients together by c / max(‖g‖, c): the step keeps its direction, only its length "
                "is capped — a blown-up gradient can no longer throw the weights far away.")

@@ -51,8 +51,28 @@ def shapes_in(text: str) -> list[tuple]:
     return [ast.literal_eval(s) for s in SHAPE.findall(text)]
 
 
+def chart_elements(at: AppTest) -> list[dict]:
+    """The data of every ``ui.chart`` element drawn (the figure still a JSON string)."""
+    out = []
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == "rnnlab_chart":
+            data = json.loads(element.proto.json)
+            if "figure" in data:  # not chart.preload()
+                out.append(data)
+    return out
+
+
+def chart_figure(at: AppTest, key: str) -> dict:
+    """The figure of the chart drawn with ``chart(fig, key=key)``."""
+    for data in chart_elements(at):
+        if data["key"] == key:
+            return json.loads(data["figure"])
+    raise AssertionError(f"no chart with key {key!r}")
+
+
 def plotly_figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """Every chart's figure as the browser receives it ({"data", "layout", "frames"})."""
+    return [json.loads(data["figure"]) for data in chart_elements(at)]
 
 
 def bmatrix_rows(latex: str) -> list[np.ndarray]:

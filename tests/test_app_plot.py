@@ -1,4 +1,4 @@
-"""ui.plot.figure: what reaches the browser is the data we put in, and the result is a usable go.Figure."""
+"""ui.plot / ui.chart: what reaches the browser is the data we put in, in Plotly's own wire format."""
 import base64
 import json
 
@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from ui import plot
+from ui import chart, plot
 
 DTYPES = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "i2": np.int16, "i4": np.int32,
           "u1": np.uint8, "u2": np.uint16, "u4": np.uint32}
@@ -31,17 +31,25 @@ def decode(value):
 ])
 def test_arrays_reach_the_browser_unchanged(array):
     fig = plot.figure([dict(type="heatmap", z=array, x=[0, 1, 2])], dict(height=200, xaxis=dict(range=[0, 2])))
-    spec = json.loads(pio.to_json(fig, validate=False))  # what st.plotly_chart sends
+    spec = json.loads(chart.encode(fig))  # what the chart component receives
     np.testing.assert_array_equal(decode(spec["data"][0]["z"]), array)
     assert spec["layout"]["xaxis"]["range"] == [0, 2]
 
 
-def test_result_is_a_plotly_figure_whose_graph_objects_can_be_read():
+def test_encoding_matches_plotlys_own_export():
+    """Plotly's own figure and export, from the same spec, give the same numbers and keys."""
     z = np.arange(6, dtype=np.float32).reshape(2, 3)
-    fig = plot.figure([dict(type="heatmap", z=z, name="h")], dict(height=200))
-    assert isinstance(fig, go.Figure)
-    assert fig.data[0].name == "h" and fig.layout.height == 200
-    # the same spec through Plotly's own figure and export: the same numbers
-    reference = json.loads(pio.to_json(go.Figure(dict(data=[dict(type="heatmap", z=z)])), validate=False))
-    np.testing.assert_array_equal(decode(json.loads(pio.to_json(fig))["data"][0]["z"]),
-                                  decode(reference["data"][0]["z"]))
+    fig = plot.figure([dict(type="heatmap", z=z, name="h", y=[0.5, np.nan])], dict(height=200))
+    ours = json.loads(chart.encode(fig))
+    reference = json.loads(pio.to_json(go.Figure(fig), validate=False))
+    np.testing.assert_array_equal(decode(ours["data"][0]["z"]), decode(reference["data"][0]["z"]))
+    assert ours["data"][0]["y"] == [0.5, None] == reference["data"][0]["y"]  # NaN -> null
+    assert ours["layout"]["height"] == reference["layout"]["height"] == 200
+
+
+def test_a_figure_is_a_plain_dict_that_later_edits_reach():
+    """No figure object sits between a builder and the browser, so an edit after building is
+    never lost on export (issue 9: SpecFigure's update_layout trap)."""
+    fig = plot.figure([dict(type="scatter", x=[0, 1], y=[1, 2])], dict(height=200))
+    fig["layout"]["title"] = {"text": "edited"}
+    assert json.loads(chart.encode(fig))["layout"]["title"] == {"text": "edited"}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_helpers import chart_figure, plotly_figures
 from rnn_core import training
 
 TIMEOUT = 60
@@ -29,14 +30,6 @@ def _code_in(at, key) -> str:
         "\n".join(c.value for c in at.container(key=key).get("code"))
 
 
-def _chart(at, key) -> dict:
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
-        if chart.proto.id and key in chart.proto.id:
-            return spec
-    raise AssertionError(f"no plotly chart with key {key}")
-
-
 def test_trains_hihello_and_prints_the_seeds_line(page):
     at = page
     at.sidebar.radio(key="cell").set_value("SimpleRNN").run()
@@ -50,7 +43,7 @@ def test_trains_hihello_and_prints_the_seeds_line(page):
     assert lines["target[1"].endswith("[1 2 0 4 4 3] ihello")
     assert lines["model[1"].endswith("[1 2 0 4 4 3] ihello")
     assert lines["epoch1000"].endswith("[1 2 0 4 4 3] ihello")
-    assert len(at.get("plotly_chart")) >= 6
+    assert len(plotly_figures(at)) >= 6
 
 
 def test_settings_retrain_and_page_survives_every_optimizer(page):

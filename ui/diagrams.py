@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ui import colors
 from ui.plot import BLANK_AXIS, figure
@@ -46,7 +45,7 @@ def _text(x, y, text, colour="#333", size=13, **extra) -> dict:
     return dict(x=x, y=y, text=text, showarrow=False, font=dict(color=colour, size=size), **extra)
 
 
-def input_tensor(x: np.ndarray) -> go.Figure:
+def input_tensor(x: np.ndarray) -> dict:
     """x (batch, timesteps, features) drawn to scale as a box of unit cubes (cavalier view).
 
     Front face: sample 0's values (timesteps across, features up); depth: the batch, one
@@ -103,7 +102,7 @@ def current_pattern(return_sequences: bool) -> str:
     return "many-to-many" if return_sequences else "many-to-one"
 
 
-def unrolled_patterns(timesteps: int, highlight: str, go_backwards: bool = False) -> go.Figure:
+def unrolled_patterns(timesteps: int, highlight: str, go_backwards: bool = False) -> dict:
     """The three input/output patterns side by side; ``highlight`` is drawn in colour."""
     n = min(timesteps, 4)
     gap = n + 1.5
@@ -153,7 +152,7 @@ def _exit_point(x0, y0, x1, y1):
 
 
 def flow(nodes: dict[str, tuple[str, float, float, str]],
-         edges: list[tuple[str, str, str]], height: int = 360) -> go.Figure:
+         edges: list[tuple[str, str, str]], height: int = 360) -> dict:
     """A data-flow diagram. nodes: id -> (label, x, y, colour); edges: (src, dst, shape label).
 
     Node labels are one text trace and the arrows one line trace with arrow-head markers: the

@@ -1,6 +1,6 @@
 """Data figures: step-through animations, gate heatmaps, parameter curves, cross-check bars.
 
-Plain functions returning go.Figure (built from dicts, see ui.plot). Arrays come in as
+Plain functions returning figure dicts (see ui.plot). Arrays come in as
 (timesteps, units) for one sample, in processing order, unless the docstring says otherwise.
 """
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ui import colors
 from ui.plot import figure, grid
@@ -52,7 +51,7 @@ def _stack(series: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
 
 def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None = None,
                  start: int = 0, cols: int = 1, lines: str | None = None, step_labels=None,
-                 title: str | None = None, row_px: int = 16) -> go.Figure:
+                 title: str | None = None, row_px: int = 16) -> dict:
     """Heatmaps (units × timesteps) animated step by step in the browser.
 
     series: name -> (timesteps, units). ``panels`` groups names that share one heatmap,
@@ -218,7 +217,7 @@ def _simple_layout(height: int, title: str | None = None, **extra) -> dict:
     return layout
 
 
-def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: str) -> go.Figure:
+def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: str) -> dict:
     """h (timesteps, units): what return_sequences=True returns vs the final state alone."""
     timesteps, units = h.shape
     limit = _limit(h)
@@ -250,7 +249,7 @@ def saturated_share(name: str, values: np.ndarray) -> float:
     return float(np.mean((values < lower + SATURATION) | (values > 1 - SATURATION)))
 
 
-def histograms(gates: dict[str, np.ndarray]) -> go.Figure:
+def histograms(gates: dict[str, np.ndarray]) -> dict:
     """Distribution of each gate's activations; saturated ones pile up in the grey bands.
 
     Binned here (40 shared bins over [-1, 1]) and drawn as filled step lines: one SVG path per
@@ -278,7 +277,7 @@ def histograms(gates: dict[str, np.ndarray]) -> go.Figure:
 
 def compare_lines(curves: dict[str, np.ndarray], colours: dict[str, str], title: str,
                   yaxis_title: str, dashes: dict[str, str] | None = None,
-                  boundaries: list[float] | None = None) -> go.Figure:
+                  boundaries: list[float] | None = None) -> dict:
     """A few named curves over steps (e.g. a toggle on vs off, carried vs reset state)."""
     data = [dict(type="scatter", x=np.arange(len(y)), y=y, mode="lines+markers", name=name,
                  line=dict(color=colours[name], width=2, dash=(dashes or {}).get(name, "solid")),
@@ -291,7 +290,7 @@ def compare_lines(curves: dict[str, np.ndarray], colours: dict[str, str], title:
 
 
 def bidirectional(forward: np.ndarray, backward: np.ndarray, merged: np.ndarray | None,
-                  merge_mode: str | None) -> go.Figure:
+                  merge_mode: str | None) -> dict:
     """Forward and backward h (both in time order, units × timesteps) and their merge."""
     panels = [("forward h (reads x₀ → x_T)", forward, colors.FORWARD),
               ("backward h (reads x_T → x₀), re-reversed to time order", backward, colors.BACKWARD)]
@@ -314,7 +313,7 @@ def bidirectional(forward: np.ndarray, backward: np.ndarray, merged: np.ndarray 
 
 
 def params_vs_units(units: list[int], counts: dict[str, list[int]], current_units: int,
-                    current_cell: str, current_params: int, input_dim: int) -> go.Figure:
+                    current_cell: str, current_params: int, input_dim: int) -> dict:
     """Parameter count against units for SimpleRNN, LSTM and GRU at this input_dim."""
     data = [dict(type="scatter", x=units, y=ys, mode="lines+markers", name=cell,
                  line=dict(color=colors.CELL[cell], width=2.5), marker=dict(size=5),
@@ -332,7 +331,7 @@ def params_vs_units(units: list[int], counts: dict[str, list[int]], current_unit
         yaxis=dict(title=dict(text="parameters"), type="log", dtick=1)))
 
 
-def weights(arrays: dict[str, np.ndarray], gate_names: tuple[str, ...], units: int) -> go.Figure:
+def weights(arrays: dict[str, np.ndarray], gate_names: tuple[str, ...], units: int) -> dict:
     """kernel, recurrent_kernel (and bias) as heatmaps, one row per output column, gates marked."""
     names = list(arrays)
     layout, refs = grid([(0, i, 1) for i in range(len(names))], 1, len(names),
@@ -360,7 +359,7 @@ def weights(arrays: dict[str, np.ndarray], gate_names: tuple[str, ...], units: i
     return figure(data, layout)
 
 
-def crosscheck_bars(names: list[str], diffs: list[float], tolerance: float) -> go.Figure:
+def crosscheck_bars(names: list[str], diffs: list[float], tolerance: float) -> dict:
     """Max |NumPy − Keras| per output on a log scale, against the tolerance."""
     floor = 1e-12  # exact zeros still get a visible bar on a log axis
     data = [dict(type="bar", x=names, y=[max(d, floor) for d in diffs],
@@ -377,7 +376,7 @@ def crosscheck_bars(names: list[str], diffs: list[float], tolerance: float) -> g
         yaxis=dict(type="log", title=dict(text="max |NumPy − Keras|"), range=[-12.5, 0])))
 
 
-def timings(ms: dict[str, float]) -> go.Figure:
+def timings(ms: dict[str, float]) -> dict:
     """Milliseconds per forward call, one bar per implementation."""
     data = [dict(type="bar", x=list(ms), y=list(ms.values()),
                  text=[f"{v:.2f} ms" for v in ms.values()], textposition="outside",

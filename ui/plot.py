@@ -1,43 +1,17 @@
-"""Low-level Plotly helpers: figures built from plain dicts, and a subplot grid.
+"""Low-level Plotly helpers: figures as plain dicts, their wire encoding, and a subplot grid.
 
-Plotly validates every property of every object it builds; for annotation-heavy diagrams and
-animation frames that costs 0.1–1 s per figure, and even an unvalidated go.Figure copies every
-array into its object tree and deep-copies it again for export (20–100 ms for a step-through).
-The builders here assemble plain dicts; ``figure`` hands that dict to Streamlit as it is.
+A figure is the plain dict plotly.js takes, ``{"data", "layout", "frames"}``: no graph-object
+tree (Plotly validates and copies every array into one, 0.1–1 s for a step-through's frames),
+so nothing can be set on an object and silently lost on export. ``ui.chart`` sends it.
 """
 from __future__ import annotations
 
 import base64
-import copy
+import math
 
 import numpy as np
-import plotly.graph_objects as go
 
 BLANK_AXIS = dict(visible=False, showgrid=False, zeroline=False)
-
-
-class SpecFigure(go.Figure):
-    """A go.Figure that exports the plain-dict spec it was made from without rebuilding it.
-
-    ``to_dict`` (what st.plotly_chart and pickling call) returns the spec, arrays base64-encoded
-    as Plotly's own export does. The graph-object tree behind ``fig.data``/``fig.layout`` is
-    built only if something reads it. No layout template is attached: Streamlit's theme styles
-    the chart in the browser, and Plotly's default template is most of a small figure's bytes.
-    """
-
-    def __init__(self, spec: dict):
-        object.__setattr__(self, "_spec", _encode(spec))
-
-    def __getattr__(self, name):
-        # Only reached for attributes the (not yet initialised) go.Figure lacks: build it once.
-        if name.startswith("__") or "_graph_built" in self.__dict__:
-            raise AttributeError(name)
-        object.__setattr__(self, "_graph_built", True)
-        go.Figure.__init__(self, copy.deepcopy(self._spec), _validate=False)
-        return getattr(self, name)
-
-    def to_dict(self) -> dict:
-        return self._spec
 
 
 _TYPED = {"float64": "f8", "float32": "f4", "int8": "i1", "int16": "i2", "int32": "i4",
@@ -45,15 +19,15 @@ _TYPED = {"float64": "f8", "float32": "f4", "int8": "i1", "int16": "i2", "int32"
 _PLAIN_KEYS = ("range", "geojson", "layer", "layers")
 
 
-def _encode(obj):
+def encode(obj):
     """numpy arrays -> Plotly's typed-array spec {"dtype", "bdata", "shape"} (what Plotly's own
     export writes), at any depth; object arrays become lists. Plotly's converter checks each
     array against pandas and copies it: 0.2 ms an array, 40 ms for a step-through's frames."""
     if isinstance(obj, dict):  # Plotly's export leaves these keys' arrays as lists
         return {key: value.tolist() if key in _PLAIN_KEYS and isinstance(value, np.ndarray)
-                else _encode(value) for key, value in obj.items()}
+                else encode(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_encode(value) for value in obj]
+        return [encode(value) for value in obj]
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind in "iu" and obj.dtype.name not in _TYPED:
             obj = obj.astype(np.int32)  # plotly.js has no 64-bit integer arrays
@@ -65,16 +39,18 @@ def _encode(obj):
             out["shape"] = ", ".join(map(str, obj.shape))
         return out
     if isinstance(obj, np.generic):
-        return obj.item()
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no NaN; plotly.js reads null as a gap
     return obj
 
 
-def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
-    """A go.Figure from plain dicts, neither validated nor copied into Plotly's object tree."""
+def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> dict:
+    """The plain figure dict plotly.js takes (encoded only when sent, by ``ui.chart``)."""
     spec = {"data": data, "layout": layout}
     if frames:
         spec["frames"] = frames
-    return SpecFigure(spec)
+    return spec
 
 
 def axis_names(n: int) -> tuple[str, str, str, str]:

@@ -1,9 +1,11 @@
 """The live TensorFlow cross-check, computed off the critical path.
 
-One worker process (cached with st.cache_resource) imports TensorFlow and runs
-``rnn_core.crosscheck.run``; results are cached per (config, input). Pages never wait: they
-show a small status that polls with ``st.fragment(run_every=...)`` until the result is in,
-then rerun once to show the numbers and stop polling.
+One worker process (a ProcessPoolExecutor cached with st.cache_resource) imports TensorFlow and
+runs ``rnn_core.crosscheck.run``. A page only *requests* a check; app.py submits the requests
+after the page has been drawn, so neither starting the worker nor pickling a layer delays a
+first paint. Results depend only on (config, input) and are shared by every session (bounded).
+Pages never wait: the status line polls with ``st.fragment(run_every=...)`` until the result is
+in, then reruns once to show it.
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import multiprocessing
 import os
 import sys
 import threading
-import time
 import types
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,92 +26,47 @@ from rnn_core import crosscheck
 from ui import crosscheck_worker
 
 POLL_SECONDS = 1.0
-START_DELAY = 2.0  # seconds from the first request to starting the TensorFlow worker (after first paint)
 TOLERANCE = 1e-5
 _MAX_RESULTS = 128
+_REQUESTS = "_crosscheck_requests"  # session state: [(key, lab, rerun)] waiting for the page's end
 
 
-class Checker:
-    """One worker process plus a per-key cache of futures.
-
-    A dispatcher thread owns the pool: it starts the worker process only START_DELAY seconds
-    after the first request, so TensorFlow's import never competes with the app's first paint.
-    """
+class Checks:
+    """The worker pool and the shared, bounded cache of result futures."""
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self._futures: OrderedDict[str, Future] = OrderedDict()
-        self._queue: list[tuple[Future, object, object]] = []
-        self._wake = threading.Event()
-        self._dispatcher: threading.Thread | None = None
-        self._pool: ProcessPoolExecutor | None = None
+        self.lock = threading.Lock()
+        self.futures: OrderedDict[str, Future] = OrderedDict()
+        self.pool: ProcessPoolExecutor | None = None
 
-    def submit(self, key: str, layer, x, rerun: bool = False) -> Future:
-        """The future for ``key``, submitting the check once (or again when ``rerun``)."""
-        with self._lock:
-            future = self._futures.get(key)
+    def submit(self, key: str, layer, x, rerun: bool = False) -> None:
+        with self.lock:
+            future = self.futures.get(key)
             if future is None or rerun or _broken(future):
-                future = Future()
-                self._futures[key] = future
-                self._queue.append((future, layer, x))
-                self._wake.set()
-                if self._dispatcher is None:
-                    self._dispatcher = threading.Thread(target=self._dispatch, daemon=True,
-                                                        name="rnnlab-crosscheck")
-                    self._dispatcher.start()
-            self._futures.move_to_end(key)
-            while len(self._futures) > _MAX_RESULTS:
-                self._futures.popitem(last=False)
-            return future
+                if self.pool is None or _broken(future):
+                    self.pool = _new_pool()
+                self.futures[key] = self.pool.submit(crosscheck_worker.check, layer, x, TOLERANCE)
+            self.futures.move_to_end(key)
+            while len(self.futures) > _MAX_RESULTS:
+                self.futures.popitem(last=False)
 
     def get(self, key: str) -> Future | None:
-        with self._lock:
-            return self._futures.get(key)
-
-    def _dispatch(self) -> None:
-        time.sleep(START_DELAY)
-        while True:
-            self._wake.wait()
-            with self._lock:
-                jobs, self._queue = self._queue, []
-                self._wake.clear()
-            for outer, layer, x in jobs:
-                try:
-                    try:
-                        inner = self._executor().submit(crosscheck_worker.check, layer, x,
-                                                        TOLERANCE)
-                    except BrokenProcessPool:  # the worker died: start a new one
-                        self._pool = None
-                        inner = self._executor().submit(crosscheck_worker.check, layer, x,
-                                                        TOLERANCE)
-                except Exception as error:  # noqa: BLE001 - e.g. the interpreter is exiting
-                    outer.set_exception(error)
-                    continue
-                inner.add_done_callback(lambda done, outer=outer: _copy_outcome(done, outer))
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=crosscheck_worker.warm_up, initargs=(os.getpid(),))
-            with _main_module_hidden():  # the worker process is spawned by this first submit
-                started = self._pool.submit(os.getpid)
-            started.result()  # wait (here, off the page's path) until TensorFlow is imported
-        return self._pool
+        with self.lock:
+            return self.futures.get(key)
 
 
-def _copy_outcome(done: Future, outer: Future) -> None:
-    error = done.exception()
-    if error is not None:
-        outer.set_exception(error)
-    else:
-        outer.set_result(done.result())
+def _new_pool() -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=crosscheck_worker.warm_up, initargs=(os.getpid(),))
+    with _main_module_hidden():  # the worker process is spawned by the first submit
+        pool.submit(os.getpid)
+    return pool
 
 
 @contextmanager
 def _main_module_hidden():
     """A spawned worker re-imports ``__main__``, which under Streamlit is the running page
-    script: hide it while the pool starts its process, so the worker only imports what it needs."""
+    script: hide it while the pool starts its process, so the worker imports only what it needs."""
     main = sys.modules.get("__main__")
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:
@@ -119,13 +75,13 @@ def _main_module_hidden():
         sys.modules["__main__"] = main
 
 
-def _broken(future: Future) -> bool:
-    return future.done() and isinstance(future.exception(), BrokenProcessPool)
+def _broken(future: Future | None) -> bool:
+    return future is not None and future.done() and isinstance(future.exception(), BrokenProcessPool)
 
 
 @st.cache_resource(show_spinner=False)
-def checker() -> Checker:
-    return Checker()
+def checks() -> Checks:
+    return Checks()
 
 
 def key_for(lab) -> str:
@@ -135,19 +91,26 @@ def key_for(lab) -> str:
 
 
 def start(lab, rerun: bool = False) -> str | None:
-    """Submit the cross-check for ``lab`` (once per key); returns the key, None without TF."""
+    """Request the cross-check for ``lab`` (run once per key, after the page has been drawn);
+    returns the key, or None without TensorFlow."""
     if not crosscheck.is_available():
         return None
     key = key_for(lab)
-    if rerun or checker().get(key) is None:
-        # a private copy: the worker pickles it later, while the page may run the original
-        checker().submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
+    if rerun or checks().get(key) is None:
+        st.session_state.setdefault(_REQUESTS, []).append((key, lab, rerun))
     return key
+
+
+def submit_requested() -> None:
+    """Send this run's requested checks to the worker (app.py calls it once the page is drawn)."""
+    for key, lab, rerun in st.session_state.pop(_REQUESTS, []):
+        # a private copy of the layer: pickling it must not race the page's own use
+        checks().submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
 
 
 def result(key: str):
     """(state, value): ("pending", None) | ("done", CrossCheckResult) | ("error", message)."""
-    future = checker().get(key)
+    future = checks().get(key)
     if future is None or not future.done():
         return "pending", None
     error = future.exception()

@@ -1,13 +1,12 @@
 """Figures for the training page: loss curve, softmax tables, gradient flow, clipping.
 
-Plain functions returning go.Figure, assembled from dicts by ``ui.plot.figure`` (no Plotly
+Plain functions returning figure dicts, assembled by ``ui.plot.figure`` (no Plotly
 validation: the loss curve is redrawn while training runs). Colours from ``ui.colors``
 (``colors.CELL`` for the three cells, as on the Parameters page).
 """
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ui import colors, plot
 
@@ -25,7 +24,7 @@ def _log_axis(title: str) -> dict:
 
 
 def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: int | None = None,
-               learning_rate: list[float] | None = None) -> go.Figure:
+               learning_rate: list[float] | None = None) -> dict:
     """Cross-entropy per epoch (log scale), with accuracy on a second axis.
 
     epochs fixes the x range to the whole run, so a live curve grows into a fixed frame.
@@ -50,7 +49,7 @@ def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: i
     return plot.figure(data, layout)
 
 
-def grad_norm_curve(grad_norm: list[float], clipnorm: float | None) -> go.Figure:
+def grad_norm_curve(grad_norm: list[float], clipnorm: float | None) -> dict:
     """Global gradient norm per epoch (before clipping), with the clipping threshold."""
     x = np.arange(1, len(grad_norm) + 1)
     data = [dict(type="scatter", x=x, y=np.asarray(grad_norm), mode="lines", name="‖∂L/∂w‖ before clipping",
@@ -76,7 +75,7 @@ def _outline(x: float, y: float, xref: str = "x", yref: str = "y") -> dict:
                 line=dict(color=colors.HIGHLIGHT, width=2))
 
 
-def softmax_table(probs: np.ndarray, vocab: str, inputs: str, targets: str) -> go.Figure:
+def softmax_table(probs: np.ndarray, vocab: str, inputs: str, targets: str) -> dict:
     """probs (timesteps, vocab): one row per timestep, the probability of each next character.
 
     Rows are labelled 'input → target'; the target's cell is outlined, the argmax is bold.
@@ -101,7 +100,7 @@ def softmax_table(probs: np.ndarray, vocab: str, inputs: str, targets: str) -> g
     return plot.figure([heat], layout)
 
 
-def sample_distributions(probs: np.ndarray, vocab: str, sampled: str, temperature: float) -> go.Figure:
+def sample_distributions(probs: np.ndarray, vocab: str, sampled: str, temperature: float) -> dict:
     """probs (length, vocab): the distribution each sampled character was drawn from."""
     length, n = probs.shape
     heat = dict(type="heatmap", z=probs.T, x=np.arange(length), y=np.arange(n), zmin=0, zmax=1,
@@ -125,7 +124,7 @@ def _cell_lines(curves: dict[str, np.ndarray], x, highlight: str | None, hover: 
 
 
 def gradient_norms(curves: dict[str, np.ndarray], title: str, yaxis_title: str,
-                   highlight: str | None = None) -> go.Figure:
+                   highlight: str | None = None) -> dict:
     """One curve per cell over timesteps, log y: how much gradient reaches each step."""
     steps = len(next(iter(curves.values())))
     data = _cell_lines(curves, np.arange(steps), highlight, "t = %{x}<br>%{y:.3e}")
@@ -148,7 +147,7 @@ def gradient_step_through(d_h: np.ndarray, cell: str):
 
 
 def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float,
-                clipnorm: float | None, highlight: str | None = None) -> go.Figure:
+                clipnorm: float | None, highlight: str | None = None) -> dict:
     """Global gradient norm against the recurrent-weight scale, one curve per cell."""
     data = _cell_lines(norms, np.asarray(scales), highlight, "scale %{x:.2f}<br>‖g‖ = %{y:.3e}")
     shapes = [dict(type="line", x0=current, x1=current, y0=0, y1=1, xref="x", yref="paper",
@@ -167,7 +166,7 @@ def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float
 
 
 def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list[float],
-                  clipnorm: float | None, learning_rate: float) -> go.Figure:
+                  clipnorm: float | None, learning_rate: float) -> dict:
     """‖Δw‖ of one SGD step per cell, without and with global-norm clipping (log scale)."""
     cell_colours = [colors.CELL.get(c, colors.X) for c in cells]
     data = [dict(type="bar", x=cells, y=[learning_rate * g for g in grad_norms], name="without clipping",
