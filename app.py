@@ -24,7 +24,8 @@ config.apply_query_params()
 cfg = config.sidebar()
 for warning in config.url_warnings(cfg):
     st.warning(warning, icon=":material/link_off:")
+submit_crosschecks = status.after_page()
 try:
     page.run()
 finally:  # also after st.stop(): the page has been drawn, now start its cross-check
-    status.submit_requested()
+    submit_crosschecks()

@@ -101,11 +101,20 @@ def start(lab, rerun: bool = False) -> str | None:
     return key
 
 
-def submit_requested() -> None:
-    """Send this run's requested checks to the worker (app.py calls it once the page is drawn)."""
-    for key, lab, rerun in st.session_state.pop(_REQUESTS, []):
-        # a private copy of the layer: pickling it must not race the page's own use
-        checks().submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
+def after_page():
+    """A callable that sends this run's requested checks to the worker, for app.py to call once
+    the page is drawn. Prepared before the page runs: after an st.stop() in the page, any
+    Streamlit call would stop again, so the callable uses none."""
+    requests = st.session_state[_REQUESTS] = []
+    pool = checks()
+
+    def submit() -> None:
+        for key, lab, rerun in requests:
+            # a private copy of the layer: pickling it must not race the page's own use
+            pool.submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
+        requests.clear()
+
+    return submit
 
 
 def result(key: str):

@@ -27,6 +27,13 @@ def open_app(page, path: str) -> None:
     expect(page.locator('[data-testid="stApp"]')).to_be_visible()
 
 
+def wait_for_crosscheck(page) -> None:
+    """The cross-check status polls the server until TensorFlow has answered: wait for that."""
+    expect(page.locator(".st-key-crosscheck_status")).to_contain_text("TensorFlow agrees",
+                                                                      timeout=120_000)
+    wait_until_quiet(page)
+
+
 def assert_no_exception(page) -> None:
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, boxes.first.inner_text()
@@ -77,7 +84,7 @@ SAMPLE_PLAYER = """() => {
         return n;
     };
     const sample = () => {
-        const gd = document.querySelector('.st-key-step_through .js-plotly-plot');
+        const gd = document.querySelector(".st-key-step_through .js-plotly-plot");
         const full = gd && gd._fullData;  // decoded arrays (gd.data keeps Plotly 7's base64 form)
         if (full && full.length > 1) window.__seen.push([Number(full[1].x[0]), filled(full[0].z)]);
         requestAnimationFrame(sample);
@@ -93,7 +100,7 @@ def test_hidden_states_play_animates_in_the_browser(page):
     open_app(page, "/hidden_states?cell=GRU&units=3&timesteps=6")
     chart = page.locator(".st-key-step_through .js-plotly-plot")
     expect(chart).to_be_visible()
-    wait_until_quiet(page)  # the cross-check status stops polling the server once TF answered
+    wait_for_crosscheck(page)
     page.evaluate(SAMPLE_PLAYER)
     sent.clear()
     chart.locator(".updatemenu-button").filter(has_text="Play").click()
@@ -102,4 +109,49 @@ def test_hidden_states_play_animates_in_the_browser(page):
     # ... without asking the server for anything.
     assert sent == [], f"the animation sent {len(sent)} websocket message(s) to the server"
     assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
+    assert_no_exception(page)
+
+
+# Tags each chart's plot div (a JS property survives only on the same DOM object) and records a
+# fingerprint of its data, keyed by the Streamlit element key (st-key-<key> class).
+TAG_CHARTS = """() => {
+    const out = {};
+    document.querySelectorAll('[class*="st-key-"] .rnnlab-chart.js-plotly-plot').forEach((div) => {
+        const holder = div.closest('[class*="st-key-"]');
+        const key = [...holder.classList].find((c) => c.startsWith('st-key-'));
+        div.__rnnlabTag = key;
+        out[key] = JSON.stringify([div.data, div.layout.annotations || null]);
+    });
+    return out;
+}"""
+READ_CHARTS = """() => {
+    const out = {};
+    document.querySelectorAll('.rnnlab-chart.js-plotly-plot').forEach((div) => {
+        if (div.__rnnlabTag) out[div.__rnnlabTag] = JSON.stringify([div.data, div.layout.annotations || null]);
+    });
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("path", ["shapes", "hidden_states", "gates"])
+def test_changing_units_updates_every_chart_in_place(page, path):
+    chunks = []
+    page.on("request", lambda request: chunks.append(request.url))
+    open_app(page, f"/{path}?units=3&timesteps=5")
+    expect(page.locator(".rnnlab-chart.js-plotly-plot").first).to_be_visible()
+    wait_until_quiet(page)
+    before = page.evaluate(TAG_CHARTS)
+    assert before, "no chart found"
+    set_widget(page, "units", 4)
+    # Every tagged plot div is still in the page (the same DOM object) and shows new data.
+    page.wait_for_function(
+        """(before) => {
+            const now = (%s)();
+            return Object.keys(before).every((k) => k in now && now[k] !== before[k]);
+        }""" % READ_CHARTS, arg=before, timeout=30_000)
+    after = page.evaluate(READ_CHARTS)
+    assert set(before) <= set(after), f"remounted: {set(before) - set(after)}"
+    # plotly.js came once, from the app's own static route; Streamlit's Plotly chunk never.
+    assert not [u for u in chunks if "PlotlyChart" in u], [u for u in chunks if "PlotlyChart" in u]
+    assert sum("/app/static/plotly.min.js" in u for u in chunks) <= 1
     assert_no_exception(page)
