@@ -1,7 +1,7 @@
 """RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question."""
 import streamlit as st
 
-from ui import chart, config, status
+from ui import chart, sidebar, status
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
 chart.preload()  # plotly.js downloads while the page computes
@@ -20,9 +20,9 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-config.apply_query_params()
-cfg = config.sidebar()
-for warning in config.url_warnings(cfg):
+sidebar.apply_query_params()
+cfg = sidebar.sidebar()
+for warning in sidebar.url_warnings(cfg):
     st.warning(warning, icon=":material/link_off:")
 submit_crosschecks = status.after_page()
 try:

@@ -6,10 +6,10 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import crosscheck
-from ui import config, diagrams, figures, lab, status
+from ui import diagrams, figures, lab, sidebar, status
 from ui.chart import chart
 
-cfg = config.current()
+cfg = sidebar.current()
 current = lab.current(cfg)
 
 st.title("Cross-check: NumPy vs TensorFlow")

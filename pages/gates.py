@@ -4,10 +4,10 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, config, figures, lab, status
+from ui import colors, figures, lab, sidebar, status
 from ui.chart import chart
 
-cfg = config.current()
+cfg = sidebar.current()
 current = lab.current(cfg)
 batch, timesteps, _ = current.x.shape
 

@@ -4,10 +4,10 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, config, diagrams, figures, inputs, lab, status
+from ui import colors, diagrams, figures, inputs, lab, settings, sidebar, status
 from ui.chart import chart
 
-cfg = config.current()
+cfg = sidebar.current()
 current = lab.current(cfg)
 x = current.x
 batch, timesteps, features = x.shape
@@ -28,7 +28,7 @@ preset_text = PRESET_TEXT[cfg.preset]
 if cfg.preset == "csv" and st.session_state.get("_csv_x") is None:
     preset_text = "seeded random values (no valid CSV uploaded yet — use the sidebar)"
 st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
-           f"{config.INIT_LABELS[cfg.init]}.")
+           f"{settings.INIT_LABELS[cfg.init]}.")
 
 trace = current.trace()
 sample, step = lab.step_controls("hs", batch, timesteps)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ui import config, diagrams, lab, status
+from ui import diagrams, lab, sidebar, status
 from ui.chart import chart
 
-cfg = config.current()
+cfg = sidebar.current()
 current = lab.current(cfg)
 batch, timesteps, features = current.x.shape
 

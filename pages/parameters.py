@@ -3,10 +3,10 @@ import dataclasses
 
 import streamlit as st
 
-from ui import builder, config, diagrams, figures, lab, status
+from ui import builder, diagrams, figures, lab, settings, sidebar, status
 from ui.chart import chart
 
-cfg = config.current()
+cfg = sidebar.current()
 current = lab.current(cfg)
 layer = current.layer
 
@@ -53,8 +53,8 @@ def counts_vs_units(input_dim: int, bidirectional: bool, reset_after: bool, unit
                     units_grid: tuple) -> dict:
     """Parameter counts from the built layers (cheap zeros initializers), per cell and units."""
     out = {}
-    for cell in config.CELLS:
-        spec = config.Config(cell=cell, input_dim=input_dim, bidirectional=bidirectional,
+    for cell in settings.CELLS:
+        spec = settings.Config(cell=cell, input_dim=input_dim, bidirectional=bidirectional,
                              reset_after=reset_after, unit_forget_bias=unit_forget_bias)
         out[cell] = [lab.build_layer(dataclasses.replace(spec, units=u),
                                      kernel_initializer="zeros",

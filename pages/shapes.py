@@ -1,10 +1,10 @@
 """Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
 import streamlit as st
 
-from ui import colors, config, diagrams, figures, keras_code, lab, status
+from ui import colors, diagrams, figures, keras_code, lab, sidebar, status
 from ui.chart import chart
 
-cfg = config.current()
+cfg = sidebar.current()
 current = lab.current(cfg)
 layer = current.layer
 input_shape = current.x.shape

@@ -4,74 +4,20 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import config, figures
+from ui import figures, sidebar
+from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
 
-cfg = config.current()
+cfg = sidebar.current()
 
-OPTIMIZERS = ("Adam", "RMSprop", "SGD")
-LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
-CLIPS = (0.0, 0.1, 0.5, 1.0, 5.0)  # 0 = off
-GATE_BIASES = ("Keras init", "0", "1", "2", "3", "5")
-MAX_TEXT = 200
 CHART_INTERVAL = 0.25  # seconds between live loss-curve redraws
-
-# --- this page's own settings: widget key == URL query parameter -> (default, allowed) -----------
-# allowed: a tuple of choices, a [low, high] list for numbers, None for free text / booleans.
-SETTINGS = {
-    "train_text": ("hihello", None), "train_depth": (1, [1, 3]), "train_optimizer": ("Adam", OPTIMIZERS),
-    "train_lr": (0.01, LEARNING_RATES), "train_clip": (0.0, CLIPS), "train_decay": (False, None),
-    "train_epochs": (1000, [1, 5000]), "train_truncate": (0, [0, 50]), "train_every": (50, [1, 1000]),
-    "gf_timesteps": (30, [5, 100]), "gf_units": (16, [2, 64]), "gf_scale": (1.0, [0.25, 3.0]), "gf_gate": ("Keras init", GATE_BIASES),
-    "gf_clip": (1.0, CLIPS),
-}
-
-
-def _parse(key: str, raw: str):
-    default, allowed = SETTINGS[key]
-    if isinstance(default, bool):
-        if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
-            raise ValueError("expected true or false")
-        return raw.lower() in ("1", "true", "yes")
-    value = type(default)(raw)
-    if key == "train_text" and not 2 <= len(value) <= MAX_TEXT:
-        raise ValueError(f"expected 2 to {MAX_TEXT} characters")
-    if isinstance(allowed, tuple) and value not in allowed:
-        raise ValueError("expected one of " + ", ".join(map(str, allowed)))
-    if isinstance(allowed, list) and not allowed[0] <= value <= allowed[1]:
-        raise ValueError(f"expected {allowed[0]} to {allowed[1]}")
-    return value
-
-
-def _read_url():
-    """Copy this page's URL parameters into session state once per session (shareable links)."""
-    if st.session_state.get("_train_url_read"):
-        return
-    st.session_state["_train_url_read"] = True
-    for key, (default, _) in SETTINGS.items():
-        raw = st.query_params.get(key)
-        if raw is None:
-            continue
-        try:
-            st.session_state[key] = _parse(key, raw)
-        except ValueError as err:
-            st.warning(f"Ignored URL parameter — {key}: got {raw!r}, {err}; using the default {default}.")
+T = TrainingSettings
 
 
 def _write_url():
-    url = {k: v for k, v in st.query_params.to_dict().items() if k not in SETTINGS}
-    for key, (default, _) in SETTINGS.items():
-        value = st.session_state.get(key, default)
-        if value != default:
-            url[key] = str(value).lower() if isinstance(value, bool) else str(value)
-    if url != st.query_params.to_dict():
-        st.query_params.from_dict(url)
+    sidebar.write_query(sidebar.settings(TrainingSettings))
 
-
-_read_url()
-for key, (default, _) in SETTINGS.items():
-    st.session_state.setdefault(key, default)
 
 st.title("Training")
 st.markdown(
@@ -84,18 +30,18 @@ st.markdown(
 
 # --- settings ----------------------------------------------------------------------------------
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
-text = c1.text_input("Text to learn (next-character prediction)", key="train_text", max_chars=MAX_TEXT)
-depth = c2.number_input("stacked layers", 1, 3, key="train_depth")
-opt_name = c3.selectbox("optimizer", OPTIMIZERS, key="train_optimizer")
-lr = c4.select_slider("learning rate", LEARNING_RATES, key="train_lr")
+text = sidebar.widget(T, "train_text", "Text to learn (next-character prediction)", where=c1)
+depth = sidebar.widget(T, "train_depth", "stacked layers", where=c2)
+opt_name = sidebar.widget(T, "train_optimizer", "optimizer", where=c3)
+lr = sidebar.widget(T, "train_lr", "learning rate", where=c4, kind="select_slider")
 c1, c2, c3, c4, c5 = st.columns(5)
-epochs = c1.number_input("epochs", 1, 5000, step=100, key="train_epochs")
-every = c2.number_input("update every N epochs", 1, 1000, key="train_every",
-                        help="progress and the prediction log update every N epochs; the loss "
-                             "curve redraws at most 4 times a second")
-clip = c3.select_slider("global_clipnorm (0 = off)", CLIPS, key="train_clip")
-truncate = c4.number_input("truncated BPTT k (0 = full)", 0, 50, key="train_truncate")
-decay = c5.checkbox("ExponentialDecay(lr, 100, 0.9)", key="train_decay")
+epochs = sidebar.widget(T, "train_epochs", "epochs", where=c1, step=100)
+every = sidebar.widget(T, "train_every", "update every N epochs", where=c2,
+                       help="progress and the prediction log update every N epochs; the loss "
+                            "curve redraws at most 4 times a second")
+clip = sidebar.widget(T, "train_clip", "global_clipnorm (0 = off)", where=c3, kind="select_slider")
+truncate = sidebar.widget(T, "train_truncate", "truncated BPTT k (0 = full)", where=c4)
+decay = sidebar.widget(T, "train_decay", "ExponentialDecay(lr, 100, 0.9)", where=c5)
 _write_url()
 
 try:
@@ -110,7 +56,7 @@ result = st.session_state.get("_train_result")
 # Training starts by itself on the first visit only; afterwards it waits for the button, so a
 # sidebar change does not silently spend a second retraining.
 # on_click runs before the script and survives a st.rerun() in the same run; the button's own
-# True does not (ui.config.ensure_app_navigation may rerun, e.g. under AppTest).
+# True does not (ui.sidebar.ensure_app_navigation may rerun, e.g. under AppTest).
 st.button("Train", key="train_run", type="primary", on_click=st.session_state.update,
           kwargs={"_train_requested": True},
           help="Initialise the weights (seed from the sidebar) and watch the model train")
@@ -203,8 +149,9 @@ st.caption("As the seed prints after `rnn.predict`: the class ids (argmax of eac
 st.subheader("Final softmax per timestep")
 window = 0
 if data.x_ids.shape[0] > 1:
+    st.session_state["train_window"] = min(st.session_state["train_window"], data.x_ids.shape[0] - 1)
     window = st.number_input(f"window (the text is cut into {data.x_ids.shape[0]} overlapping "
-                             "windows of 40)", 0, data.x_ids.shape[0] - 1, 0, key="train_window")
+                             "windows of 40)", 0, data.x_ids.shape[0] - 1, key="train_window")
 probs = model.predict_proba(data.one_hot(data.x_ids[window:window + 1]))[0]  # (timesteps, vocab)
 chart(tf_figs.softmax_table(probs, data.vocab, data.decode(data.x_ids[window]),
                                       data.decode(data.y_ids[window])), key="softmax_table")
@@ -223,12 +170,15 @@ def sampling():
                 "Low T → always the most likely character; T = 1 → the model's own distribution; "
                 "high T → ever closer to uniform.")
     c1, c2, c3 = st.columns([2, 1, 1])
-    temperature = c1.slider("temperature T", 0.05, 3.0, 1.0, 0.05, key="train_temperature")
-    if st.session_state.get("_train_prefix_vocab") != data.vocab:
-        st.session_state["_train_prefix_vocab"] = data.vocab
+    temperature = sidebar.widget(T, "train_temperature", "temperature T", where=c1, kind="slider",
+                                 step=0.05)
+    seen = st.session_state.get("_train_prefix_vocab")
+    st.session_state["_train_prefix_vocab"] = data.vocab
+    if seen is not None and seen != data.vocab:
         st.session_state["train_prefix"] = data.text[0]  # a new text: start from its first character
-    prefix = c2.text_input("prefix", key="train_prefix")
-    length = c3.number_input("characters", 1, 200, 30, key="train_length")
+    prefix = sidebar.widget(T, "train_prefix", "prefix", where=c2)
+    length = sidebar.widget(T, "train_length", "characters", where=c3)
+    _write_url()
     st.session_state.setdefault("_train_draw", 0)
     st.button("Draw again", key="train_draw", on_click=_next_draw)
     draw = st.session_state["_train_draw"]
@@ -288,15 +238,18 @@ def gradient_flow():
         "reaches t = 0 is a product of T factors: it shrinks or grows geometrically. Untrained "
         "networks with Keras's initial weights, the same seed for all three cells.")
     c1, c2, c3, c4, c5 = st.columns(5)
-    steps = c1.slider("timesteps T", 5, 100, key="gf_timesteps")
-    units = c2.slider("units", 2, 64, key="gf_units", help="this experiment's own size (the sidebar's "
-                                                             "cell is highlighted)")
-    scale = c3.slider("recurrent-weight scale", 0.25, 3.0, step=0.05, key="gf_scale",
-                      help="multiplies the orthogonal recurrent_kernel; > 1 makes SimpleRNN explode")
-    gate = c4.select_slider("gate bias (LSTM forget, GRU update)", GATE_BIASES, key="gf_gate",
-                            help="the bias of the gate that keeps the old state; Keras starts the "
-                                 "LSTM forget gate at 1 (unit_forget_bias) and the GRU update gate at 0")
-    clipnorm = c5.select_slider("global_clipnorm (0 = off)", CLIPS, key="gf_clip")
+    steps = sidebar.widget(T, "gf_timesteps", "timesteps T", where=c1, kind="slider")
+    units = sidebar.widget(T, "gf_units", "units", where=c2, kind="slider",
+                           help="this experiment's own size (the sidebar's cell is highlighted)")
+    scale = sidebar.widget(T, "gf_scale", "recurrent-weight scale", where=c3, kind="slider",
+                           step=0.05, help="multiplies the orthogonal recurrent_kernel; > 1 makes "
+                                           "SimpleRNN explode")
+    gate = sidebar.widget(T, "gf_gate", "gate bias (LSTM forget, GRU update)", where=c4,
+                          kind="select_slider",
+                          help="the bias of the gate that keeps the old state; Keras starts the "
+                               "LSTM forget gate at 1 (unit_forget_bias) and the GRU update gate at 0")
+    clipnorm = sidebar.widget(T, "gf_clip", "global_clipnorm (0 = off)", where=c5,
+                              kind="select_slider")
     gate_bias = None if gate == "Keras init" else float(gate)
     _write_url()  # a fragment rerun skips the page-level call
     try:

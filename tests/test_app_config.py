@@ -32,7 +32,7 @@ def test_invalid_url_values_fall_back_with_a_warning(key, bad):
     at = open_page("home", **{key: bad})
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("Ignored URL parameter") and f"{key}:" in w for w in warnings), warnings
-    from ui.config import DEFAULTS
+    from ui.settings import DEFAULTS
     assert at.session_state[key] == getattr(DEFAULTS, key)
     assert key not in at.query_params                  # the URL now shows the fallback
 

@@ -141,13 +141,13 @@ def _first_principles_simple_rnn(x, kernel, recurrent_kernel, bias):
 
 
 def test_hidden_states_equation_shows_the_numbers_of_step_k(keras):
-    from ui import config, inputs, lab
+    from ui import inputs, lab, settings
 
     query = dict(cell="SimpleRNN", units="3", input_dim="2", timesteps="4", batch_size="1",
                  seed="5")
     at = open_page("hidden_states", **query)
     at.slider(key="hs_step").set_value(2).run()
-    cfg = config.Config(cell="SimpleRNN", units=3, input_dim=2, timesteps=4, batch_size=1, seed=5)
+    cfg = settings.Config(cell="SimpleRNN", units=3, input_dim=2, timesteps=4, batch_size=1, seed=5)
     weights = lab.build_layer(cfg).get_weights()        # weights are an input; outputs by Keras
     x = inputs.make_input(cfg)
     klayer = keras.layers.SimpleRNN(3, return_sequences=True)
@@ -168,11 +168,11 @@ def _sigmoid(z):
 
 @pytest.mark.parametrize("cell", ["LSTM", "GRU"])
 def test_gates_page_first_step_gates_match_first_principles(cell):
-    from ui import config, inputs, lab
+    from ui import inputs, lab, settings
 
     at = open_page("gates", cell=cell, units="3", input_dim="2", timesteps="4", batch_size="1")
     at.slider(key="gates_step").set_value(0).run()
-    cfg = config.Config(cell=cell, units=3, input_dim=2, timesteps=4, batch_size=1)
+    cfg = settings.Config(cell=cell, units=3, input_dim=2, timesteps=4, batch_size=1)
     kernel, _, bias = lab.build_layer(cfg).get_weights()
     x0 = inputs.make_input(cfg)[0, 0]
     b = bias[0] if cell == "GRU" else bias               # GRU reset_after: input bias row

@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from ui.config import LIMITS, MAX_WORD, Config
+from ui.settings import LIMITS, Config
 
 # seed 004's notebook: one sentence of 4 words, 5-dimensional word vectors
 TRAIN_X = np.array([[[0.1, 4.2, 1.5, 1.1, 2.8],
@@ -113,35 +113,3 @@ def make_input(cfg: Config, csv_x: np.ndarray | None = None) -> np.ndarray:
     if cfg.preset == "sine":
         return sine_waves(cfg.batch_size, cfg.timesteps, cfg.input_dim)
     return seeded_random(cfg.batch_size, cfg.timesteps, cfg.input_dim, cfg.seed)
-
-
-def sidebar_preset_inputs(sb, state) -> tuple[int, int, int] | None:
-    """The preset's own widgets (word box, CSV upload); returns the shape it fixes."""
-    csv_x = None
-    if state["preset"] == "word":
-        sb.text_input("word", key="word", max_chars=MAX_WORD, persist_state="session",
-                      help="Each character becomes a one-hot row (seed 002's 'hihello').")
-        if not state["word"]:
-            sb.warning("Type at least one character; using 'hihello'.")
-            state["word"] = "hihello"
-    elif state["preset"] == "csv":
-        upload = sb.file_uploader("CSV file (rows = timesteps, columns = features)",
-                                  type=["csv", "txt", "tsv"], key="csv_file", max_upload_size=1)
-        if upload is not None:
-            try:
-                state["_csv_x"] = parse_csv(upload.getvalue())
-                state["_csv_name"] = upload.name
-                state.pop("_csv_error", None)
-            except ValueError as err:
-                state.pop("_csv_x", None)
-                state["_csv_error"] = str(err)
-        if state.get("_csv_error"):
-            sb.error(state["_csv_error"])
-        csv_x = state.get("_csv_x")
-        if csv_x is None:
-            sb.info("No valid CSV yet: the pages use seeded random input meanwhile.")
-        else:
-            sb.caption(f"Loaded {state.get('_csv_name', 'CSV')}: {csv_x.shape[0]} timesteps × "
-                       f"{csv_x.shape[1]} features.")
-    cfg = Config(**{k: state[k] for k in Config.__dataclass_fields__})
-    return fixed_shape(cfg, csv_x)

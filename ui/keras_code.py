@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ui import lab
-from ui.config import Config
+from ui.settings import Config
 from ui.diagrams import shape_text
 
 

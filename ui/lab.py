@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnn_core import cells, initializers, layers
 from ui import equations, inputs
-from ui.config import Config
+from ui.settings import Config
 
 # seed 004's notebook: every kernel and recurrent weight 0.1, bias 0
 CONSTANT_KERNEL = 0.1

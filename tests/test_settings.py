@@ -1,0 +1,91 @@
+"""ui.settings without Streamlit: parsing, limits and the URL round trip of every settings class."""
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import pytest
+
+from ui import settings
+from ui.settings import SETTINGS_CLASSES, Config, TrainingSettings, ViewSettings
+
+
+def test_settings_module_does_not_import_streamlit():
+    import importlib
+    import subprocess
+    code = "import sys, ui.settings, ui.inputs; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(importlib.import_module("ui").__path__[0] + "/.."))
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("cls", SETTINGS_CLASSES)
+def test_defaults_write_an_empty_query(cls):
+    assert cls().to_query() == {}
+
+
+@pytest.mark.parametrize("cls", SETTINGS_CLASSES)
+def test_every_non_default_value_round_trips(cls):
+    """Each field set to a value that is not its default survives to_query -> from_query."""
+    for name in cls.names():
+        spec = cls.spec(name)
+        if spec["kind"] is bool:
+            value = not spec["default"]
+        elif spec["choices"] is not None:
+            value = next(c for c in spec["choices"] if c != spec["default"])
+        elif spec["kind"] in (int, float):
+            value = spec["hi"]
+        else:
+            value = "ab" if spec["default"] != "ab" else "cd"
+        original = cls(**{name: value})
+        query = original.to_query()
+        assert list(query) == [name]
+        back, warnings = cls.from_query(query)
+        assert warnings == [] and back == original, (name, query)
+
+
+def test_no_two_classes_share_a_url_parameter():
+    seen = [name for cls in SETTINGS_CLASSES for name in cls.names()]
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("raw, expected", [("true", True), ("1", True), ("YES", True), ("on", True),
+                                           ("false", False), ("0", False), ("No", False)])
+def test_booleans_accept_the_same_spellings_in_every_class(raw, expected):
+    assert Config.parse("return_sequences", raw) is expected
+    assert TrainingSettings.parse("train_decay", raw) is expected
+    assert ViewSettings.parse("presenter", raw) is expected
+
+
+@pytest.mark.parametrize("cls, name, raw, message", [
+    (Config, "units", "abc", "expected an integer in [1, 256]"),
+    (Config, "units", "257", "expected an integer in [1, 256]"),
+    (Config, "cell", "Transformer", "expected one of SimpleRNN, LSTM, GRU"),
+    (Config, "word", "", "expected 1 to 40 characters"),
+    (Config, "return_state", "maybe", "expected true or false"),
+    (TrainingSettings, "train_lr", "0.5", "expected one of 0.001"),
+    (TrainingSettings, "train_text", "x", "expected 2 to 200 characters"),
+    (TrainingSettings, "gf_scale", "9", "expected a number in [0.25, 3.0]"),
+    (ViewSettings, "step", "1000", "expected an integer in [-1, 199]"),
+])
+def test_bad_values_are_named_with_what_was_expected(cls, name, raw, message):
+    with pytest.raises(ValueError) as err:
+        cls.parse(name, raw)
+    assert str(err.value).startswith(f"{name}: got {raw!r}") and message in str(err.value)
+
+
+def test_from_query_keeps_valid_values_and_warns_about_each_invalid_one():
+    cfg, warnings = Config.from_query({"units": "x", "cell": "gru", "timesteps": "5", "other": "1"})
+    assert cfg == dataclasses.replace(Config(), cell="GRU", timesteps=5)
+    assert len(warnings) == 1 and warnings[0].startswith("Ignored URL parameter — units:")
+    assert "using the default 8" in warnings[0]
+
+
+def test_numeric_choices_accept_equal_spellings():
+    assert TrainingSettings.parse("train_lr", "1e-2") == 0.01
+    assert TrainingSettings.parse("train_clip", "0") == 0.0
+    assert TrainingSettings(train_lr=0.003).to_query() == {"train_lr": "0.003"}
+
+
+def test_limits_table_matches_the_fields():
+    assert settings.LIMITS["units"] == (1, 256) and settings.LIMITS["seed"] == (0, 2**31 - 1)

@@ -1,0 +1,227 @@
+"""Pure settings: dataclasses with their limits, parsing and URL round trip (no Streamlit here).
+
+Every setting the app keeps is a field of a frozen dataclass deriving from ``Settings``; its
+limits live in the field's metadata (``setting(...)``). The same code parses URL values,
+serialises non-default values back and (in ``ui.sidebar``) shows the widget, for every class:
+``Config`` (the layer, in the sidebar of every page), ``TrainingSettings`` (/training) and
+``ViewSettings`` (the step-through's step and sample, page toggles, presenter view, lock).
+
+The URL contract (query parameter == field name == widget key == Keras argument where one
+exists): URL booleans accept true/false/1/0/yes/no/on/off; only values that differ from the
+defaults are written; an invalid value falls back to the default with a warning that starts
+"Ignored URL parameter" and names the parameter.
+
+Presets train_X (1, 4, 5), word (1, len(word), distinct letters) and csv (1, rows, columns)
+fix batch_size/timesteps/input_dim; the sidebar then shows those values disabled.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+CELLS = ("SimpleRNN", "LSTM", "GRU")
+MERGE_MODES = ("concat", "sum", "mul", "ave", "None")
+PRESETS = ("random", "train_X", "sine", "word", "csv")
+PRESET_LABELS = {
+    "random": "Seeded random",
+    "train_X": "Notebook train_X (seed 004)",
+    "sine": "Sine waves",
+    "word": "One-hot characters of a word",
+    "csv": "Uploaded CSV (timesteps × features)",
+}
+INITS = ("keras", "constant")
+INIT_LABELS = {"keras": "Keras defaults (seeded)", "constant": "Constant 0.1 (seed 004)"}
+MAX_WORD = 40
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+def setting(default, *, lo=None, hi=None, choices=None, min_len=None, max_len=None, help=""):
+    """A dataclass field with its limits: [lo, hi] for numbers, ``choices``, text length."""
+    return field(default=default, metadata=dict(lo=lo, hi=hi, choices=choices, min_len=min_len,
+                                                max_len=max_len, help=help))
+
+
+class Settings:
+    """Parsing and URL round trip shared by every settings dataclass."""
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def spec(cls, name: str) -> dict:
+        """The field's limits plus its type and default."""
+        f = next(f for f in dataclasses.fields(cls) if f.name == name)
+        return dict(f.metadata, kind=type(f.default), default=f.default)
+
+    @classmethod
+    def expected(cls, name: str) -> str:
+        """What a valid value of ``name`` looks like, for messages."""
+        s = cls.spec(name)
+        if s["kind"] is bool:
+            return "true or false"
+        if s["choices"] is not None:
+            return "one of " + ", ".join(map(str, s["choices"]))
+        if s["kind"] in (int, float):
+            kind = "an integer" if s["kind"] is int else "a number"
+            return f"{kind} in [{s['lo']}, {s['hi']}]"
+        return f"{s['min_len'] or 0} to {s['max_len']} characters"
+
+    @classmethod
+    def parse(cls, name: str, raw: str):
+        """One URL value as the field's type; ValueError naming the parameter, value and limits."""
+        s = cls.spec(name)
+        text = raw.strip()
+        fail = ValueError(f"{name}: got {raw!r}, expected {cls.expected(name)}")
+        if s["kind"] is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise fail
+        if s["choices"] is not None:  # case-insensitive, returns the canonical value
+            for choice in s["choices"]:
+                if text.lower() == str(choice).lower():
+                    return choice
+            if s["kind"] in (int, float):  # 0.010 or 1e-2 for the choice 0.01
+                try:
+                    number = float(text)
+                except ValueError:
+                    raise fail from None
+                for choice in s["choices"]:
+                    if number == choice:
+                        return choice
+            raise fail
+        if s["kind"] in (int, float):
+            try:
+                value = s["kind"](text)
+            except ValueError:
+                raise fail from None
+            if not s["lo"] <= value <= s["hi"]:
+                raise fail
+            return value
+        if not (s["min_len"] or 0) <= len(text) <= s["max_len"]:
+            raise fail
+        return text
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]):
+        """(settings, warnings) from URL parameters; unknown keys are not this class's business."""
+        values, warnings = {}, []
+        for name in cls.names():
+            if name not in params:
+                continue
+            try:
+                values[name] = cls.parse(name, params[name])
+            except ValueError as err:
+                warnings.append(f"Ignored URL parameter — {err}; using the default "
+                                f"{to_url_value(cls.spec(name)['default'])}.")
+        return cls(**values), warnings
+
+    def to_query(self) -> dict[str, str]:
+        """The values that differ from the defaults, as URL strings (links stay short)."""
+        defaults = type(self)()
+        return {name: to_url_value(getattr(self, name)) for name in self.names()
+                if getattr(self, name) != getattr(defaults, name)}
+
+
+def to_url_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Config(Settings):
+    """Everything the pages need to rebuild the same layer and input."""
+    cell: str = setting("LSTM", choices=CELLS,                   # which recurrent layer
+                        help="Which Keras recurrent layer: layers.SimpleRNN, layers.LSTM or layers.GRU.")
+    units: int = setting(8, lo=1, hi=256,                        # size of h_t (and c_t)
+                         help="Size of the hidden state h_t (and of c_t for LSTM).")
+    timesteps: int = setting(10, lo=1, hi=200, help="Sequence length T.")
+    input_dim: int = setting(4, lo=1, hi=128, help="Features per timestep.")
+    batch_size: int = setting(2, lo=1, hi=64, help="Sequences per batch.")
+    return_sequences: bool = setting(                            # Keras default: only the last h_t
+        False, help="Return h_t for every timestep instead of only the last one.")
+    return_state: bool = setting(False, help="Also return the final state(s): h (and c for LSTM).")
+    bidirectional: bool = setting(
+        False, help="Wrap in layers.Bidirectional: a forward and a backward copy.")
+    merge_mode: str = setting("concat", choices=MERGE_MODES,     # "None" = keep both directions
+                              help="How Bidirectional combines the two directions.")
+    go_backwards: bool = setting(False, help="Read the sequence from the last timestep to the first.")
+    stateful: bool = setting(False, help="Keep the final state as the next batch's initial state.")
+    seed: int = setting(0, lo=0, hi=2**31 - 1, help="Seeds the initializers and the random input.")
+    preset: str = setting("random", choices=PRESETS,
+                          help="What x is: (batch_size, timesteps, input_dim) values.")
+    word: str = setting("hihello", min_len=1, max_len=MAX_WORD,  # for preset="word" (seed 002)
+                        help="Each character becomes a one-hot row (seed 002's 'hihello').")
+    init: str = setting("keras", choices=INITS,
+                        help="Keras's default initializers (glorot_uniform, orthogonal, zeros), "
+                             "seeded, or every kernel/recurrent weight 0.1 and bias 0 like seed "
+                             "004's notebook (LSTM: forget bias 1 when unit_forget_bias).")
+    unit_forget_bias: bool = setting(True, help="LSTM: add 1 to the forget gate's bias at initialization.")
+    reset_after: bool = setting(True, help="GRU: apply the reset gate after the recurrent matmul "
+                                           "(Keras default, cuDNN-compatible, two bias rows).")
+
+    @property
+    def merge(self) -> str | None:
+        """merge_mode as Keras wants it (None instead of "None")."""
+        return None if self.merge_mode == "None" else self.merge_mode
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (self.batch_size, self.timesteps, self.input_dim)
+
+
+DEFAULTS = Config()
+LIMITS = {name: (Config.spec(name)["lo"], Config.spec(name)["hi"])  # inclusive integer ranges
+          for name in ("units", "timesteps", "input_dim", "batch_size", "seed")}
+
+OPTIMIZERS = ("Adam", "RMSprop", "SGD")
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+CLIPS = (0.0, 0.1, 0.5, 1.0, 5.0)  # 0 = off
+GATE_BIASES = ("Keras init", "0", "1", "2", "3", "5")
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class TrainingSettings(Settings):
+    """The /training page: the character model's training run and the gradient-flow lab."""
+    train_text: str = setting("hihello", min_len=2, max_len=MAX_TEXT)
+    train_depth: int = setting(1, lo=1, hi=3)
+    train_optimizer: str = setting("Adam", choices=OPTIMIZERS)
+    train_lr: float = setting(0.01, choices=LEARNING_RATES)
+    train_clip: float = setting(0.0, choices=CLIPS)
+    train_decay: bool = setting(False)
+    train_epochs: int = setting(1000, lo=1, hi=5000)
+    train_truncate: int = setting(0, lo=0, hi=50)
+    train_every: int = setting(50, lo=1, hi=1000)
+    gf_timesteps: int = setting(30, lo=5, hi=100)
+    gf_units: int = setting(16, lo=2, hi=64)
+    gf_scale: float = setting(1.0, lo=0.25, hi=3.0)
+    gf_gate: str = setting("Keras init", choices=GATE_BIASES)
+    gf_clip: float = setting(1.0, choices=CLIPS)
+    train_window: int = setting(0, lo=0, hi=MAX_TEXT)
+    train_temperature: float = setting(1.0, lo=0.05, hi=3.0)
+    train_prefix: str = setting("h", min_len=1, max_len=40)
+    train_length: int = setting(30, lo=1, hi=200)
+
+
+@dataclass(frozen=True)
+class ViewSettings(Settings):
+    """What a page shows of the layer: its own state, so a link reopens the same view."""
+    step: int = setting(-1, lo=-1, hi=Config.spec("timesteps")["hi"] - 1,
+                        help="The step-through's current step (-1 = the last one).")
+    sample: int = setting(0, lo=0, hi=Config.spec("batch_size")["hi"] - 1,
+                          help="Which sequence of the batch the step-through shows.")
+    show_stateful: bool = setting(False, help="Hidden states: compare stateful=True with resets.")
+    show_effect: bool = setting(False, help="Gates: plot the effect of the Keras toggle over time.")
+    presenter: bool = setting(False, help="Projector view: no sidebar, large type.")
+    lock: bool = setting(False, help="The configuration is shown read-only.")
+
+
+SETTINGS_CLASSES = (Config, TrainingSettings, ViewSettings)

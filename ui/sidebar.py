@@ -1,0 +1,207 @@
+"""The widgets that show settings, and the URL sync: Streamlit glue over ``ui.settings``.
+
+One mechanism for every settings class: session state holds each field under its own name
+(== widget key == URL parameter); ``apply_query_params`` copies URL values in, ``write_query``
+mirrors one class's non-default values out, ``widget`` draws a field's widget.
+
+Streamlit's own ``bind="query-params"`` is not used: it drops an invalid URL value silently (we
+must name it in a warning) and forbids writing a bound parameter through ``st.query_params``.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import inputs
+from ui.settings import (CELLS, INIT_LABELS, INITS, LIMITS, MAX_WORD, MERGE_MODES,
+                         PRESET_LABELS, PRESETS, SETTINGS_CLASSES, Config, ViewSettings,
+                         to_url_value)
+
+_WRITTEN = "_url_written"    # the URL values this session last wrote
+_WARNINGS = "_url_warnings"
+
+
+def apply_query_params() -> list[str]:
+    """Copy URL values into session state (before the widgets exist); return warnings.
+
+    Only parameters whose value differs from what this session last wrote are applied: a
+    shared link's values on first load, or a step the browser put there, but never a stale
+    value over a widget the learner just changed. A page switch clears the URL, which changes
+    nothing (absent parameters keep their current values).
+    """
+    state = st.session_state
+    url = st.query_params.to_dict()
+    written = state.get(_WRITTEN, {})
+    warnings = []
+    for cls in SETTINGS_CLASSES:
+        fresh = {k: v for k, v in url.items() if k in cls.names() and written.get(k) != v}
+        parsed, problems = cls.from_query(fresh)
+        for name in fresh:
+            state[name] = getattr(parsed, name)
+        warnings += problems
+        for name in cls.names():
+            state.setdefault(name, getattr(cls(), name))
+    if warnings:
+        state[_WARNINGS] = warnings
+        state.pop("_url_warned_config", None)
+    return warnings
+
+
+def url_warnings(cfg: Config) -> list[str]:
+    """Warnings about ignored URL values, kept visible (across page switches) until the
+    learner changes the configuration."""
+    state = st.session_state
+    if not state.get(_WARNINGS):
+        return []
+    state.setdefault("_url_warned_config", cfg)
+    if state["_url_warned_config"] != cfg:
+        state.pop(_WARNINGS)
+        return []
+    return state[_WARNINGS]
+
+
+def settings(cls):
+    """The settings of class ``cls`` as held in session state."""
+    state = st.session_state
+    defaults = cls()
+    return cls(**{name: state.get(name, getattr(defaults, name)) for name in cls.names()})
+
+
+def write_query(values) -> None:
+    """Mirror one settings object into the URL: its non-default values, other parameters kept."""
+    url = st.query_params.to_dict()
+    new = {k: v for k, v in url.items() if k not in values.names()}
+    new.update(values.to_query())
+    written = {k: v for k, v in st.session_state.get(_WRITTEN, {}).items()
+               if k not in values.names()}
+    written.update(values.to_query())
+    st.session_state[_WRITTEN] = written
+    if new != url:
+        st.query_params.from_dict(new)
+
+
+def widget(cls, name: str, label: str | None = None, where=None, kind: str | None = None,
+           **kwargs):
+    """The widget for field ``name`` of ``cls`` (key == name); returns its value.
+
+    ``kind`` picks among widgets for the same type: "radio"/"select_slider" for choices,
+    "toggle" for booleans, "slider" for numbers.
+    """
+    where = where or st
+    spec = cls.spec(name)
+    label = name if label is None else label
+    kwargs.setdefault("help", spec["help"] or None)
+    kwargs["disabled"] = kwargs.get("disabled", False) or locked()
+    if spec["kind"] is bool:
+        return (where.toggle if kind == "toggle" else where.checkbox)(label, key=name, **kwargs)
+    if spec["choices"] is not None:
+        make = {"radio": where.radio, "select_slider": where.select_slider}.get(kind, where.selectbox)
+        return make(label, spec["choices"], key=name, **kwargs)
+    if spec["kind"] in (int, float):
+        make = where.slider if kind == "slider" else where.number_input
+        return make(label, spec["lo"], spec["hi"], key=name, **kwargs)
+    return where.text_input(label, key=name, max_chars=spec["max_len"], **kwargs)
+
+
+def locked() -> bool:
+    """lock=true: the configuration is visible but read-only (a teacher's link)."""
+    return bool(st.session_state.get("lock", False))
+
+
+def ensure_app_navigation() -> None:
+    """Run pages through app.py even when a page URL is the server's very first request.
+
+    With a pages/ directory Streamlit starts in its legacy mode and runs pages/<name>.py
+    directly (no shared sidebar) until some session runs app.py's st.navigation. A page that
+    finds itself in that mode switches it off and reruns, which executes app.py for the same
+    URL path.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def current() -> Config:
+    """The config as held in session state (the sidebar has already run this rerun)."""
+    ensure_app_navigation()
+    return settings(Config)
+
+
+def _reseed() -> None:
+    # A callback runs before the widgets, so it may change the seed widget's value.
+    st.session_state["seed"] = int(st.session_state.get("seed", 0) * 7919 + 1) % 2**31
+
+
+def _preset_inputs(sb, state) -> tuple[int, int, int] | None:
+    """The preset's own widgets (word box, CSV upload); returns the shape it fixes."""
+    csv_x = None
+    if state["preset"] == "word":
+        widget(Config, "word", where=sb)
+        if not state["word"]:
+            sb.warning("Type at least one character; using 'hihello'.")
+            state["word"] = "hihello"
+    elif state["preset"] == "csv":
+        upload = sb.file_uploader("CSV file (rows = timesteps, columns = features)",
+                                  type=["csv", "txt", "tsv"], key="csv_file", max_upload_size=1,
+                                  disabled=locked())
+        if upload is not None:
+            try:
+                state["_csv_x"] = inputs.parse_csv(upload.getvalue())
+                state["_csv_name"] = upload.name
+                state.pop("_csv_error", None)
+            except ValueError as err:
+                state.pop("_csv_x", None)
+                state["_csv_error"] = str(err)
+        if state.get("_csv_error"):
+            sb.error(state["_csv_error"])
+        csv_x = state.get("_csv_x")
+        if csv_x is None:
+            sb.info("No valid CSV yet: the pages use seeded random input meanwhile.")
+        else:
+            sb.caption(f"Loaded {state.get('_csv_name', 'CSV')}: {csv_x.shape[0]} timesteps × "
+                       f"{csv_x.shape[1]} features.")
+        sb.caption(":material/link_off: An uploaded file cannot travel in a link: whoever opens "
+                   "this page's link gets seeded random input until they upload the same CSV.")
+    return inputs.fixed_shape(settings(Config), csv_x)
+
+
+def sidebar() -> Config:
+    """Render the shared config widgets in the sidebar and return the config."""
+    state = st.session_state
+    sb = st.sidebar
+    if locked():
+        sb.info("This link shows the configuration read-only.", icon=":material/lock:")
+    sb.header("Layer")
+    widget(Config, "cell", where=sb, kind="radio", horizontal=True)
+    widget(Config, "units", where=sb)
+    for name in ("return_sequences", "return_state", "go_backwards", "stateful", "bidirectional"):
+        widget(Config, name, where=sb)
+    widget(Config, "merge_mode", where=sb, disabled=not state["bidirectional"])
+
+    sb.header("Input")
+    widget(Config, "preset", where=sb, format_func=PRESET_LABELS.get)
+    fixed = _preset_inputs(sb, state)   # word box / CSV upload; fixed shape
+    if fixed is not None:
+        state["batch_size"], state["timesteps"], state["input_dim"] = fixed
+    for name in ("batch_size", "timesteps", "input_dim"):
+        widget(Config, name, where=sb, disabled=fixed is not None)
+
+    sb.header("Weights")
+    widget(Config, "init", where=sb, kind="radio", format_func=INIT_LABELS.get, horizontal=True)
+    col1, col2 = sb.columns([3, 2], vertical_alignment="bottom")
+    widget(Config, "seed", where=col1)
+    col2.button("Re-seed", on_click=_reseed, key="reseed", disabled=locked())
+    widget(Config, "unit_forget_bias", where=sb, disabled=state["cell"] != "LSTM")
+    widget(Config, "reset_after", where=sb, disabled=state["cell"] != "GRU")
+    sb.caption(":material/link: The page's URL holds this view (configuration, step, sample and "
+               "the page's own settings): copy it to share exactly this view.")
+    cfg = current()
+    write_query(cfg)
+    write_query(settings(ViewSettings))
+    return cfg
+
+
+__all__ = ["CELLS", "INITS", "INIT_LABELS", "LIMITS", "MAX_WORD", "MERGE_MODES", "PRESETS",
+           "apply_query_params", "current", "settings", "sidebar", "url_warnings", "widget",
+           "write_query", "to_url_value"]
