@@ -168,7 +168,20 @@ class GRUCell(_Cell):
     layer_class = GRU
 
 
-class StackedRNNCells(_Composite):
+class _OfCells(_Composite):
+    """A stack of cells or the loop around them: ``self.cells`` hold the weights, bottom first."""
+
+    cells: list
+
+    @property
+    def input_dim(self):
+        return self.cells[0].input_dim
+
+    def _parts(self):
+        return self.cells
+
+
+class StackedRNNCells(_OfCells):
     """Several cells acting as one (Keras's StackedRNNCells): cell k reads cell k−1's h_t."""
 
     keras_name = "stacked_rnn_cells"
@@ -194,13 +207,6 @@ class StackedRNNCells(_Composite):
     @property
     def output_size(self):
         return self.cells[-1].output_size
-
-    @property
-    def input_dim(self):
-        return self.cells[0].input_dim
-
-    def _parts(self):
-        return self.cells
 
     def _prefix(self, part):
         return f"{part.name}/"
@@ -233,7 +239,7 @@ class StackedRNNCells(_Composite):
 
 
 # --- the loop --------------------------------------------------------------------------------------
-class RNN(_Composite):
+class RNN(_OfCells):
     """Keras's RNN: the time loop around a cell (``RNN(LSTMCell(n))`` is ``LSTM(n)``), or around
     a stack of cells (``RNN([cell, cell])``: then each state in ``states``, ``initial_state`` and
     the returned states is one list per cell, as in Keras)."""
@@ -264,13 +270,6 @@ class RNN(_Composite):
     @property
     def units(self):
         return self.cell.output_size
-
-    @property
-    def input_dim(self):
-        return self.cells[0].input_dim
-
-    def _parts(self):
-        return self.cells
 
     def _prefix(self, part):
         return f"{part.name}/" if self.stacked else ""
