@@ -158,3 +158,4 @@ st.subheader("The Keras code")
 st.code(keras_code.keras_code(cfg, input_shape, names, shapes), language="python")
 st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: "
            "it prints the shapes listed above.")
+from ui import cell_loop; cell_loop.show(cfg, current)  # noqa: E402,E702 (issue 14)

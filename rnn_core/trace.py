@@ -38,3 +38,15 @@ class BidirectionalTrace:
     merge_mode: str | None
     merged: np.ndarray | None             # (batch, timesteps, merged_units) time order, or None
     outputs: list[np.ndarray]
+
+
+@dataclass
+class StackedTrace:
+    """``RNN([cell_1, cell_2, ...]).trace(x)``: one Trace per cell, bottom cell first.
+
+    Cell k's ``x`` is the h sequence that cell k−1 handed up (in input order), and its
+    ``outputs`` are what ``RNN(cell_k)`` alone returns on that x from its initial states, with the
+    same flags; ``outputs`` here is exactly what the stacked call returns."""
+
+    cells: list[Trace]
+    outputs: list                         # [output, *one list of final states per cell]

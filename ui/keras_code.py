@@ -6,12 +6,10 @@ from ui.settings import Config
 from ui.diagrams import shape_text
 
 
-def _layer_args(cfg: Config) -> str:
-    """Constructor arguments that differ from Keras's defaults, in Keras's spelling."""
+def cell_args(cfg: Config) -> list[str]:
+    """The units and the arguments a cell shares with its layer, where they differ from Keras's
+    defaults, in Keras's spelling."""
     args = [str(cfg.units)]
-    for flag in ("return_sequences", "return_state", "go_backwards", "stateful"):
-        if getattr(cfg, flag):
-            args.append(f"{flag}=True")
     if cfg.cell == "LSTM" and not cfg.unit_forget_bias:
         args.append("unit_forget_bias=False")
     if cfg.cell == "GRU" and not cfg.reset_after:
@@ -20,16 +18,32 @@ def _layer_args(cfg: Config) -> str:
         args += [f"kernel_initializer=keras.initializers.Constant({lab.CONSTANT_KERNEL})",
                  f"recurrent_initializer=keras.initializers.Constant({lab.CONSTANT_KERNEL})",
                  f"bias_initializer=keras.initializers.Constant({lab.CONSTANT_BIAS:g})"]
-    return ", ".join(args)
+    return args
+
+
+def sequence_args(cfg: Config) -> list[str]:
+    """The flags about the whole sequence (RNN's own arguments) that are set."""
+    return [f"{flag}=True" for flag in ("return_sequences", "return_state", "go_backwards", "stateful")
+            if getattr(cfg, flag)]
+
+
+def layer_args(cfg: Config) -> str:
+    """Constructor arguments that differ from Keras's defaults, in Keras's spelling."""
+    units, *rest = cell_args(cfg)
+    return ", ".join([units, *sequence_args(cfg), *rest])
+
+
+def bidirectional(cfg: Config, layer: str) -> str:
+    """``layer`` wrapped in Bidirectional when the config asks for it."""
+    if not cfg.bidirectional:
+        return layer
+    merge = "None" if cfg.merge is None else repr(cfg.merge)
+    return f"layers.Bidirectional({layer}" + (f", merge_mode={merge})" if cfg.merge != "concat" else ")")
 
 
 def keras_code(cfg: Config, input_shape: tuple, names: list[str], shapes: list[tuple]) -> str:
     """A runnable snippet: build the layer, call it on x of ``input_shape``, print each shape."""
-    layer = f"layers.{cfg.cell}({_layer_args(cfg)})"
-    if cfg.bidirectional:
-        merge = "None" if cfg.merge is None else repr(cfg.merge)
-        layer = f"layers.Bidirectional({layer}" + (f", merge_mode={merge})" if cfg.merge != "concat"
-                                                   else ")")
+    layer = bidirectional(cfg, f"layers.{cfg.cell}({layer_args(cfg)})")
     lines = [
         "import numpy as np",
         "import keras",

@@ -3,6 +3,8 @@ from .base import Layer, ParamTerm
 from .bidirectional import Bidirectional
 from .core import Dense, Embedding, TimeDistributed
 from .recurrent import GRU, LSTM, RNNLayer, SimpleRNN
+from .rnn import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 
 __all__ = ["Layer", "ParamTerm", "RNNLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+           "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN",
            "Embedding", "Dense", "TimeDistributed"]

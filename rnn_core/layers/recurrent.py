@@ -14,6 +14,27 @@ from ..trace import Trace
 from .base import Layer
 
 
+def check_sequence(x, dtype) -> np.ndarray:
+    """x as a (batch, timesteps, features) array of ``dtype``, at least 1 × 1 × 1."""
+    x = _checks.array("x", x, rank=3)
+    if x.dtype.kind not in "fiub":
+        _checks.fail("x", x.dtype.name, "a numeric array")
+    x = x.astype(dtype, copy=False)  # (batch, timesteps, features)
+    if min(x.shape) < 1:
+        _checks.fail("x", x, "at least one sample, one timestep and one feature")
+    return x
+
+
+def check_mask(mask, batch, timesteps):
+    """None, or the mask as a (batch, timesteps) bool array."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.shape != (batch, timesteps) or mask.dtype.kind not in "biu":
+        _checks.fail("mask", mask, f"a boolean array of shape {(batch, timesteps)} (batch, timesteps)")
+    return mask.astype(bool)  # (batch, timesteps)
+
+
 class RNNLayer(Layer):
     """Shared machinery of the three recurrent layers (Keras's ``RNN`` + its cell)."""
 
@@ -164,13 +185,8 @@ class RNNLayer(Layer):
     # --- running -----------------------------------------------------------------------------
     def _prepare(self, x, initial_state, mask):
         """Validate the call's arguments; return x, initial states and mask as arrays."""
-        x = _checks.array("x", x, rank=3)
-        if x.dtype.kind not in "fiub":
-            _checks.fail("x", x.dtype.name, "a numeric array")
-        x = x.astype(self.dtype, copy=False)  # (batch, timesteps, features)
+        x = check_sequence(x, self.dtype)  # (batch, timesteps, features)
         batch, timesteps, features = x.shape
-        if batch < 1 or timesteps < 1 or features < 1:
-            _checks.fail("x", x, "at least one sample, one timestep and one feature")
         self._ensure_built(x.shape)
         if features != self.input_dim:
             _checks.fail("x", x, f"last dimension {self.input_dim}: the layer was built for "
@@ -184,13 +200,7 @@ class RNNLayer(Layer):
             states = self.states
         else:
             states = [np.zeros((batch, self.units), self.dtype) for _ in self.state_names]
-        if mask is not None:
-            mask = np.asarray(mask)
-            if mask.shape != (batch, timesteps) or mask.dtype.kind not in "biu":
-                _checks.fail("mask", mask, f"a boolean array of shape {(batch, timesteps)} "
-                                           "(batch, timesteps)")
-            mask = mask.astype(bool)
-        return x, states, mask
+        return x, states, check_mask(mask, batch, timesteps)
 
     def _weights_changed(self):
         """Split Keras's side-by-side gate columns into one contiguous matrix per gate."""
@@ -277,7 +287,11 @@ class RNNLayer(Layer):
             return outputs
         return self._make_trace(x, initial_states, mask_tm, outputs, z_all, a_all, state_all)
 
-    def _make_trace(self, x, initial_states, mask_tm, outputs, z_all, a_all, state_all):
+    def _make_trace(self, x, initial_states, mask_tm, outputs, z_all, a_all, state_all,
+                    go_backwards=None):
+        """A Trace from the loop's records (``go_backwards`` defaults to the layer's own flag)."""
+        go_backwards = self.go_backwards if go_backwards is None else go_backwards
+
         def batch_major(a):  # (timesteps, batch, units) -> (batch, timesteps, units)
             return a.transpose(1, 0, 2)  # a view: copying would cost more than the loop
 
@@ -287,7 +301,7 @@ class RNNLayer(Layer):
         timesteps = x.shape[1]
         return Trace(
             cell_name=self.cell_name, units=self.units, x=x,
-            timestep=np.arange(timesteps)[::-1].copy() if self.go_backwards else np.arange(timesteps),
+            timestep=np.arange(timesteps)[::-1].copy() if go_backwards else np.arange(timesteps),
             h=batch_major(state_all[0]),
             c=batch_major(state_all[1]) if len(state_all) == 2 else None,
             gates=gates, pre_activations=pre, initial_states=initial_states,
