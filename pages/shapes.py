@@ -1,7 +1,7 @@
 """Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
 import streamlit as st
 
-from ui import colors, diagrams, figures, keras_code, lab, sidebar, status
+from ui import cell_loop, colors, diagrams, figures, keras_code, lab, sidebar, status
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -158,4 +158,4 @@ st.subheader("The Keras code")
 st.code(keras_code.keras_code(cfg, input_shape, names, shapes), language="python")
 st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: "
            "it prints the shapes listed above.")
-from ui import cell_loop; cell_loop.show(cfg, current)  # noqa: E402,E702 (issue 14)
+cell_loop.show(cfg, current)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from app_helpers import open_page, shapes_in, texts
-from ui import config, inputs, lab
+from ui import inputs, lab, settings
 
 pytestmark = pytest.mark.keras
 
@@ -60,7 +60,7 @@ def test_seed_004_constant_weights_both_spellings_give_the_shown_numbers(keras):
     assert shown_difference(at) < 1e-6
     layer_code, rnn_code = shown_spellings(at)
     assert layer_code.startswith("layers.LSTM(3") and rnn_code.startswith("layers.RNN(layers.LSTMCell(3")
-    x = inputs.make_input(config.Config(**cfg))  # (1, 4, 5)
+    x = inputs.make_input(settings.Config(**cfg))  # (1, 4, 5)
     want = run_keras(keras, layer_code, x)
     got = run_keras(keras, rnn_code, x)
     np.testing.assert_allclose(got[0], want[0], atol=1e-6)
@@ -85,7 +85,7 @@ def test_shown_rnn_output_matches_keras_on_the_page_weights(keras, cfg):
         assert rnn_code.startswith("layers.Bidirectional(layers.RNN(layers.LSTMCell(")
         assert "merge_mode='sum'" in rnn_code
     # Keras's own layer (the first spelling), with the page's (forward) weights and input
-    c = config.Config(**cfg)
+    c = settings.Config(**cfg)
     ours = lab.build_layer(c)
     x = inputs.make_input(c)  # (batch, timesteps, features)
     theirs = eval(layer_code, {"layers": keras.layers, "keras": keras})  # noqa: S307

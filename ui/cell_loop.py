@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnn_core import layers
 from ui import keras_code
-from ui.config import Config
+from ui.settings import Config
 from ui.diagrams import shape_text
 from ui.lab import STEP_FUNCTIONS, Lab
 
