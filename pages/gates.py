@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import colors, figures, lab, sidebar, status
 from ui.chart import chart
+from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
@@ -20,7 +21,10 @@ if cfg.bidirectional:
     st.caption("Bidirectional: the forward direction's gates are shown (the backward copy has "
                "its own weights and gates).")
 
-sample, step = lab.step_controls("gates", batch, timesteps)
+player = st.container()  # the step-through comes first; its sample picker sits under it
+with st.container(horizontal=True):
+    sample = lab.sample_picker(batch)
+step = lab.current_step(timesteps)
 
 ROLE = {
     "input": "how much of the candidate to write into c (σ, 0 = write nothing)",
@@ -37,7 +41,9 @@ if cfg.cell == "SimpleRNN":
             "SimpleRNN's h_t, which saturates the same way a gate does when |h| → 1.",
             icon=":material/info:")
     series = {"h": one.h[sample]}
-    chart(figures.step_through(series, start=step, lines="h"), key="gates_step_through")
+    with player:
+        lab.step_through("gates_step_through", figures.step_through(series, start=step, lines="h"),
+                         lab.step_panel(current, one, sample), step)
     chart(figures.histograms({"h": one.h}), key="saturation")
     lab.show_source(cfg.cell)
     st.stop()
@@ -46,18 +52,18 @@ series = {name: one.gates[name][sample] for name in one.gates}  # gate -> (times
 if one.c is not None:
     series["c"] = one.c[sample]
 series["h"] = one.h[sample]
-st.subheader(f"{cfg.cell} gates over time (sample {sample})")
-st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
-                     for g in one.gates), unsafe_allow_html=True)
 sigmoid = [name for name in series if colors.is_gate01(name)]
 tanh_like = [name for name in series if not colors.is_gate01(name)]
-chart(figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
-                key="gates_step_through")
+with player:
+    st.subheader(f"{cfg.cell} gates over time (sample {sample})")
+    lab.step_through("gates_step_through",
+                     figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
+                     lab.step_panel(current, one, sample), step)
+st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
+                     for g in one.gates), unsafe_allow_html=True)
 st.caption("Left: the sigmoid gates on the sequential scale [0, 1]. Right: candidate, c_t and h_t "
-           "on the diverging scale (c_t can leave [−1, 1]). ▶ Play animates both, in the browser.")
-
-st.subheader(f"Step k = {step}, with numbers")
-lab.show_step_equations("gates", current, one, sample, step)
+           "on the diverging scale (c_t can leave [−1, 1]). ▶ Play, the slider and the keys move "
+           "the chart and the equations together, in the browser.")
 lab.show_source(cfg.cell)
 
 st.subheader("Saturation")
@@ -108,7 +114,7 @@ else:
                                                   t_before.gates["candidate"][sample, :, 0])}
     flag, effect_title = "reset_after", f"Sample {sample}, unit 0"
 
-if st.toggle("Plot the effect over time", key="gates_plot_effect"):
+if sidebar.widget(ViewSettings, "show_effect", "Plot the effect over time", kind="toggle"):
     curves, colours, dashes = {}, {}, {}
     for (label, quantity), (with_flag, without_flag) in effect.items():
         for value, series_values in ((True, with_flag), (False, without_flag)):

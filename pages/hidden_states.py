@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import colors, diagrams, figures, inputs, lab, settings, sidebar, status
 from ui.chart import chart
+from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
@@ -31,28 +32,28 @@ st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
            f"{settings.INIT_LABELS[cfg.init]}.")
 
 trace = current.trace()
-sample, step = lab.step_controls("hs", batch, timesteps)
+player = st.container()  # the step-through comes first; its sample picker sits under it
+with st.container(horizontal=True):
+    sample = lab.sample_picker(batch)
+step = lab.current_step(timesteps)
+one = trace if not cfg.bidirectional else trace.forward
 
 if not cfg.bidirectional:
     series = {"h": trace.h[sample]}                  # (timesteps, units); c is on /gates
     labels = [f"{k} (x{trace.timestep[k]})" for k in range(timesteps)]
-    st.subheader("h_t over time")
-    chart(figures.step_through(series, start=step, lines="h", step_labels=labels),
-                    key="step_through")
-    st.caption("Press ▶ Play or drag the slider under the chart: the animation runs in your "
-               "browser. Columns are steps in processing order" +
-               (" (go_backwards: step k reads x at T−1−k)." if cfg.go_backwards else "."))
+    title = "h_t over time, and the update at the current step"
+    fig = figures.step_through(series, start=step, lines="h", step_labels=labels)
 else:
     fw, bw = trace.forward, trace.backward
     series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
-    st.subheader("h_t over time, both directions (each in its own processing order)")
-    chart(figures.step_through(series, panels=[list(series)], start=step,
-                                         lines="h forward"),
-                    key="step_through")
-
-st.subheader(f"The update at step k = {step}")
-one = trace if not cfg.bidirectional else trace.forward
-lab.show_step_equations("hs", current, one, sample, step)
+    title = "h_t over time, both directions (each in its own processing order)"
+    fig = figures.step_through(series, panels=[list(series)], start=step, lines="h forward")
+with player:
+    st.subheader(title)
+    lab.step_through("step_through", fig, lab.step_panel(current, one, sample), step)
+st.caption("▶ Play, the slider and the keys move the chart, its cursor and the equations together, "
+           "in your browser. Columns are steps in processing order" +
+           (" (go_backwards: step k reads x at T−1−k)." if cfg.go_backwards else "."))
 st.caption("Keras convention: x_t is a row vector and multiplies from the left (x_t·kernel, "
            "kernel of shape (input_dim, units)). Seed 001 writes Wx (units, input_dim) and Wx·x_t: "
            "the same numbers, transposed.")
@@ -92,7 +93,8 @@ if cfg.bidirectional:
         " The final states are each direction's last step: forward after x_T, backward after x₀.")
 
 st.subheader("stateful: carried vs reset across consecutive batches")
-if not (cfg.stateful or st.toggle("Show what stateful=True changes", key="hs_show_stateful")):
+if not (cfg.stateful or sidebar.widget(ViewSettings, "show_stateful", "Show what stateful=True changes",
+                                      kind="toggle")):
     st.caption("With `stateful=True` a layer keeps its final state as the next call's initial "
                "state. Turn on `stateful` in the sidebar (or the toggle) to compare.")
     st.stop()

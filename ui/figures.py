@@ -96,7 +96,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
             low, scale = -high, colors.DIVERGING
         layout[axis] = dict(colorscale=scale, cmin=low, cmax=high, colorbar=dict(
             title=dict(text="gate" if kind == "gate" else "value"), thickness=10, len=0.45,
-            x=1.02 + 0.08 * j, y=1.0, yanchor="top"))
+            x=1.02, y=1.0 - 0.55 * j, yanchor="top"))  # stacked: titles never collide
 
     data, heat_idx, cursor_idx, line_idx = [], [], [], []
     for i, (names, z) in enumerate(zip(panels, stacks)):
@@ -165,7 +165,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     layout.update(_player([str(k) for k in range(timesteps)], labels, start))
     top = 60 if title else 40
     layout.update(height=plot_px + top + 130, title=dict(text=title) if title else None,
-                  margin=dict(l=60, r=30 + 70 * len(axes), t=top, b=130),
+                  margin=dict(l=60, r=100, t=top, b=130),
                   legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0, font=dict(size=11)))
     return figure(data, layout, frames)
 

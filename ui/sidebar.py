@@ -90,7 +90,8 @@ def widget(cls, name: str, label: str | None = None, where=None, kind: str | Non
     spec = cls.spec(name)
     label = name if label is None else label
     kwargs.setdefault("help", spec["help"] or None)
-    kwargs["disabled"] = kwargs.get("disabled", False) or locked()
+    kwargs["disabled"] = kwargs.get("disabled", False) or (cls is Config and locked())
+    lo, hi = kwargs.pop("lo", spec["lo"]), kwargs.pop("hi", spec["hi"])
     if spec["kind"] is bool:
         return (where.toggle if kind == "toggle" else where.checkbox)(label, key=name, **kwargs)
     if spec["choices"] is not None:
@@ -98,7 +99,7 @@ def widget(cls, name: str, label: str | None = None, where=None, kind: str | Non
         return make(label, spec["choices"], key=name, **kwargs)
     if spec["kind"] in (int, float):
         make = where.slider if kind == "slider" else where.number_input
-        return make(label, spec["lo"], spec["hi"], key=name, **kwargs)
+        return make(label, lo, hi, key=name, **kwargs)
     return where.text_input(label, key=name, max_chars=spec["max_len"], **kwargs)
 
 
