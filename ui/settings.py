@@ -220,6 +220,7 @@ class ViewSettings(Settings):
                           help="Which sequence of the batch the step-through shows.")
     show_stateful: bool = setting(False, help="Hidden states: compare stateful=True with resets.")
     show_effect: bool = setting(False, help="Gates: plot the effect of the Keras toggle over time.")
+    show_weights: bool = setting(False, help="Shapes: the weight values as heatmaps.")
     presenter: bool = setting(False, help="Projector view: no sidebar, large type.")
     lock: bool = setting(False, help="The configuration is shown read-only.")
 

@@ -189,7 +189,10 @@ def sidebar() -> Config:
         widget(Config, name, where=sb, disabled=fixed is not None)
 
     sb.header("Weights")
-    widget(Config, "init", where=sb, kind="radio", format_func=INIT_LABELS.get, horizontal=True)
+    forget_one = state["cell"] == "LSTM" and state["unit_forget_bias"]
+    widget(Config, "init", where=sb, kind="radio", horizontal=True,
+           format_func=lambda init: INIT_LABELS[init] + (
+               "; forget bias 1 (unit_forget_bias)" if init == "constant" and forget_one else ""))
     col1, col2 = sb.columns([3, 2], vertical_alignment="bottom")
     widget(Config, "seed", where=col1)
     col2.button("Re-seed", on_click=_reseed, key="reseed", disabled=locked())

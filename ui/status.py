@@ -134,7 +134,7 @@ def summary_text(res) -> str:
             f"(tolerance {res.tolerance:.0e}) on {res.device}")
 
 
-def live_status(lab) -> str | None:
+def live_status(lab, details_link: bool = True) -> str | None:
     """One line under the page title: does TensorFlow agree with the numbers shown here?
 
     Returns the result key (for ``result``), or None when TensorFlow is not installed."""
@@ -144,11 +144,11 @@ def live_status(lab) -> str | None:
             st.caption("TensorFlow is not installed, so these numbers are not cross-checked "
                        "(`pip install tensorflow`; see the Cross-check page).")
             return None
-        _status_line(key, poll=result(key)[0] == "pending")
+        _status_line(key, poll=result(key)[0] == "pending", details_link=details_link)
     return key
 
 
-def _status_line(key: str, poll: bool) -> None:
+def _status_line(key: str, poll: bool, details_link: bool = True) -> None:
     if poll:
         _pending(key)
         return
@@ -156,8 +156,8 @@ def _status_line(key: str, poll: bool) -> None:
     if state == "done":
         icon = ":material/check_circle:" if value.passed else ":material/error:"
         colour = "green" if value.passed else "red"
-        st.markdown(f":{colour}-badge[{icon} {summary_text(value)}]  "
-                    f"· details on the **Cross-check** page")
+        link = "  · details on the **Cross-check** page" if details_link else ""
+        st.markdown(f":{colour}-badge[{icon} {summary_text(value)}]{link}")
     else:
         st.caption(f"Cross-check failed to run: {value}")
 
