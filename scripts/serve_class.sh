@@ -22,13 +22,8 @@ done
 [[ "$replicas" =~ ^[1-9][0-9]*$ ]] || { echo "serve_class.sh: --replicas must be a positive integer" >&2; exit 2; }
 
 NGINX=/usr/sbin/nginx
-if [ ! -x "$NGINX" ]; then
-    sudo=""
-    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-    echo "+ $sudo apt-get update && $sudo apt-get install -y nginx"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null
-fi
+source scripts/_apt.sh
+apt_ensure "$NGINX=nginx"
 
 run_dir="$(mktemp -d -t rnnlab-serve.XXXXXX)"
 chmod 755 "$run_dir"   # nginx's workers (another user when we are root) read their temp paths here
