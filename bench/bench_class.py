@@ -9,9 +9,10 @@ Each student opens a page (pages rotate over --pages) with its own configuration
 --shared, the teacher's), then changes it --changes times through the query string (ui/config.py's
 URL contract), waiting --think seconds (±50 %) between changes. A change's latency runs from the
 rerun request to that run's `script_finished` (bench/class_client.py). Errors: exception elements,
-dropped connections, timeouts. Memory: peak RSS summed over the server's process tree (the
---server-pids roots and all their descendants: replicas, TensorFlow workers, nginx), sampled from
-/proc; shared pages are counted once per process, so it is an upper bound.
+dropped connections, timeouts. Server: peak RSS summed over its process tree (the --server-pids
+roots and all their descendants: replicas, TensorFlow workers, nginx), sampled from /proc (shared
+pages count once per process: an upper bound), and its CPU time, as % of one core over the run and
+ms per script run (opens, changes and fragment reruns).
 A benchmark, not a test: it prints a markdown table and never fails on a missed target.
 The client runs on the same cores as the server, so heavy runs understate the server a little.
 """
@@ -40,6 +41,8 @@ PAGES = ["", "shapes", "parameters", "hidden_states", "gates"]
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 TARGET_P95 = 1.0       # seconds, both targets of issue 13
 TARGET_RSS_GB = 2.0
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def query_string(student: int, step: int, shared: bool) -> str:
@@ -112,16 +115,24 @@ async def warm_up(url: str, pages, timeout: float) -> None:
             await s.change(query_string(0, 0, True))
 
 
-class PeakRss:
-    """Peak of the summed RSS of the given processes and all their descendants (from /proc)."""
+class ServerMeter:
+    """Peak summed RSS and total CPU time of the given processes and all their descendants (/proc)."""
 
     def __init__(self, roots: list[int], every: float = 0.25):
         self.roots, self.every, self.peak, self.processes = roots, every, 0, 0
+        self._cpu: dict[int, float] = {}       # pid -> last CPU seconds seen (exited ones stay counted)
+        self._cpu_start = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values()) - self._cpu_start
+
     def __enter__(self):
         if self.roots:
+            self._sample()
+            self._cpu_start = sum(self._cpu.values())
             self._thread.start()
         return self
 
@@ -129,14 +140,21 @@ class PeakRss:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+            self._sample()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            pids = self._tree()
-            total = sum(_rss_bytes(pid) for pid in pids)
-            if total > self.peak:
-                self.peak, self.processes = total, len(pids)
-            self._stop.wait(self.every)
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    def _sample(self) -> None:
+        pids, total = self._tree(), 0
+        for pid in pids:
+            rss, cpu = _rss_and_cpu(pid)
+            total += rss
+            if cpu:
+                self._cpu[pid] = cpu
+        if total > self.peak:
+            self.peak, self.processes = total, len(pids)
 
     def _tree(self) -> set[int]:
         children: dict[int, list[int]] = {}
@@ -157,14 +175,14 @@ class PeakRss:
         return seen
 
 
-def _rss_bytes(pid: int) -> int:
+def _rss_and_cpu(pid: int) -> tuple[int, float]:
+    """(resident bytes, user + system CPU seconds) of one process; (0, 0) once it is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        pass
-    return 0
+        return 0, 0.0
+    # Fields after the command: state is [0]; utime, stime [11], [12]; rss (pages) [21].
+    return int(fields[21]) * PAGE_BYTES, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 async def browser_class(url: str, args) -> Tally:
@@ -215,11 +233,14 @@ def percentile(values, q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def table_row(label: str, args, tally: Tally, rss: PeakRss) -> str:
+def table_row(label: str, args, tally: Tally, rss: ServerMeter, wall: float) -> str:
     errors = len(tally.exceptions) + tally.dropped + tally.timeouts
     span = (tally.last_change - tally.first_change) if tally.latencies and tally.last_change > tally.first_change else 0
     rate = len(tally.latencies) / span if span else float("nan")
     rss_text = f"{rss.peak / 2**30:.2f} ({rss.processes} proc)" if rss.peak else "n/a"
+    runs = len(tally.opens) + len(tally.latencies) + tally.fragment_reruns
+    cpu_text = (f"{rss.cpu_seconds / wall:.0%} / {1000 * rss.cpu_seconds / runs:.0f}"
+                if rss.peak and runs else "n/a")
     p95 = percentile(tally.latencies, 0.95)
     ok = p95 <= TARGET_P95 and errors == 0 and (not rss.peak or rss.peak <= TARGET_RSS_GB * 2**30)
     who = f"{args.browsers} browsers" if args.browsers else f"{args.students} students"
@@ -228,12 +249,13 @@ def table_row(label: str, args, tally: Tally, rss: PeakRss) -> str:
             f"| {statistics.median(tally.latencies) if tally.latencies else float('nan'):.2f} | {p95:.2f} "
             f"| {max(tally.latencies, default=float('nan')):.2f} | {percentile(tally.opens, 0.95):.2f} "
             f"| {len(tally.exceptions)} / {tally.dropped} / {tally.timeouts} | {rate:.1f} "
-            f"| {tally.fragment_reruns} | {rss_text} | {'yes' if ok else 'no'} |")
+            f"| {tally.fragment_reruns} | {cpu_text} | {rss_text} | {'yes' if ok else 'no'} |")
 
 
 HEADER = ("| server | load | think | configs | changes done | p50 s | p95 s | max s | open p95 s "
-          "| errors exc / dropped / timeout | changes/s | fragment reruns | peak RSS GB | meets target |\n"
-          "|---|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|:---:|")
+          "| errors exc / dropped / timeout | changes/s | fragment reruns | server CPU % / ms per run "
+          "| peak RSS GB | meets target |\n"
+          "|---|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|---|:---:|")
 
 
 def main() -> None:
@@ -269,7 +291,7 @@ def main() -> None:
     try:
         asyncio.run(warm_up(url, args.pages, timeout=120))
         time.sleep(args.settle)
-        with PeakRss(roots) as rss:
+        with ServerMeter(roots) as rss:
             started = time.perf_counter()
             tally = asyncio.run(browser_class(url, args) if args.browsers else run_class(url, args))
             wall = time.perf_counter() - started
@@ -281,7 +303,7 @@ def main() -> None:
     print(f"\n**bench_class — {time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}; {wall:.0f} s wall; load average at the end {load:.1f}**\n")
     print(HEADER)
-    print(table_row(args.label or ("direct" if server else url), args, tally, rss))
+    print(table_row(args.label or ("direct" if server else url), args, tally, rss, wall))
     if tally.exceptions:
         print("\nExceptions seen (first 5):", *sorted(set(tally.exceptions))[:5], sep="\n- ")
     print(f"\nTargets (issue 13): p95 ≤ {TARGET_P95:g} s, 0 errors, server memory ≤ {TARGET_RSS_GB:g} GB.")

@@ -47,7 +47,7 @@ class Student:
     fragment_reruns: int = 0
     messages: int = 0
     bytes_received: int = 0
-    handshake_headers: dict = field(default_factory=dict)
+    handshake_headers: object = None
 
     async def __aenter__(self) -> "Student":
         ws_url = self.url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
@@ -57,7 +57,7 @@ class Student:
                                                 open_timeout=self.timeout, ping_interval=None)
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
             raise StudentError("dropped", f"connect {ws_url}: {exc!r}") from None
-        self.handshake_headers = dict(self._ws.response.headers)
+        self.handshake_headers = self._ws.response.headers  # case-insensitive
         self._query = ""
         self._page_hash = ""
         self._waiting: asyncio.Future | None = None
