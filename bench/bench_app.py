@@ -128,8 +128,8 @@ def bench_startup(browser, script: str, cwd: Path, content_selector: str, repeat
             server.spawn().wait_healthy(timeout=120)
             health.append(time.perf_counter() - server.started_at)
             page.goto(server.url + "/", timeout=120_000)
-            page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').first.wait_for(
-                state="visible", timeout=120_000)
+            page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').filter(
+                visible=True).first.wait_for(state="visible", timeout=120_000)
             first.append(time.perf_counter() - server.started_at)
             page.locator(content_selector).first.wait_for(state="visible", timeout=120_000)
             visible.append(time.perf_counter() - server.started_at)

@@ -25,7 +25,8 @@ import streamlit as st
 from rnn_core import crosscheck
 from ui import crosscheck_worker
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 2.0
+MAX_QUEUED = 3  # checks waiting for the worker; beyond that a page shows its numbers unchecked
 TOLERANCE = 1e-5
 _MAX_RESULTS = 128
 _REQUESTS = "_crosscheck_requests"  # session state: [(key, lab, rerun)] waiting for the page's end
@@ -53,6 +54,11 @@ class Checks:
     def get(self, key: str) -> Future | None:
         with self.lock:
             return self.futures.get(key)
+
+    def queued(self) -> int:
+        """Checks submitted and not finished yet (the worker runs one at a time)."""
+        with self.lock:
+            return sum(not future.done() for future in self.futures.values())
 
 
 def _new_pool() -> ProcessPoolExecutor:
@@ -96,8 +102,9 @@ def start(lab, rerun: bool = False) -> str | None:
     if not crosscheck.is_available():
         return None
     key = key_for(lab)
-    if rerun or checks().get(key) is None:
-        st.session_state.setdefault(_REQUESTS, []).append((key, lab, rerun))
+    requests = st.session_state.setdefault(_REQUESTS, [])
+    if rerun or (checks().get(key) is None and checks().queued() + len(requests) < MAX_QUEUED):
+        requests.append((key, lab, rerun))
     return key
 
 
@@ -118,8 +125,11 @@ def after_page():
 
 
 def result(key: str):
-    """(state, value): ("pending", None) | ("done", CrossCheckResult) | ("error", message)."""
+    """(state, value): ("busy", None) when the worker had no room for it, ("pending", None),
+    ("done", CrossCheckResult) or ("error", message)."""
     future = checks().get(key)
+    if future is None and not any(k == key for k, *_ in st.session_state.get(_REQUESTS, [])):
+        return "busy", None
     if future is None or not future.done():
         return "pending", None
     error = future.exception()
@@ -153,7 +163,11 @@ def _status_line(key: str, poll: bool, details_link: bool = True) -> None:
         _pending(key)
         return
     state, value = result(key)
-    if state == "done":
+    if state == "busy":  # a class at once: no queue without end, and no polling for it
+        st.caption(":material/hourglass_disabled: TensorFlow is busy with other checks right now, "
+                   "so these numbers are not cross-checked yet: the **Cross-check** page runs "
+                   "this one on request.")
+    elif state == "done":
         icon = ":material/check_circle:" if value.passed else ":material/error:"
         colour = "green" if value.passed else "red"
         link = "  · details on the **Cross-check** page" if details_link else ""
