@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, figures, lab, sidebar, status
+from ui import colors, exports, figures, lab, sidebar, status
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -37,9 +37,12 @@ if cfg.cell == "SimpleRNN":
             "SimpleRNN's h_t, which saturates the same way a gate does when |h| → 1.",
             icon=":material/info:")
     series = {"h": one.h[sample]}
-    chart(figures.step_through(series, start=step, lines="h"), key="gates_step_through")
-    chart(figures.histograms({"h": one.h}), key="saturation")
+    figs = {"gates_step_through": figures.step_through(series, start=step, lines="h"),
+            "saturation": figures.histograms({"h": one.h})}
+    for key, fig in figs.items():
+        chart(fig, key=key)
     lab.show_source(cfg.cell)
+    exports.panel(cfg, current, figs)
     st.stop()
 
 series = {name: one.gates[name][sample] for name in one.gates}  # gate -> (timesteps, units)
@@ -51,8 +54,9 @@ st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**
                      for g in one.gates), unsafe_allow_html=True)
 sigmoid = [name for name in series if colors.is_gate01(name)]
 tanh_like = [name for name in series if not colors.is_gate01(name)]
-chart(figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
-                key="gates_step_through")
+figs = {"gates_step_through": figures.step_through(series, panels=[sigmoid, tanh_like],
+                                                   start=step, cols=2)}
+chart(figs["gates_step_through"], key="gates_step_through")
 st.caption("Left: the sigmoid gates on the sequential scale [0, 1]. Right: candidate, c_t and h_t "
            "on the diverging scale (c_t can leave [−1, 1]). ▶ Play animates both, in the browser.")
 
@@ -62,7 +66,8 @@ lab.show_source(cfg.cell)
 
 st.subheader("Saturation")
 gates_all = {name: one.gates[name] for name in one.gates}  # all samples
-chart(figures.histograms(gates_all), key="saturation")
+figs["saturation"] = figures.histograms(gates_all)
+chart(figs["saturation"], key="saturation")
 st.caption(f"A sigmoid within {figures.SATURATION} of 0 or 1 (tanh: of ±1) is saturated: its "
            "derivative is nearly 0, so gradients through it vanish. Large inputs (try the "
            "train_X preset, or constant weights) push gates into saturation.")
@@ -116,5 +121,6 @@ if st.toggle("Plot the effect over time", key="gates_plot_effect"):
             curves[name], colours[name] = series_values, colors.colour(quantity)
             if not value:
                 dashes[name] = "dot"
-    chart(figures.compare_lines(curves, colours, effect_title, "value", dashes),
-                    key="toggle_effect")
+    figs["toggle_effect"] = figures.compare_lines(curves, colours, effect_title, "value", dashes)
+    chart(figs["toggle_effect"], key="toggle_effect")
+exports.panel(cfg, current, figs)
