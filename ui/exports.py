@@ -273,7 +273,7 @@ CSV_SCHEMA = """# RNN Lab trace: one row per (direction, sample, step); steps k 
 # direction: forward (or backward for Bidirectional's backward copy); timestep: input index read at k
 # x_j: input feature j at that timestep; h_u (, c_u): state of unit u after step k
 # gate_<name>_u / pre_<name>_u: gate activation / pre-activation of unit u at step k
-# Read it with pandas.read_csv(path, comment="#") or numpy.genfromtxt(path, delimiter=",", names=True)
+# Read it with pandas.read_csv(path, comment="#")
 """
 
 
@@ -331,6 +331,10 @@ def share_url(base: str | None, params: dict[str, str]) -> str:
 
 
 # --- Streamlit glue --------------------------------------------------------------------------------
+CODE_KEYS = ("export_keras", "export_notebook", "export_torch")
+TRACE_KEYS = ("export_csv", "export_npz", "export_json")
+
+
 def files(cfg, current, charts: dict | None = None, link: str | None = None) -> list[tuple]:
     """[(key, file name, make bytes/str, mime, help)] for the panel (makers run on click)."""
     stem = file_stem(cfg, current.x)
