@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from app_helpers import open_page
-from rnn_core import BidirectionalTrace
+from rnn_core import BidirectionalTrace, torch_convert
 from ui import exports, inputs, lab
 from ui.settings import Config
 
@@ -88,7 +88,8 @@ def test_notebook_cells_reproduce_the_page(keras, cfg):
 def test_pytorch_code_reproduces_the_page(torch, cfg):
     current = lab_for(cfg)
     code = exports.torch_script(cfg, current.layer, current.x)
-    assert "def keras_to_torch(" in code and f"torch.nn.{ {'SimpleRNN': 'RNN'}.get(cfg.cell, cfg.cell)}(" in code
+    assert "def keras_to_torch(" in code
+    assert f"torch.nn.{torch_convert.TORCH_CLASSES[cfg.cell]}(" in code
     namespace, printed = run(code, "<pytorch export>")
     trace = current.trace()
     for name, ours, theirs in zip(current.layer.output_names(), trace.outputs, namespace["outputs"]):
