@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import crosscheck
-from ui import diagrams, figures, lab, sidebar, status
+from ui import diagrams, exports, figures, lab, sidebar, status
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -36,6 +36,7 @@ state, res = status.result(key) if key else ("missing", None)
 # One container for whichever outcome is shown: a result that comes and goes must not shift
 # the elements below it (a moved chart is redrawn from scratch in the browser).
 outcome = st.container(key="crosscheck_outcome")
+figs = {}
 with outcome:
     if state == "done":
         if res.passed:
@@ -52,9 +53,9 @@ with outcome:
                 rows.append(f"| `{d.name}` | `{diagrams.shape_text(d.shape)}` | "
                             f"{d.max_abs_diff:.3e} | {verdict} |")
             st.markdown("\n".join(rows))
-        chart(figures.crosscheck_bars([d.name for d in res.outputs],
-                                                [d.max_abs_diff for d in res.outputs], res.tolerance),
-                        key="crosscheck_bars")
+        figs["crosscheck_bars"] = figures.crosscheck_bars(
+            [d.name for d in res.outputs], [d.max_abs_diff for d in res.outputs], res.tolerance)
+        chart(figs["crosscheck_bars"], key="crosscheck_bars")
         col1, col2, col3 = st.columns(3)
         col1.metric("TensorFlow ran on", res.device, help=f"device type {res.device_type}")
         col2.metric("NumPy call", f"{res.numpy_ms:.2f} ms")
@@ -78,7 +79,8 @@ timings = {"NumPy (this page)": (time.perf_counter() - start) * 1e3}
 if state == "done":
     timings["NumPy (worker)"] = res.numpy_ms
     timings["Keras eager (worker)"] = res.keras_ms
-chart(figures.timings(timings), key="timings")
+figs["timings"] = figures.timings(timings)
+chart(figs["timings"], key="timings")
 st.caption(f"One forward call on x {diagrams.shape_text(current.x.shape)}. Keras's first eager call "
            "includes tracing; small layers are dominated by per-op overhead.")
 
@@ -88,3 +90,5 @@ with st.expander("Do it yourself"):
             f"return_state={cfg.return_state})\n"
             "result = crosscheck.run(layer, x)   # x: (batch, timesteps, features) float32\n"
             "print(result.passed, result.max_abs_diff, result.device)", language="python")
+
+exports.panel(cfg, current, figs)

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, figures, lab, sidebar, status
+from ui import colors, exports, figures, lab, sidebar, status
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -41,11 +41,14 @@ if cfg.cell == "SimpleRNN":
             "SimpleRNN's h_t, which saturates the same way a gate does when |h| → 1.",
             icon=":material/info:")
     series = {"h": one.h[sample]}
+    figs = {"gates_step_through": figures.step_through(series, start=step, lines="h"),
+            "saturation": figures.histograms({"h": one.h})}
     with player:
-        lab.step_through("gates_step_through", figures.step_through(series, start=step, lines="h"),
+        lab.step_through("gates_step_through", figs["gates_step_through"],
                          lab.step_panel(current, one, sample), step)
-    chart(figures.histograms({"h": one.h}), key="saturation")
+    chart(figs["saturation"], key="saturation")
     lab.show_source(cfg.cell)
+    exports.panel(cfg, current, figs)
     st.stop()
 
 series = {name: one.gates[name][sample] for name in one.gates}  # gate -> (timesteps, units)
@@ -54,10 +57,11 @@ if one.c is not None:
 series["h"] = one.h[sample]
 sigmoid = [name for name in series if colors.is_gate01(name)]
 tanh_like = [name for name in series if not colors.is_gate01(name)]
+figs = {"gates_step_through": figures.step_through(series, panels=[sigmoid, tanh_like],
+                                                   start=step, cols=2)}
 with player:
     st.subheader(f"{cfg.cell} gates over time (sample {sample})")
-    lab.step_through("gates_step_through",
-                     figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
+    lab.step_through("gates_step_through", figs["gates_step_through"],
                      lab.step_panel(current, one, sample), step)
 st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
                      for g in one.gates), unsafe_allow_html=True)
@@ -68,7 +72,8 @@ lab.show_source(cfg.cell)
 
 st.subheader("Saturation")
 gates_all = {name: one.gates[name] for name in one.gates}  # all samples
-chart(figures.histograms(gates_all), key="saturation")
+figs["saturation"] = figures.histograms(gates_all)
+chart(figs["saturation"], key="saturation")
 st.caption(f"A sigmoid within {figures.SATURATION} of 0 or 1 (tanh: of ±1) is saturated: its "
            "derivative is nearly 0, so gradients through it vanish. Large inputs (try the "
            "train_X preset, or constant weights) push gates into saturation.")
@@ -122,5 +127,6 @@ if sidebar.widget(ViewSettings, "show_effect", "Plot the effect over time", kind
             curves[name], colours[name] = series_values, colors.colour(quantity)
             if not value:
                 dashes[name] = "dot"
-    chart(figures.compare_lines(curves, colours, effect_title, "value", dashes),
-                    key="toggle_effect")
+    figs["toggle_effect"] = figures.compare_lines(curves, colours, effect_title, "value", dashes)
+    chart(figs["toggle_effect"], key="toggle_effect")
+exports.panel(cfg, current, figs)

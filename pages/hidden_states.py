@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, diagrams, figures, inputs, lab, settings, sidebar, status
+from ui import colors, diagrams, exports, figures, inputs, lab, settings, sidebar, status
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -48,6 +48,7 @@ else:
     series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
     title = "h_t over time, both directions (each in its own processing order)"
     fig = figures.step_through(series, panels=[list(series)], start=step, lines="h forward")
+figs = {"step_through": fig}
 with player:
     st.subheader(title)
     lab.step_through("step_through", fig, lab.step_panel(current, one, sample), step)
@@ -61,8 +62,9 @@ lab.show_source(cfg.cell)
 
 st.subheader("What the layer returns: the whole sequence or only the final state")
 final_label = f"step {timesteps - 1}"
-chart(figures.sequence_vs_final(one.h[sample], cfg.return_sequences, final_label),
-                key="sequence_vs_final")
+figs["sequence_vs_final"] = figures.sequence_vs_final(one.h[sample], cfg.return_sequences,
+                                                      final_label)
+chart(figs["sequence_vs_final"], key="sequence_vs_final")
 outputs = trace.outputs
 names = current.layer.output_names()
 if cfg.return_sequences:
@@ -80,8 +82,9 @@ if int(np.prod(outputs[0].shape)) <= 400:
 if cfg.bidirectional:
     st.subheader("Bidirectional: two layers, one merge")
     merged = trace.merged[sample] if trace.merged is not None else None
-    chart(figures.bidirectional(trace.forward.h[sample], trace.backward.h[sample][::-1],
-                                          merged, cfg.merge), key="bidirectional_chart")
+    figs["bidirectional_chart"] = figures.bidirectional(
+        trace.forward.h[sample], trace.backward.h[sample][::-1], merged, cfg.merge)
+    chart(figs["bidirectional_chart"], key="bidirectional_chart")
     st.markdown(
         f"The backward copy reads x from the end (`go_backwards=True`); Keras flips its sequence "
         f"back to time order before merging, so column t of both rows describes x_t. "
@@ -97,6 +100,7 @@ if not (cfg.stateful or sidebar.widget(ViewSettings, "show_stateful", "Show what
                                       kind="toggle")):
     st.caption("With `stateful=True` a layer keeps its final state as the next call's initial "
                "state. Turn on `stateful` in the sidebar (or the toggle) to compare.")
+    exports.panel(cfg, current, figs)
     st.stop()
 n_batches = 3
 if cfg.preset in ("random", "sine") or (cfg.preset == "csv" and st.session_state.get("_csv_x") is None):
@@ -126,9 +130,10 @@ for u in range(shown):
     colours_[f"unit {u}, state carried (stateful=True)"] = palette[u]
     colours_[f"unit {u}, state reset each batch"] = palette[u]
     dashes[f"unit {u}, state reset each batch"] = "dot"
-chart(figures.compare_lines(
+figs["stateful_chart"] = figures.compare_lines(
     curves, colours_, f"h over {n_batches} batches ({chunk_text})", "h", dashes,
-    boundaries=[k * timesteps - 0.5 for k in range(1, n_batches)]), key="stateful_chart")
+    boundaries=[k * timesteps - 0.5 for k in range(1, n_batches)])
+chart(figs["stateful_chart"], key="stateful_chart")
 first_gap = float(np.abs(carried_h[timesteps] - reset_h[timesteps]).max()) if n_batches > 1 else 0.0
 st.markdown(
     f"Dashed lines: each batch starts again from h = 0. Solid lines: with `stateful=True` the "
@@ -136,3 +141,4 @@ st.markdown(
     f"so at the first step of batch 2 the two differ by up to **{first_gap:.3f}**. "
     + ("Your layer is stateful." if cfg.stateful else "Your layer is not stateful: Keras resets "
                                                         "it on every call (the dashed lines)."))
+exports.panel(cfg, current, figs)

@@ -3,7 +3,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui import builder, diagrams, figures, lab, settings, sidebar, status
+from ui import builder, diagrams, exports, figures, frameworks, lab, settings, sidebar, status
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -67,10 +67,12 @@ grid = sorted({1, 2, 4, 8, 16, 32, 64, 128, 256, cfg.units})
 counts = counts_vs_units(cfg.input_dim, cfg.bidirectional, cfg.reset_after, cfg.unit_forget_bias,
                          tuple(grid))
 st.subheader("Parameters vs units, for the three cells")
-chart(figures.params_vs_units(grid, counts, cfg.units, cfg.cell, total, cfg.input_dim),
-                key="params_vs_units")
+figs = {"params_vs_units": figures.params_vs_units(grid, counts, cfg.units, cfg.cell, total,
+                                                    cfg.input_dim)}
+chart(figs["params_vs_units"], key="params_vs_units")
 st.caption("Growth is quadratic in units (the recurrent kernel is units × G·units). At equal "
            "units an LSTM has 4×, a GRU about 3× the parameters of a SimpleRNN.")
+frameworks.section(cfg, layer)
 
 st.subheader("Model builder")
 st.markdown("One layer per line, in Keras syntax (`Embedding`, `SimpleRNN`, `LSTM`, `GRU`, "
@@ -113,3 +115,5 @@ else:
     rows = ["| layer | formula |", "|---|---|"]
     rows += [f"| `{r['name']}` ({r['type']}) | `{r['formula']}` |" for r in model.summary_rows()]
     st.markdown("\n".join(rows))
+
+exports.panel(cfg, current, figs)

@@ -1,7 +1,7 @@
 """Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
 import streamlit as st
 
-from ui import cell_loop, colors, diagrams, figures, keras_code, lab, sidebar, status
+from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, status
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -127,8 +127,8 @@ else:
             side[direction] += 1
         nodes[name] = (name, out_x, y, colour)
         edges.append((src, name, diagrams.shape_text(shape)))
-chart(diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120)),
-                key="data_flow")
+figs = {"data_flow": diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120))}
+chart(figs["data_flow"], key="data_flow")
 
 st.subheader("Weights")
 weights = layer.get_weights()
@@ -151,7 +151,8 @@ if sidebar.widget(ViewSettings, "show_weights", "Show the weight values", kind="
     first = weight_names[:3] if not cfg.bidirectional else weight_names[:len(weight_names) // 2]
     arrays = {n.removeprefix("forward_"): w for n, w in zip(weight_names, weights) if n in first}
     gate_names = layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names
-    chart(figures.weights(arrays, gate_names, units), key="weights")
+    figs["weights"] = figures.weights(arrays, gate_names, units)
+    chart(figs["weights"], key="weights")
     st.caption("Each weight as stored: one row per input (or h) feature, one column per output "
                "column" + (", grouped by gate. " if G > 1 else ". ")
                + ("Forward direction shown; the backward direction has its own weights."
@@ -162,3 +163,4 @@ st.code(keras_code.keras_code(cfg, input_shape, names, shapes), language="python
 st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: "
            "it prints the shapes listed above.")
 cell_loop.show(cfg, current)
+exports.panel(cfg, current, figs)

@@ -1,8 +1,10 @@
-"""Shared fixtures. Tests that need TensorFlow use the ``keras`` fixture: it skips when
-TensorFlow is missing on a developer machine, but FAILS when CI=true (CI must run them).
+"""Shared fixtures. Tests that need TensorFlow use the ``keras`` fixture, tests that need PyTorch
+the ``torch`` fixture: each skips when its framework is missing on a developer machine, but
+FAILS when CI=true (CI must run them).
 With CI=true any skipped test, whatever skipped it, also fails the run."""
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -32,17 +34,21 @@ if str(ROOT) not in sys.path:
 from ci_env import IN_CI  # noqa: E402  (tests/ is on sys.path: pytest puts conftest dirs there)
 
 
+def _require(module: str, what: str, hint: str):
+    """Import ``module``: skip without it on a developer machine, fail in CI (CI=true)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        if IN_CI:
+            pytest.fail(f"{what} must be installed in CI (CI=true): {exc}")
+        pytest.skip(f"{what} not installed ({exc}; {hint}); set CI=true to make this a failure")
+
+
 def _import_keras():
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        import keras
-        import tensorflow  # noqa: F401
-    except ImportError as exc:
-        if IN_CI:
-            pytest.fail(f"TensorFlow/Keras must be installed in CI (CI=true): {exc}")
-        pytest.skip(f"TensorFlow not installed ({exc}); set CI=true to make this a failure")
-    return keras
+    _require("tensorflow", "TensorFlow/Keras", "pip install tensorflow")
+    return _require("keras", "TensorFlow/Keras", "pip install tensorflow")
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -60,6 +66,12 @@ def pytest_sessionfinish(session, exitstatus):
 def keras():
     """The real Keras 3 (TensorFlow backend), imported once per session."""
     return _import_keras()
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The real PyTorch (CPU build pinned in requirements-dev.txt), imported once per session."""
+    return _require("torch", "PyTorch", "pip install torch==2.13.0")
 
 
 @pytest.fixture(scope="session")

@@ -105,10 +105,9 @@ def _set_presenter(on: bool) -> None:
     st.session_state["presenter"] = on
 
 
-def teacher_links(where=None) -> None:
+def teacher_links(key: str = "teacher_links") -> None:
     """Copy buttons for links to exactly this view: as is, presenter, locked, both."""
-    with where or st.container():
-        _links(key="teacher_links", data={"links": [list(item) for item in LINKS]})
+    _links(key=key, data={"links": [list(item) for item in LINKS]})
 
 
 def apply() -> None:
