@@ -37,9 +37,16 @@ def _aligned(lhs: str, *rhs: str) -> str:
     return (r"\begin{aligned}" + lhs + " &= " + r" \\ &= ".join(rhs) + r"\end{aligned}")
 
 
+# Keras activation names as LaTeX (the layer's activation / recurrent_activation settings).
+LATEX_ACTIVATIONS = {"tanh": r"\tanh", "sigmoid": r"\sigma", "hard_sigmoid": r"\mathrm{hard\_sigmoid}",
+                     "relu": r"\mathrm{relu}", "linear": r"\mathrm{linear}"}
+
+
 def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
-                   reset_after: bool = True) -> list[str]:
+                   reset_after: bool = True, activation: str = "tanh",
+                   recurrent_activation: str = "sigmoid") -> list[str]:
     """LaTeX blocks for step k of sample ``sample`` (weights in Keras order: kernel, rk, bias)."""
+    act_fn, gate_fn = LATEX_ACTIVATIONS[activation], LATEX_ACTIVATIONS[recurrent_activation]
     kernel, recurrent_kernel = weights[0], weights[1]
     bias = weights[2] if len(weights) > 2 else None
     units = trace.units
@@ -56,20 +63,20 @@ def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
         xk = x_t @ kernel                          # (units,)
         hr = h_prev @ recurrent_kernel             # (units,)
         b = bias if bias is not None else np.zeros(units)
-        rhs = [r"\tanh(x_t \cdot W_x + h_{t-1} \cdot W_h + b)"]
+        rhs = [rf"{act_fn}(x_t \cdot W_x + h_{{t-1}} \cdot W_h + b)"]
         if kernel.shape[0] <= MAX_MATRIX[0] and units <= MAX_MATRIX[1]:
-            rhs.append(rf"\tanh\left({vec(x_t)} {mat(kernel)} + {vec(h_prev)} "
+            rhs.append(rf"{act_fn}\left({vec(x_t)} {mat(kernel)} + {vec(h_prev)} "
                        rf"{mat(recurrent_kernel)} + {vec(b)}\right)")
-        rhs.append(rf"\tanh\left({vec(xk)} + {vec(hr)} + {vec(b)}\right)")
-        rhs.append(rf"\tanh\left({vec(trace.pre_activations['h'][sample, k])}\right)")
+        rhs.append(rf"{act_fn}\left({vec(xk)} + {vec(hr)} + {vec(b)}\right)")
+        rhs.append(rf"{act_fn}\left({vec(trace.pre_activations['h'][sample, k])}\right)")
         rhs.append(vec(h_t))
         lines.append(_aligned("h_t", *rhs))
         return lines
     pre, act = trace.pre_activations, trace.gates
     if trace.cell_name == "LSTM":
-        for name, sym, weight, fn in (("input", "i_t", "i", r"\sigma"), ("forget", "f_t", "f", r"\sigma"),
-                                      ("candidate", r"\tilde c_t", "c", r"\tanh"),
-                                      ("output", "o_t", "o", r"\sigma")):
+        for name, sym, weight, fn in (("input", "i_t", "i", gate_fn), ("forget", "f_t", "f", gate_fn),
+                                      ("candidate", r"\tilde c_t", "c", act_fn),
+                                      ("output", "o_t", "o", gate_fn)):
             lines.append(_aligned(sym, rf"{fn}(x_t W_{weight} + h_{{t-1}} U_{weight} + b_{weight})",
                                   rf"{fn}\left({vec(pre[name][sample, k])}\right)",
                                   vec(act[name][sample, k])))
@@ -79,19 +86,19 @@ def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
             rf"{vec(act['forget'][sample, k])} \odot {vec(c_prev)} \\ &\quad + "
             rf"{vec(act['input'][sample, k])} \odot {vec(act['candidate'][sample, k])}",
             vec(c_t)))
-        lines.append(_aligned("h_t", r"o_t \odot \tanh(c_t)",
-                              rf"{vec(act['output'][sample, k])} \odot \tanh\left({vec(c_t)}\right)",
+        lines.append(_aligned("h_t", rf"o_t \odot {act_fn}(c_t)",
+                              rf"{vec(act['output'][sample, k])} \odot {act_fn}\left({vec(c_t)}\right)",
                               vec(h_t)))
         return lines
     # GRU
     for name, sym, g in (("update", "z_t", "z"), ("reset", "r_t", "r")):
-        lines.append(_aligned(sym, rf"\sigma(x_t W_{g} + h_{{t-1}} U_{g} + b_{g})",
-                              rf"\sigma\left({vec(pre[name][sample, k])}\right)",
+        lines.append(_aligned(sym, rf"{gate_fn}(x_t W_{g} + h_{{t-1}} U_{g} + b_{g})",
+                              rf"{gate_fn}\left({vec(pre[name][sample, k])}\right)",
                               vec(act[name][sample, k])))
     inner = (r"x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h)" if reset_after
              else r"x_t W_h + (r_t \odot h_{t-1}) U_h + b_h")
-    lines.append(_aligned(r"\tilde h_t", rf"\tanh({inner})",
-                          rf"\tanh\left({vec(pre['candidate'][sample, k])}\right)",
+    lines.append(_aligned(r"\tilde h_t", rf"{act_fn}({inner})",
+                          rf"{act_fn}\left({vec(pre['candidate'][sample, k])}\right)",
                           vec(act['candidate'][sample, k])))
     z = vec(act['update'][sample, k])
     lines.append(_aligned("h_t", r"z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",

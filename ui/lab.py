@@ -19,7 +19,11 @@ CONSTANT_BIAS = 0.0
 def recurrent_layer(cfg: Config, **overrides):
     """The unwrapped SimpleRNN/LSTM/GRU for the config (``overrides`` replace config values)."""
     kwargs = dict(return_sequences=cfg.return_sequences, return_state=cfg.return_state,
-                  go_backwards=cfg.go_backwards, stateful=cfg.stateful, seed=cfg.seed)
+                  go_backwards=cfg.go_backwards, stateful=cfg.stateful, seed=cfg.seed,
+                  activation=cfg.activation, use_bias=cfg.use_bias, unroll=cfg.unroll,
+                  dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
+    if cfg.cell != "SimpleRNN":  # SimpleRNN has no gates, and Keras no such argument for it
+        kwargs["recurrent_activation"] = cfg.recurrent_activation
     if cfg.init == "constant":
         kwargs.update(kernel_initializer=initializers.Constant(CONSTANT_KERNEL),
                       recurrent_initializer=initializers.Constant(CONSTANT_KERNEL),
@@ -117,5 +121,7 @@ def show_step_equations(prefix: str, current: Lab, trace, sample: int, step: int
         weights = weights[:len(weights) // 2]
         st.caption("Forward direction shown.")
     for line in equations.step_equations(trace, weights, sample, step,
-                                         reset_after=current.cfg.reset_after):
+                                         reset_after=current.cfg.reset_after,
+                                         activation=current.cfg.activation,
+                                         recurrent_activation=current.cfg.recurrent_activation):
         st.latex(line)
