@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, diagrams, figures, inputs, lab, settings, sidebar, status
+from ui import colors, diagrams, figures, inputs, lab, settings, sidebar, status, tour
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -13,6 +13,7 @@ x = current.x
 batch, timesteps, features = x.shape
 
 st.title("Hidden states")
+tour.button("hidden_states")
 status.live_status(current)
 
 PRESET_TEXT = {

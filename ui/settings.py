@@ -240,4 +240,15 @@ class ViewSettings(Settings):
     lock: bool = setting(False, help="The configuration is shown read-only.")
 
 
-SETTINGS_CLASSES = (Config, TrainingSettings, ViewSettings)
+@dataclass(frozen=True)
+class QuizSettings(Settings):
+    """The /quiz page: a seed and a level fix the ten questions (a teacher's link)."""
+    quiz_seed: int = setting(-1, lo=-1, hi=2**31 - 1,
+                             help="Fixes the ten questions: the same seed and level give everyone "
+                                  "the same set. -1 draws a new set for this session.")
+    quiz_level: int = setting(1, choices=(1, 2, 3),
+                              help="1: one layer; 2: Bidirectional and merge modes; 3: stacks of "
+                                   "1–3 layers.")
+
+
+SETTINGS_CLASSES = (Config, TrainingSettings, ViewSettings, QuizSettings)
