@@ -211,7 +211,7 @@ export default function ({ data: raw, parentElement }) {
     button.className = "rnnlab-tour-start";
     parentElement.appendChild(button);
   }
-  button.textContent = "🧭 " + data.label;
+  button.textContent = data.label;
   button.onclick = () => startTour(data);   // the latest steps, rerun after rerun
   return () => {
     setTimeout(() => { if (!parentElement.isConnected && TOUR) TOUR.destroy(); }, 0);
