@@ -90,7 +90,8 @@ if index >= quiz.N_QUESTIONS:
 question = quiz.question(seed, level, index)
 with st.container(key="quiz_question"):
     st.subheader(f"Question {index + 1} of {quiz.N_QUESTIONS}")
-    st.code("import keras\nfrom keras import layers\n\n" + question.code(), language="python")
+    st.code("import keras\nfrom keras import layers\n\n" + question.code(), language="python",
+            wrap_lines=True)
     if question.batch is None:
         st.caption("No batch_size: write None for the batch.")
 
