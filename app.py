@@ -17,6 +17,7 @@ PAGES = [
     st.Page("pages/cross_check.py", title="Cross-check", icon=":material/verified:",
             url_path="cross_check"),
     st.Page("pages/training.py", title="Training", icon=":material/school:", url_path="training"),
+    st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
 ]
 
 page = st.navigation(PAGES)

@@ -6,13 +6,14 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import crosscheck
-from ui import diagrams, exports, figures, lab, sidebar, status
+from ui import cudnn, diagrams, exports, figures, lab, sidebar, status, tour
 from ui.chart import chart
 
 cfg = sidebar.current()
 current = lab.current(cfg)
 
 st.title("Cross-check: NumPy vs TensorFlow")
+tour.button("cross_check")
 st.markdown("rnn_core builds the equivalent Keras layer (`rnn_core.crosscheck.to_keras`), copies "
             "our weights into it with `set_weights`, runs both on the same x and compares every "
             "output. Float32 arithmetic in a different order (oneDNN, fused kernels) differs by "
@@ -62,9 +63,16 @@ with outcome:
         col3.metric("Keras call (eager)", f"{res.keras_ms:.2f} ms")
         st.markdown(f"**Versions:** TensorFlow {res.tf_version} · Keras {res.keras_version} · "
                     f"NumPy {np.__version__} · Python {platform.python_version()}")
-        cudnn = {True: "yes", False: "no", None: "no GPU visible"}[res.cudnn_eligible]
-        with st.expander(f"Would Keras use the fused cuDNN kernel? {cudnn}"):
-            st.markdown("\n".join(f"- {r}" for r in res.cudnn_reasons))
+        verdict = {True: "yes", False: "no", None: "no GPU visible"}[res.cudnn_eligible]
+        checklist = cudnn.items(res.cudnn_reasons)
+        broken = any(item.ok is False and item.control for item in checklist)
+        with st.expander(f"Would Keras use the fused cuDNN kernel? {verdict}", expanded=broken,
+                         key="cudnn_checklist"):
+            st.markdown("\n".join(f"- {cudnn.markdown(item)}" for item in checklist))
+            st.caption("The rules are read from the installed Keras. A red item is a setting "
+                       "that rules the fused kernel out; its link moves to that control. "
+                       "dropout and recurrent_dropout only act in training: at inference (what "
+                       "is compared here) Keras applies no dropout, so the numbers still agree.")
     elif state == "error":
         st.error(f"The cross-check could not run: {res}")
     elif state == "pending":

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, exports, figures, lab, sidebar, status
+from ui import colors, exports, figures, lab, sidebar, status, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -13,6 +13,7 @@ current = lab.current(cfg)
 batch, timesteps, _ = current.x.shape
 
 st.title("Gates")
+tour.button("gates")
 status.live_status(current)
 
 trace = current.trace()

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, diagrams, exports, figures, inputs, lab, settings, sidebar, status
+from ui import colors, diagrams, exports, figures, inputs, lab, settings, sidebar, status, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -14,6 +14,7 @@ x = current.x
 batch, timesteps, features = x.shape
 
 st.title("Hidden states")
+tour.button("hidden_states")
 status.live_status(current)
 
 PRESET_TEXT = {

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import diagrams, lab, sidebar, status
+from ui import diagrams, lab, sidebar, status, tour
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -10,6 +10,7 @@ current = lab.current(cfg)
 batch, timesteps, features = current.x.shape
 
 st.title("RNN Lab")
+tour.button("home")
 st.markdown("Make recurrent networks visible: pick a cell and its Keras flags in the sidebar and "
             "every page follows. All numbers come from **rnn_core**, a NumPy mirror of Keras 3, "
             "and TensorFlow checks them live.")

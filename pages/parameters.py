@@ -3,7 +3,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui import builder, diagrams, exports, figures, frameworks, lab, settings, sidebar, status
+from ui import builder, diagrams, exports, figures, frameworks, lab, settings, sidebar, status, tour
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -11,12 +11,14 @@ current = lab.current(cfg)
 layer = current.layer
 
 st.title("Parameters")
+tour.button("parameters")
 status.live_status(current)
 
 total = layer.count_params()
 st.subheader(f"Your layer: {total:,} parameters")
-st.markdown(f"**Formula:** `{layer.param_formula(symbolic=True)}`")
-st.markdown(f"**Filled in:** `{layer.param_formula()}`")
+with st.container(key="param_formula"):
+    st.markdown(f"**Formula:** `{layer.param_formula(symbolic=True)}`")
+    st.markdown(f"**Filled in:** `{layer.param_formula()}`")
 
 G = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cfg.cell]
 rows = ["| term | shape | count | why |", "|---|---|---:|---|"]

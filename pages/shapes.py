@@ -1,7 +1,7 @@
 """Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
 import streamlit as st
 
-from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, status
+from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, status, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -16,6 +16,7 @@ batch, timesteps, features = input_shape
 units = cfg.units
 
 st.title("Shapes")
+tour.button("shapes")
 key = status.live_status(current)
 
 MEANING = {
@@ -159,7 +160,8 @@ if sidebar.widget(ViewSettings, "show_weights", "Show the weight values", kind="
                   if cfg.bidirectional else ""))
 
 st.subheader("The Keras code")
-st.code(keras_code.keras_code(cfg, input_shape, names, shapes), language="python")
+with st.container(key="shapes_keras_code"):
+    st.code(keras_code.keras_code(cfg, input_shape, names, shapes), language="python")
 st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: "
            "it prints the shapes listed above.")
 cell_loop.show(cfg, current)

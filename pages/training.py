@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import figures, sidebar
+from ui import figures, sidebar, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -20,6 +20,7 @@ def _write_url():
 
 
 st.title("Training")
+tour.button("training")
 st.markdown(
     "Seed 002 trains a character RNN on **hihello**: input `hihell`, target `ihello` (each character "
     "predicts the next), `SimpleRNN → TimeDistributed(Dense) → softmax`, categorical cross-entropy. "

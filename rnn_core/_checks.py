@@ -26,6 +26,14 @@ def boolean(argument: str, value) -> bool:
     return bool(value)
 
 
+def fraction(argument: str, value) -> float:
+    """A rate such as dropout: a number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(value) <= 1.0:
+        fail(argument, value, "a number in [0, 1]")
+    return float(value)
+
+
 def one_of(argument: str, value, choices):
     if value not in choices:
         fail(argument, value, "one of " + ", ".join(repr(c) for c in choices))

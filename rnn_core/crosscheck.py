@@ -29,6 +29,7 @@ INSTALL_HINT = "pip install tensorflow"
 _RNN_KWARGS = (
     "units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
     "reset_after", "return_sequences", "return_state", "go_backwards", "stateful", "dtype",
+    "dropout", "recurrent_dropout", "unroll",
 )
 _KERAS_CLASSES = ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "Embedding", "Dense", "TimeDistributed")
 

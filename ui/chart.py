@@ -222,10 +222,15 @@ _CSS = """
 _component = st.components.v2.component("rnnlab_chart", js=_JS, css=_CSS, isolate_styles=False)
 
 
-def bundle_url() -> str:
-    """Where the browser fetches plotly.js (the app's static route, gzip-compressed)."""
+def static_url(name: str) -> str:
+    """Where the browser fetches ``static/<name>`` (the app's static route, gzip-compressed)."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return ("/" + base if base else "") + "/app/static/" + BUNDLE
+    return ("/" + base if base else "") + "/app/static/" + name
+
+
+def bundle_url() -> str:
+    """Where the browser fetches plotly.js."""
+    return static_url(BUNDLE)
 
 
 def ensure_bundle() -> None:

@@ -76,9 +76,12 @@ def _op(text: str) -> str:
     return f"<mo>{text}</mo>"
 
 
+ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "hard_sigmoid": "hard_sigmoid", "relu": "relu",
+                    "linear": "linear"}  # Keras activation -> its name in the equations
+
+
 def _fn(name: str, inner: str) -> str:
-    fn = "<mi>σ</mi>" if name == "sigmoid" else "<mi>tanh</mi>"
-    return f'{fn}<mo>(</mo>{inner}<mo>)</mo>'
+    return f'<mi>{ACTIVATION_NAMES.get(name, name)}</mi><mo>(</mo>{inner}<mo>)</mo>'
 
 
 def _equation(lhs: str, *rhs: str) -> str:
@@ -107,11 +110,14 @@ GATES = {  # trace gate name -> (symbol, weight letter, activation)
 
 
 def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool = True,
-               note: str = "") -> StepPanel:
+               note: str = "", activation: str = "tanh",
+               recurrent_activation: str = "sigmoid") -> StepPanel:
     """The panel for every step of ``sample``: the inputs, each equation, the new state.
 
-    weights in Keras order (kernel, recurrent_kernel[, bias]); ``note`` is shown on top.
+    weights in Keras order (kernel, recurrent_kernel[, bias]); ``note`` is shown on top;
+    ``activation``/``recurrent_activation`` are the layer's (Keras names).
     """
+    fns = {"tanh": activation, "sigmoid": recurrent_activation}  # the default names' roles
     kernel, recurrent_kernel = weights[0], weights[1]
     bias = weights[2] if len(weights) > 2 else None
     units, steps = trace.units, trace.h.shape[1]
@@ -134,14 +140,16 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
         bias_v = bias if bias is not None else np.zeros(units)
         lines.append(_equation(
             sym("h"),
-            _fn("tanh", f"{sym('x')}<mo>·</mo>{sym('W', 'x')}<mo>+</mo>{sym('h', 't-1')}<mo>·</mo>"
-                        f"{sym('W', 'h')}<mo>+</mo><mi>b</mi>"),
-            _fn("tanh", f"{b.vec('xW', xk)}<mo>+</mo>{b.vec('hU', hr)}<mo>+</mo>{const_vec('b', bias_v)}"),
-            _fn("tanh", b.vec("pre_h", pre["h"][sample])),
+            _fn(activation, f"{sym('x')}<mo>·</mo>{sym('W', 'x')}<mo>+</mo>{sym('h', 't-1')}"
+                            f"<mo>·</mo>{sym('W', 'h')}<mo>+</mo><mi>b</mi>"),
+            _fn(activation, f"{b.vec('xW', xk)}<mo>+</mo>{b.vec('hU', hr)}<mo>+</mo>"
+                            f"{const_vec('b', bias_v)}"),
+            _fn(activation, b.vec("pre_h", pre["h"][sample])),
             b.vec("h_t", trace.h[sample])))
     else:
         bias_rows = _gate_biases(trace.cell_name, bias, units)
-        for name, letter, weight, fn in GATES[trace.cell_name]:
+        for name, letter, weight, role in GATES[trace.cell_name]:
+            fn = fns[role]
             lhs = sym(letter, tilde=name == "candidate")
             formula = (f"{sym('x')}{sym('W', weight)}<mo>+</mo>{sym('h', 't-1')}{sym('U', weight)}"
                        f"<mo>+</mo>{sym('b', weight)}")
@@ -152,9 +160,9 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
             rows += [_fn(fn, b.vec("pre_" + name, pre[name][sample])), b.vec(name, act[name][sample])]
             lines.append(_equation(lhs, *rows))
         if trace.cell_name == "LSTM":
-            lines += _lstm_state(b, trace, sample, c_prev)
+            lines += _lstm_state(b, trace, sample, c_prev, activation)
         else:
-            lines += _gru_state(b, trace, sample, h_prev, reset_after)
+            lines += _gru_state(b, trace, sample, h_prev, reset_after, activation)
     html = head + '<div class="eq-given">' + "".join(given) + "</div>" + "".join(lines)
     return StepPanel(html, b.values())
 
@@ -168,7 +176,7 @@ def _gate_biases(cell: str, bias, units: int) -> dict | None:
     return {name: row[i * units:(i + 1) * units] for i, name in enumerate(names)}
 
 
-def _lstm_state(b: _Builder, trace, sample: int, c_prev) -> list[str]:
+def _lstm_state(b: _Builder, trace, sample: int, c_prev, activation: str) -> list[str]:
     act = trace.gates
     f, i, c_tilde, o = (b.vec(n, act[n][sample]) for n in ("forget", "input", "candidate", "output"))
     c_t = trace.c[sample]
@@ -176,12 +184,13 @@ def _lstm_state(b: _Builder, trace, sample: int, c_prev) -> list[str]:
         _equation(sym("c"), f"{sym('f')}<mo>⊙</mo>{sym('c', 't-1')}<mo>+</mo>{sym('i')}<mo>⊙</mo>{sym('c', tilde=True)}",
                   f"{f}<mo>⊙</mo>{b.vec('c_prev', c_prev)}<mo>+</mo>{i}<mo>⊙</mo>{c_tilde}",
                   b.vec("c_t", c_t)),
-        _equation(sym("h"), f"{sym('o')}<mo>⊙</mo><mi>tanh</mi><mo>(</mo>{sym('c')}<mo>)</mo>",
-                  f"{o}<mo>⊙</mo>{_fn('tanh', b.vec('c_t', c_t))}", b.vec("h_t", trace.h[sample])),
+        _equation(sym("h"), f"{sym('o')}<mo>⊙</mo>{_fn(activation, sym('c'))}",
+                  f"{o}<mo>⊙</mo>{_fn(activation, b.vec('c_t', c_t))}", b.vec("h_t", trace.h[sample])),
     ]
 
 
-def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool) -> list[str]:
+def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool,
+               activation: str) -> list[str]:
     act, pre = trace.gates, trace.pre_activations
     r_h = (f"{sym('r')}<mo>⊙</mo><mo>(</mo>{sym('h', 't-1')}{sym('U', 'h')}<mo>+</mo>"
            f"<msubsup><mi>b</mi><mi>h</mi><mo>′</mo></msubsup><mo>)</mo>" if reset_after
@@ -191,8 +200,8 @@ def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool) -> li
     z = b.vec("update", act["update"][sample])
     h_tilde = b.vec("candidate", act["candidate"][sample])
     return [
-        _equation(sym("h", tilde=True), _fn("tanh", inner),
-                  _fn("tanh", b.vec("pre_candidate", pre["candidate"][sample])), h_tilde),
+        _equation(sym("h", tilde=True), _fn(activation, inner),
+                  _fn(activation, b.vec("pre_candidate", pre["candidate"][sample])), h_tilde),
         _equation(sym("h"), f"{sym('z')}<mo>⊙</mo>{sym('h', 't-1')}<mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>"
                             f"{sym('z')}<mo>)</mo><mo>⊙</mo>{sym('h', tilde=True)}",
                   f"{z}<mo>⊙</mo>{b.vec('h_prev', h_prev)}<mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>{z}"

@@ -10,6 +10,11 @@ def cell_args(cfg: Config) -> list[str]:
     """The units and the arguments a cell shares with its layer, where they differ from Keras's
     defaults, in Keras's spelling."""
     args = [str(cfg.units)]
+    defaults = Config()
+    for flag in ("activation", "recurrent_activation", "use_bias", "dropout", "recurrent_dropout"):
+        if getattr(cfg, flag) != getattr(defaults, flag) and not (
+                flag == "recurrent_activation" and cfg.cell == "SimpleRNN"):
+            args.append(f"{flag}={getattr(cfg, flag)!r}")
     if cfg.cell == "LSTM" and not cfg.unit_forget_bias:
         args.append("unit_forget_bias=False")
     if cfg.cell == "GRU" and not cfg.reset_after:
@@ -23,7 +28,8 @@ def cell_args(cfg: Config) -> list[str]:
 
 def sequence_args(cfg: Config) -> list[str]:
     """The flags about the whole sequence (RNN's own arguments) that are set."""
-    return [f"{flag}=True" for flag in ("return_sequences", "return_state", "go_backwards", "stateful")
+    return [f"{flag}=True" for flag in ("return_sequences", "return_state", "go_backwards", "stateful",
+                                        "unroll")
             if getattr(cfg, flag)]
 
 

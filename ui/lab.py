@@ -20,7 +20,11 @@ CONSTANT_BIAS = 0.0
 def recurrent_layer(cfg: Config, **overrides):
     """The unwrapped SimpleRNN/LSTM/GRU for the config (``overrides`` replace config values)."""
     kwargs = dict(return_sequences=cfg.return_sequences, return_state=cfg.return_state,
-                  go_backwards=cfg.go_backwards, stateful=cfg.stateful, seed=cfg.seed)
+                  go_backwards=cfg.go_backwards, stateful=cfg.stateful, seed=cfg.seed,
+                  activation=cfg.activation, use_bias=cfg.use_bias, unroll=cfg.unroll,
+                  dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
+    if cfg.cell != "SimpleRNN":  # SimpleRNN has no gates, and Keras no such argument for it
+        kwargs["recurrent_activation"] = cfg.recurrent_activation
     if cfg.init == "constant":
         kwargs.update(kernel_initializer=initializers.Constant(CONSTANT_KERNEL),
                       recurrent_initializer=initializers.Constant(CONSTANT_KERNEL),
@@ -114,4 +118,5 @@ def step_panel(current: Lab, trace, sample: int, note: str = ""):
         weights = weights[:len(weights) // 2]
         note = (note + " · " if note else "") + "forward direction shown"
     return equations.step_panel(trace, weights, sample, reset_after=current.cfg.reset_after,
-                                note=note)
+                                note=note, activation=current.cfg.activation,
+                                recurrent_activation=current.cfg.recurrent_activation)

@@ -30,6 +30,7 @@ PRESET_LABELS = {
     "word": "One-hot characters of a word",
     "csv": "Uploaded CSV (timesteps × features)",
 }
+ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")  # Keras names rnn_core runs
 INITS = ("keras", "constant")
 INIT_LABELS = {"keras": "Keras defaults (seeded)", "constant": "Constant 0.1 (seed 004)"}
 MAX_WORD = 40
@@ -166,6 +167,21 @@ class Config(Settings):
     unit_forget_bias: bool = setting(True, help="LSTM: add 1 to the forget gate's bias at initialization.")
     reset_after: bool = setting(True, help="GRU: apply the reset gate after the recurrent matmul "
                                            "(Keras default, cuDNN-compatible, two bias rows).")
+    activation: str = setting("tanh", choices=ACTIVATIONS,      # h_t / the candidate
+                              help="Activation of h_t (SimpleRNN), of the candidate and of c_t "
+                                   "before the output gate (LSTM), of the candidate (GRU).")
+    recurrent_activation: str = setting("sigmoid", choices=ACTIVATIONS,  # the gates
+                                        help="LSTM/GRU: activation of the gates.")
+    use_bias: bool = setting(True, help="Add a bias vector b (False: no bias weights at all).")
+    unroll: bool = setting(False, help="Unroll the time loop into a static graph: faster for "
+                                       "short sequences in Keras, more memory; same numbers.")
+    dropout: float = setting(0.0, lo=0.0, hi=0.9,                # training only
+                             help="Fraction of x_t's units dropped during training. At inference "
+                                  "(what this app shows) Keras drops nothing.")
+    recurrent_dropout: float = setting(0.0, lo=0.0, hi=0.9,      # training only
+                                       help="Fraction of h_(t−1)'s units dropped during training; "
+                                            "at inference Keras drops nothing. Non-zero rules out "
+                                            "cuDNN.")
 
     @property
     def merge(self) -> str | None:
@@ -225,4 +241,15 @@ class ViewSettings(Settings):
     lock: bool = setting(False, help="The configuration is shown read-only.")
 
 
-SETTINGS_CLASSES = (Config, TrainingSettings, ViewSettings)
+@dataclass(frozen=True)
+class QuizSettings(Settings):
+    """The /quiz page: a seed and a level fix the ten questions (a teacher's link)."""
+    quiz_seed: int = setting(-1, lo=-1, hi=2**31 - 1,
+                             help="Fixes the ten questions: the same seed and level give everyone "
+                                  "the same set. -1 draws a new set for this session.")
+    quiz_level: int = setting(1, choices=(1, 2, 3),
+                              help="1: one layer; 2: Bidirectional and merge modes; 3: stacks of "
+                                   "1–3 layers.")
+
+
+SETTINGS_CLASSES = (Config, TrainingSettings, ViewSettings, QuizSettings)

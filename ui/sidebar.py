@@ -167,6 +167,27 @@ def _preset_inputs(sb, state) -> tuple[int, int, int] | None:
     return inputs.fixed_shape(settings(Config), csv_x)
 
 
+MORE_FLAGS = ("activation", "recurrent_activation", "use_bias", "unroll", "dropout",
+              "recurrent_dropout")
+MORE_FLAGS_LABEL = "More Keras flags"
+
+
+def _more_flags(sb, state) -> None:
+    """The remaining Keras arguments, folded away unless one differs from Keras's default."""
+    defaults = Config()
+    changed = any(state[name] != getattr(defaults, name) for name in MORE_FLAGS)
+    with sb.expander(MORE_FLAGS_LABEL, expanded=changed, key="more_flags"):
+        widget(Config, "activation")
+        widget(Config, "recurrent_activation", disabled=state["cell"] == "SimpleRNN")
+        widget(Config, "use_bias")
+        widget(Config, "unroll")
+        widget(Config, "dropout", kind="slider", step=0.05)
+        widget(Config, "recurrent_dropout", kind="slider", step=0.05)
+        st.caption("dropout and recurrent_dropout act only while training. Every page here shows "
+                   "inference (`training=False`), where Keras applies no dropout, so they change "
+                   "no number; unroll changes how Keras runs the loop, not the result.")
+
+
 def sidebar() -> Config:
     """Render the shared config widgets in the sidebar and return the config."""
     state = st.session_state
@@ -179,6 +200,7 @@ def sidebar() -> Config:
     for name in ("return_sequences", "return_state", "go_backwards", "stateful", "bidirectional"):
         widget(Config, name, where=sb)
     widget(Config, "merge_mode", where=sb, disabled=not state["bidirectional"])
+    _more_flags(sb, state)
 
     sb.header("Input")
     widget(Config, "preset", where=sb, format_func=PRESET_LABELS.get)

@@ -47,7 +47,7 @@ class RNNLayer(Layer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, seed=None, name=None, dtype="float32",
-                 zero_output_for_mask=False):
+                 zero_output_for_mask=False, dropout=0.0, recurrent_dropout=0.0, unroll=False):
         super().__init__(name=name, dtype=dtype)
         self._init_kwargs = dict(
             units=units, activation=activation, recurrent_activation=recurrent_activation,
@@ -55,6 +55,7 @@ class RNNLayer(Layer):
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             return_sequences=return_sequences, return_state=return_state,
             go_backwards=go_backwards, stateful=stateful, seed=seed, dtype=dtype,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, unroll=unroll,
         )
         self.units = _checks.positive_int("units", units)
         self.activation, self._activation = activations.get("activation", activation)
@@ -66,6 +67,11 @@ class RNNLayer(Layer):
         self.go_backwards = _checks.boolean("go_backwards", go_backwards)
         self.stateful = _checks.boolean("stateful", stateful)
         self.zero_output_for_mask = _checks.boolean("zero_output_for_mask", zero_output_for_mask)
+        # Training-time arguments, kept for the config and the Keras twin: at inference Keras
+        # applies no dropout, and unrolling the loop computes the same numbers.
+        self.dropout = _checks.fraction("dropout", dropout)
+        self.recurrent_dropout = _checks.fraction("recurrent_dropout", recurrent_dropout)
+        self.unroll = _checks.boolean("unroll", unroll)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             _checks.fail("seed", seed, "an integer or None")
         self.seed = seed
@@ -134,7 +140,8 @@ class RNNLayer(Layer):
         config.update(
             units=self.units, activation=self.activation, use_bias=self.use_bias,
             return_sequences=self.return_sequences, return_state=self.return_state,
-            go_backwards=self.go_backwards, stateful=self.stateful,
+            go_backwards=self.go_backwards, stateful=self.stateful, dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout, unroll=self.unroll,
         )
         return config
 
@@ -339,14 +346,15 @@ class SimpleRNN(RNNLayer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, seed=None, name=None, dtype="float32",
-                 zero_output_for_mask=False):
+                 zero_output_for_mask=False, dropout=0.0, recurrent_dropout=0.0, unroll=False):
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
                          recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, return_sequences=return_sequences,
                          return_state=return_state, go_backwards=go_backwards, stateful=stateful,
                          seed=seed, name=name, dtype=dtype,
-                         zero_output_for_mask=zero_output_for_mask)
+                         zero_output_for_mask=zero_output_for_mask, dropout=dropout,
+                         recurrent_dropout=recurrent_dropout, unroll=unroll)
         del self._init_kwargs["recurrent_activation"]
 
     def _step(self, x_proj_t, states, z_t, a_t):
@@ -367,10 +375,12 @@ class LSTM(RNNLayer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", unit_forget_bias=True, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, seed=None, name=None,
-                 dtype="float32", zero_output_for_mask=False):
+                 dtype="float32", zero_output_for_mask=False, dropout=0.0, recurrent_dropout=0.0,
+                 unroll=False):
         super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
                          recurrent_initializer, bias_initializer, return_sequences, return_state,
-                         go_backwards, stateful, seed, name, dtype, zero_output_for_mask)
+                         go_backwards, stateful, seed, name, dtype, zero_output_for_mask,
+                         dropout, recurrent_dropout, unroll)
         self.unit_forget_bias = _checks.boolean("unit_forget_bias", unit_forget_bias)
         self._init_kwargs["unit_forget_bias"] = unit_forget_bias
 
@@ -414,10 +424,12 @@ class GRU(RNNLayer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, reset_after=True, seed=None, name=None,
-                 dtype="float32", zero_output_for_mask=False):
+                 dtype="float32", zero_output_for_mask=False, dropout=0.0, recurrent_dropout=0.0,
+                 unroll=False):
         super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
                          recurrent_initializer, bias_initializer, return_sequences, return_state,
-                         go_backwards, stateful, seed, name, dtype, zero_output_for_mask)
+                         go_backwards, stateful, seed, name, dtype, zero_output_for_mask,
+                         dropout, recurrent_dropout, unroll)
         self.reset_after = _checks.boolean("reset_after", reset_after)
         self._init_kwargs["reset_after"] = reset_after
 

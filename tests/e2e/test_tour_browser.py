@@ -1,0 +1,92 @@
+"""The guided tour and the quiz in a real Chromium: the tour's first popover points at the right
+element, Next and close work, hidden elements are skipped, and the page stays usable."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from streamlit_browser import set_widget, wait_until_idle
+from ui import quiz
+
+POPOVER = ".driver-popover"
+
+
+def open_app(page, path: str) -> None:
+    page.goto(path)
+    wait_until_idle(page)
+
+
+def start_tour(page, name: str) -> None:
+    page.locator(f".st-key-tour_{name} button.rnnlab-tour-start").click()
+    expect(page.locator(POPOVER)).to_be_visible()
+
+
+def highlighted_key(page) -> str:
+    """The st-key class of the element the tour highlights."""
+    return page.evaluate("""() => {
+        const el = document.querySelector('.driver-active-element');
+        const m = el && el.className.match(/st-key-(\\S+)/);
+        return m ? m[1] : null;
+    }""")
+
+
+def test_tour_points_at_each_element_then_closes_and_the_page_stays_usable(page):
+    open_app(page, "/shapes?units=7&return_sequences=true")
+    shapes = page.locator(".st-key-output_shapes")
+    expect(shapes).to_contain_text("(2, 10, 7)")
+    start_tour(page, "shapes")
+    expect(page.locator(".driver-popover-title")).to_have_text("What layer(x) returns")
+    assert highlighted_key(page) == "output_shapes"
+    # the popover sits next to the element it talks about
+    box, target = page.locator(POPOVER).bounding_box(), shapes.bounding_box()
+    assert abs((box["y"] + box["height"] / 2) - (target["y"] + target["height"] / 2)) < 400
+    page.locator(".driver-popover-next-btn").click()
+    expect(page.locator(".driver-popover-title")).to_have_text("return_state")
+    assert highlighted_key(page) == "return_state"
+    expect(page.locator(".driver-popover-progress-text")).to_have_text("2 of 5")
+    # never blocks: while the tour is open, the page under it still takes input
+    set_widget(page, "units", 9)
+    expect(shapes).to_contain_text("(2, 10, 9)")
+    page.locator(".driver-popover-close-btn").click()
+    expect(page.locator(POPOVER)).to_have_count(0)
+    set_widget(page, "units", 5)
+    expect(shapes).to_contain_text("(2, 10, 5)")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_tour_skips_what_is_hidden(page):
+    """Presenter view hides the sidebar: the home tour then starts at the first visible chart."""
+    open_app(page, "/")
+    start_tour(page, "home")
+    assert highlighted_key(page) == "cell"  # the sidebar's first control, when it is shown
+    page.keyboard.press("Escape")
+    expect(page.locator(POPOVER)).to_have_count(0)
+    page.add_style_tag(content='[data-testid="stSidebar"] { display: none !important; }')
+    start_tour(page, "home")
+    assert highlighted_key(page) == "input_tensor"
+    expect(page.locator(".driver-popover-progress-text")).to_have_text("1 of 3")
+
+
+def test_quiz_right_then_wrong_answer(page):
+    q0, q1 = quiz.question(11, 1, 0), quiz.question(11, 1, 1)
+    open_app(page, "/quiz?quiz_seed=11&quiz_level=1")
+    question = page.locator(".st-key-quiz_question")
+    expect(question).to_contain_text("Question 1 of 10")
+    page.locator(".st-key-quiz_shapes textarea").fill(
+        "\n".join(quiz.shape_text(s) for s in q0.expected_shapes()))
+    page.locator(".st-key-quiz_params input").fill(str(q0.expected_params()))
+    page.locator(".st-key-quiz_check button").click()
+    feedback = page.locator(".st-key-quiz_feedback")
+    expect(feedback).to_contain_text("Shapes: right")
+    expect(feedback).to_contain_text("Parameter count: right")
+    expect(page.locator(".st-key-quiz_score")).to_contain_text("2 / 2")
+    page.locator(".st-key-quiz_next button").click()
+    expect(question).to_contain_text("Question 2 of 10")
+    expect(question).to_contain_text(f"layers.{q1.top.cell}({q1.top.units}")
+    page.locator(".st-key-quiz_shapes textarea").fill("(1, 2, 3, 4)")
+    page.locator(".st-key-quiz_params input").fill("1")
+    page.locator(".st-key-quiz_check button").click()
+    expect(feedback).to_contain_text("Shapes: not quite")
+    expect(feedback).to_contain_text("return_sequences=")
+    expect(page.locator(".st-key-quiz_score")).to_contain_text("2 / 4")
+    assert page.locator('[data-testid="stException"]').count() == 0
