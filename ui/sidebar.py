@@ -90,7 +90,8 @@ def widget(cls, name: str, label: str | None = None, where=None, kind: str | Non
     spec = cls.spec(name)
     label = name if label is None else label
     kwargs.setdefault("help", spec["help"] or None)
-    kwargs["disabled"] = kwargs.get("disabled", False) or (cls is Config and locked())
+    # lock=true: every setting read-only, but not the view (students still step through)
+    kwargs["disabled"] = kwargs.get("disabled", False) or (cls is not ViewSettings and locked())
     lo, hi = kwargs.pop("lo", spec["lo"]), kwargs.pop("hi", spec["hi"])
     if spec["kind"] is bool:
         return (where.toggle if kind == "toggle" else where.checkbox)(label, key=name, **kwargs)
