@@ -1,7 +1,7 @@
 """RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question."""
 import streamlit as st
 
-from ui import chart, sidebar, status
+from ui import chart, sidebar, status, view
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
 chart.preload()  # plotly.js downloads while the page computes
@@ -24,6 +24,7 @@ PAGES = [
 page = st.navigation(PAGES)
 sidebar.apply_query_params()
 cfg = sidebar.sidebar()
+view.apply()
 for warning in sidebar.url_warnings(cfg):
     st.warning(warning, icon=":material/link_off:")
 submit_crosschecks = status.after_page()

@@ -1,4 +1,4 @@
-"""Issue 3's speed targets, measured in headless Chromium side by side with a trivial Streamlit page.
+"""The app's speed targets (issue 9), measured in headless Chromium side by side with a trivial page.
 
     .venv/bin/python bench/bench_app.py [--repeats 9] [--startups 3] [--pages shapes gates]
 
@@ -6,9 +6,10 @@
     page's rerun having finished and painted (the app root's `data-test-script-state` goes
     running -> notRunning, then two animation frames), median over repeats, on every real page
     and, interleaved with it, on a trivial one-widget page served by a second server.
-    Target: app / trivial <= 1.5.
+    Target: app / trivial <= 1.5 (aim 1.2).
 (b) Start-up: time from spawning `streamlit run` to the first page's content being visible in the
-    browser (the page's first Plotly chart, or the trivial page's text). Target <= 3 s.
+    browser (the home page's first chart drawn by ui.chart, or the trivial page's text).
+    Target: first chart / trivial page's text <= 1.5.
 A benchmark, not a test: it prints markdown tables and never fails on a missed target.
 """
 
@@ -127,8 +128,8 @@ def bench_startup(browser, script: str, cwd: Path, content_selector: str, repeat
             server.spawn().wait_healthy(timeout=120)
             health.append(time.perf_counter() - server.started_at)
             page.goto(server.url + "/", timeout=120_000)
-            page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').first.wait_for(
-                state="visible", timeout=120_000)
+            page.locator('[data-testid="stMain"] [data-testid="stElementContainer"]').filter(
+                visible=True).first.wait_for(state="visible", timeout=120_000)
             first.append(time.perf_counter() - server.started_at)
             page.locator(content_selector).first.wait_for(state="visible", timeout=120_000)
             visible.append(time.perf_counter() - server.started_at)
@@ -154,24 +155,28 @@ def main() -> None:
         try:
             print("start-up ...", file=sys.stderr)
             start_trivial = bench_startup(browser, str(trivial_script), Path(tmp), "text=units =", args.startups)
-            start_app = bench_startup(browser, "app.py", ROOT, ".js-plotly-plot", args.startups)
+            start_app = bench_startup(browser, "app.py", ROOT, ".rnnlab-chart.js-plotly-plot .main-svg",
+                                      args.startups)
             print("re-render ...", file=sys.stderr)
             with StreamlitServer("app.py") as app, StreamlitServer(str(trivial_script), cwd=tmp) as trivial:
                 rows = bench_rerender(browser, app, trivial, args.pages, args.repeats)
         finally:
             browser.close()
 
-    print(f"\nRe-render after changing `units` (median of {args.repeats}, headless Chromium; target ≤ 1.5×)\n")
+    print(f"\nRe-render after changing `units` (median of {args.repeats}, headless Chromium; target ≤ 1.5×, aim 1.2×)\n")
     print("| page | app (ms) | trivial page (ms) | ratio | meets target | exceptions |")
     print("|---|---:|---:|---:|:---:|---:|")
     for path, app_ms, trivial_ms, ratio, errors in rows:
         print(f"| `{path}` | {app_ms:.0f} | {trivial_ms:.0f} | {ratio:.2f}× | {'yes' if ratio <= 1.5 else 'no'} | {errors} |")
-    print(f"\nServer start to first page visible (median of {args.startups}; target ≤ 3 s)\n")
-    print("| app | health ok (s) | first element (s) | content visible (s) | meets target |")
-    print("|---|---:|---:|---:|:---:|")
+    print(f"\nServer start to first page visible (median of {args.startups}; target: first chart ≤ 1.5× "
+          "the trivial page's text)\n")
+    print("| app | health ok (s) | first element (s) | content visible (s) | ratio | meets target |")
+    print("|---|---:|---:|---:|---:|:---:|")
     for name, (health_s, first_s, visible_s) in (("RNN Lab `/` (first chart)", start_app),
                                                   ("trivial page (its text)", start_trivial)):
-        print(f"| {name} | {health_s:.2f} | {first_s:.2f} | {visible_s:.2f} | {'yes' if visible_s <= 3 else 'no'} |")
+        ratio = visible_s / start_trivial[2]
+        print(f"| {name} | {health_s:.2f} | {first_s:.2f} | {visible_s:.2f} | {ratio:.2f}× | "
+              f"{'yes' if ratio <= 1.5 else 'no'} |")
 
 
 if __name__ == "__main__":

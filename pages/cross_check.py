@@ -32,7 +32,7 @@ if not crosscheck.is_available():
             "streamlit run app.py", language="bash")
     key = None
 else:
-    key = status.live_status(current)
+    key = status.live_status(current, details_link=False)  # this is that page
     if st.button("Run the cross-check again", key="crosscheck_rerun",
                  icon=":material/refresh:"):
         status.start(current, rerun=True)

@@ -36,7 +36,8 @@ decoder_embedded = layers.Embedding(input_dim=decoder_vocab, output_dim=64)(deco
 decoder_output = layers.LSTM(64, name='decoder')(decoder_embedded, initial_state=encoder_state)
 output = layers.Dense(10, activation='softmax')(decoder_output)''', language="python")
 
-t_dec = sidebar.widget(ViewSettings, "decoder_timesteps", label="decoder timesteps")
+t_dec = sidebar.widget(ViewSettings, "decoder_timesteps", label="decoder timesteps",
+                       where=st.columns([1, 3])[0])
 y = inputs.decoder_input(cfg, t_dec)               # (batch, T_dec, input_dim)
 encoder, decoder = lab.encoder_decoder(cfg)
 enc = encoder.trace(x, mask=mask)
@@ -71,7 +72,8 @@ st.markdown("Each state is `(batch, units)`: the decoder must have the **same un
             "encoder" + (", and an LSTM hands over two states, h and c." if cfg.cell == "LSTM"
                          else f"; a {cfg.cell} has one state, h."))
 
-sample = st.number_input("sample", 0, batch - 1, value=0, key="ed_sample")
+sample = st.columns([1, 3])[0].number_input("sample", 0, batch - 1, value=0, key="ed_sample",
+                                           disabled=batch == 1)
 st.subheader("What does the decoder start from?")
 numbers = [f"encoder final {name} [sample {sample}] {diagrams.shape_text((1, units))}:\n"
            + np.array2string(s[sample:sample + 1], precision=6, floatmode="fixed",
@@ -133,7 +135,7 @@ with st.container(key="ed_stateful"):
     st.markdown(
         f"Here, with your {cfg.cell}({units}): three stateful calls on pieces of "
         f"{t_enc} steps end where one call on all {pieces * t_enc} steps ends "
-        f"(max |Δ| = **{gap:.1e}**, float32 rounding); after `reset_state()` the next call is "
+        f"(max |Δ| = **{gap:.1e}**); after `reset_state()` the next call is "
         f"the same as a fresh layer's (max |Δ| = **{after_reset:.1e}**).")
 st.page_link("pages/hidden_states.py", label="More on the Hidden states page: its section "
              "'Show what stateful=True changes' plots h across the pieces, carried and reset",

@@ -4,8 +4,9 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, figures, lab, sidebar, status
+from ui import colors, figures, lab, sidebar, stack_figures, status
 from ui.chart import chart
+from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
@@ -14,13 +15,21 @@ batch, timesteps, _ = current.x.shape
 st.title("Gates")
 status.live_status(current)
 
-trace = current.trace()
+player = st.container()  # the step-through comes first; its pickers sit under it
+with st.container(horizontal=True):
+    layer_index = lab.layer_picker(cfg.layers)
+    sample = lab.sample_picker(batch)
+step = lab.current_step(timesteps)
+trace = current.trace(layer_index)
 one = trace.forward if cfg.bidirectional else trace  # gates of the forward direction
 if cfg.bidirectional:
     st.caption("Bidirectional: the forward direction's gates are shown (the backward copy has "
                "its own weights and gates).")
-
-sample, step = lab.step_controls("gates", batch, timesteps)
+if cfg.layers > 1:
+    st.caption(f"Layer {layer_index + 1} of {cfg.layers}" + (
+        ": it reads x." if layer_index == 0 else f": its input x_t is layer {layer_index}'s h_t."))
+padded_mask = one.mask[sample] if one.mask is not None else None
+panel = lab.step_panel(current, one, sample, layer_index=layer_index)
 
 ROLE = {
     "input": "how much of the candidate to write into c (σ, 0 = write nothing)",
@@ -37,7 +46,9 @@ if cfg.cell == "SimpleRNN":
             "SimpleRNN's h_t, which saturates the same way a gate does when |h| → 1.",
             icon=":material/info:")
     series = {"h": one.h[sample]}
-    chart(figures.step_through(series, start=step, lines="h"), key="gates_step_through")
+    with player:
+        lab.step_through("gates_step_through", stack_figures.mark_padded(
+            figures.step_through(series, start=step, lines="h"), padded_mask), panel, step)
     chart(figures.histograms({"h": one.h}), key="saturation")
     lab.show_source(cfg.cell)
     st.stop()
@@ -46,18 +57,20 @@ series = {name: one.gates[name][sample] for name in one.gates}  # gate -> (times
 if one.c is not None:
     series["c"] = one.c[sample]
 series["h"] = one.h[sample]
-st.subheader(f"{cfg.cell} gates over time (sample {sample})")
-st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
-                     for g in one.gates), unsafe_allow_html=True)
 sigmoid = [name for name in series if colors.is_gate01(name)]
 tanh_like = [name for name in series if not colors.is_gate01(name)]
-chart(figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
-                key="gates_step_through")
+with player:
+    st.subheader(f"{cfg.cell} gates over time (sample {sample})")
+    lab.step_through("gates_step_through", stack_figures.mark_padded(
+        figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
+        padded_mask, "padded: gates discarded, c and h carried"), panel, step)
+if lab.padded_note(trace, sample):
+    st.info(lab.padded_note(trace, sample), icon=":material/check_box_outline_blank:")
+st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
+                     for g in one.gates), unsafe_allow_html=True)
 st.caption("Left: the sigmoid gates on the sequential scale [0, 1]. Right: candidate, c_t and h_t "
-           "on the diverging scale (c_t can leave [−1, 1]). ▶ Play animates both, in the browser.")
-
-st.subheader(f"Step k = {step}, with numbers")
-lab.show_step_equations("gates", current, one, sample, step)
+           "on the diverging scale (c_t can leave [−1, 1]). ▶ Play, the slider and the keys move "
+           "the chart and the equations together, in the browser.")
 lab.show_source(cfg.cell)
 
 st.subheader("Saturation")
@@ -108,7 +121,7 @@ else:
                                                   t_before.gates["candidate"][sample, :, 0])}
     flag, effect_title = "reset_after", f"Sample {sample}, unit 0"
 
-if st.toggle("Plot the effect over time", key="gates_plot_effect"):
+if sidebar.widget(ViewSettings, "show_effect", "Plot the effect over time", kind="toggle"):
     curves, colours, dashes = {}, {}, {}
     for (label, quantity), (with_flag, without_flag) in effect.items():
         for value, series_values in ((True, with_flag), (False, without_flag)):

@@ -4,8 +4,10 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, diagrams, figures, inputs, lab, settings, sidebar, status
+from ui import (colors, diagrams, figures, inputs, lab, settings, sidebar, stack_figures,
+                status)
 from ui.chart import chart
+from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
@@ -30,29 +32,43 @@ if cfg.preset == "csv" and st.session_state.get("_csv_x") is None:
 st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
            f"{settings.INIT_LABELS[cfg.init]}.")
 
-trace = current.trace()
-sample, step = lab.step_controls("hs", batch, timesteps)
+player = st.container()  # the step-through comes first; its pickers sit under it
+with st.container(horizontal=True):
+    layer_index = lab.layer_picker(cfg.layers)
+    sample = lab.sample_picker(batch)
+step = lab.current_step(timesteps)
+trace = current.trace(layer_index)
+layer = current.stack[layer_index]
+one = trace if not cfg.bidirectional else trace.forward
+if cfg.layers > 1:
+    st.caption(f"Layer {layer_index + 1} of {cfg.layers}: " + (
+        "it reads x." if layer_index == 0 else
+        f"its x_t is layer {layer_index}'s h_t (the lower layers return sequences)."))
+padded = lab.padded_note(trace, sample)
 
 if not cfg.bidirectional:
     series = {"h": trace.h[sample]}                  # (timesteps, units); c is on /gates
-    labels = [f"{k} (x{trace.timestep[k]})" for k in range(timesteps)]
-    st.subheader("h_t over time")
-    chart(figures.step_through(series, start=step, lines="h", step_labels=labels),
-                    key="step_through")
-    st.caption("Press ▶ Play or drag the slider under the chart: the animation runs in your "
-               "browser. Columns are steps in processing order" +
-               (" (go_backwards: step k reads x at T−1−k)." if cfg.go_backwards else "."))
+    labels = [f"{k} (x{trace.timestep[k]}" + (", padded)" if trace.mask is not None
+                                             and not trace.mask[sample, k] else ")")
+              for k in range(timesteps)]
+    title = "h_t over time, and the update at the current step"
+    fig = figures.step_through(series, start=step, lines="h", step_labels=labels)
 else:
     fw, bw = trace.forward, trace.backward
     series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
-    st.subheader("h_t over time, both directions (each in its own processing order)")
-    chart(figures.step_through(series, panels=[list(series)], start=step,
-                                         lines="h forward"),
-                    key="step_through")
-
-st.subheader(f"The update at step k = {step}")
-one = trace if not cfg.bidirectional else trace.forward
-lab.show_step_equations("hs", current, one, sample, step)
+    title = "h_t over time, both directions (each in its own processing order)"
+    fig = figures.step_through(series, panels=[list(series)], start=step, lines="h forward")
+fig = stack_figures.mark_padded(fig, one.mask[sample] if one.mask is not None else None,
+                               "padded: h carried")
+with player:
+    st.subheader(title + (f" — layer {layer_index + 1}" if cfg.layers > 1 else ""))
+    lab.step_through("step_through", fig,
+                     lab.step_panel(current, one, sample, layer_index=layer_index), step)
+if padded:
+    st.info(padded, icon=":material/check_box_outline_blank:")
+st.caption("▶ Play, the slider and the keys move the chart, its cursor and the equations together, "
+           "in your browser. Columns are steps in processing order" +
+           (" (go_backwards: step k reads x at T−1−k)." if cfg.go_backwards else "."))
 st.caption("Keras convention: x_t is a row vector and multiplies from the left (x_t·kernel, "
            "kernel of shape (input_dim, units)). Seed 001 writes Wx (units, input_dim) and Wx·x_t: "
            "the same numbers, transposed.")
@@ -60,11 +76,15 @@ lab.show_source(cfg.cell)
 
 st.subheader("What the layer returns: the whole sequence or only the final state")
 final_label = f"step {timesteps - 1}"
-chart(figures.sequence_vs_final(one.h[sample], cfg.return_sequences, final_label),
+chart(figures.sequence_vs_final(one.h[sample], layer.return_sequences, final_label),
                 key="sequence_vs_final")
 outputs = trace.outputs
-names = current.layer.output_names()
-if cfg.return_sequences:
+names = layer.output_names()
+if padded and layer.return_sequences:
+    st.markdown("At a padded step Keras returns " + (
+        "**zeros** (Bidirectional sets `zero_output_for_mask=True`)." if cfg.bidirectional else
+        "the **previous output again** (`zero_output_for_mask=False`), i.e. the carried h."))
+if layer.return_sequences:
     st.markdown(f"`return_sequences=True`: the layer returns **every column** above — shape "
                 f"{diagrams.shape_text(outputs[0].shape)}.")
 else:
@@ -92,7 +112,8 @@ if cfg.bidirectional:
         " The final states are each direction's last step: forward after x_T, backward after x₀.")
 
 st.subheader("stateful: carried vs reset across consecutive batches")
-if not (cfg.stateful or st.toggle("Show what stateful=True changes", key="hs_show_stateful")):
+if not (cfg.stateful or sidebar.widget(ViewSettings, "show_stateful", "Show what stateful=True changes",
+                                      kind="toggle")):
     st.caption("With `stateful=True` a layer keeps its final state as the next call's initial "
                "state. Turn on `stateful` in the sidebar (or the toggle) to compare.")
     st.stop()

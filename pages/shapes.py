@@ -3,6 +3,7 @@ import streamlit as st
 
 from ui import cell_loop, colors, diagrams, figures, keras_code, lab, sidebar, stack_view, status
 from ui.chart import chart
+from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
@@ -148,22 +149,24 @@ weight_names = layer.weight_names()
 rows = ["| weight | shape | what it is |", "|---|---|---|"]
 terms = {t.name: t for t in layer.param_terms()}
 for name, w in zip(weight_names, weights):
-    rows.append(f"| `{name}` | `{diagrams.shape_text(w.shape)}` | {terms[name].explanation} |")
+    shape = diagrams.shape_text(w.shape).replace(" ", "\u00a0")  # no-break: the column never wraps
+    rows.append(f"| `{name}` | `{shape}` | {terms[name].explanation} |")
 st.markdown("\n".join(rows))
 gates = {"SimpleRNN": "", "LSTM": " (columns in gate order i, f, c, o)",
          "GRU": " (columns in gate order z, r, h)"}[cfg.cell]
 st.info(f"**Two conventions, same numbers.** Seed 001 writes `Wx` as (hidden, input) = "
         f"({units}, {features}) and computes `Wx·x_t`; Keras stores `kernel` as (input_dim, "
         f"{G}·units) = ({features}, {G * units}){gates} and computes `x_t·kernel`, because x "
-        f"is batch-major `(batch, input_dim)`. So `kernel` = `Wxᵀ` (per gate), "
+        f"is batch-major `(batch, input_dim)`. So `kernel` = `Wxᵀ`{' (per gate)' if G > 1 else ''}, "
         f"`recurrent_kernel` = `Whᵀ`, and the row vector `x_t·kernel` equals `(Wx·x_t)ᵀ`.",
         icon=":material/swap_horiz:")
-if st.toggle("Show the weight values", key="shapes_show_weights"):
+if sidebar.widget(ViewSettings, "show_weights", "Show the weight values", kind="toggle"):
     first = weight_names[:3] if not cfg.bidirectional else weight_names[:len(weight_names) // 2]
     arrays = {n.removeprefix("forward_"): w for n, w in zip(weight_names, weights) if n in first}
     gate_names = layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names
     chart(figures.weights(arrays, gate_names, units), key="weights")
-    st.caption("Each weight matrix transposed (one row per output column), grouped by gate. "
+    st.caption("Each weight as stored: one row per input (or h) feature, one column per output "
+               "column" + (", grouped by gate. " if G > 1 else ". ")
                + ("Forward direction shown; the backward direction has its own weights."
                   if cfg.bidirectional else ""))
 

@@ -70,18 +70,28 @@ def chart_figure(at: AppTest, key: str) -> dict:
     raise AssertionError(f"no chart with key {key!r}")
 
 
+def step_panel(at: AppTest, key: str, k: int | None = None) -> str:
+    """The equations panel of the step-through ``key`` as the browser fills it in at step k
+    (default: the step the page starts on)."""
+    from ui.equations import StepPanel
+
+    for data in chart_elements(at):
+        if data["key"] == key:
+            steps = data["steps"]
+            return StepPanel(steps["template"], steps["values"]).render(data["start"] if k is None else k)
+    raise AssertionError(f"no step-through with key {key!r}")
+
+
+def panel_vector(panel: str, name: str) -> np.ndarray:
+    """The numbers of the vector ``name`` (its data-q) in a filled-in panel; ⋯ cuts are dropped."""
+    match = re.search(r'<mrow data-q="' + re.escape(name) + r'">(.*?)<mo>\]</mo></mrow>', panel)
+    assert match, f"{name} not in the panel"
+    return np.array([float(v.replace("−", "-")) for v in re.findall(r"<mn>([^<]*)</mn>", match.group(1))])
+
+
 def plotly_figures(at: AppTest) -> list[dict]:
     """Every chart's figure as the browser receives it ({"data", "layout", "frames"})."""
     return [json.loads(data["figure"]) for data in chart_elements(at)]
-
-
-def bmatrix_rows(latex: str) -> list[np.ndarray]:
-    r"""Each \begin{bmatrix}...\end{bmatrix} in ``latex`` as a 1-D array (matrices flattened)."""
-    out = []
-    for body in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", latex, flags=re.S):
-        cells = [c for c in re.split(r"&|\\\\", body) if c.strip() and "cdots" not in c]
-        out.append(np.array([float(c) for c in cells]))
-    return out
 
 
 def array_after(text: str, name: str) -> np.ndarray:

@@ -74,3 +74,83 @@ def test_bidirectional_with_go_backwards_is_an_error_not_a_traceback():
     at = open_page("shapes", bidirectional="true", go_backwards="true")
     assert not at.exception
     assert "go_backwards" in at.error[0].value
+
+
+# --- each page's own settings, presenter view and lock (issue 10) ---------------------------------
+def test_step_sample_and_toggle_round_trip_on_hidden_states():
+    from app_helpers import chart_elements
+    at = open_page("hidden_states", timesteps="6", batch_size="3", step="4", sample="2",
+                   show_stateful="true")
+    player = next(d for d in chart_elements(at) if d["key"] == "step_through")
+    assert player["start"] == 4
+    assert at.number_input(key="sample").value == 2
+    assert at.toggle(key="show_stateful").value is True
+    assert {k: at.query_params[k] for k in ("step", "sample", "show_stateful")} == \
+        {"step": "4", "sample": "2", "show_stateful": "true"}
+    at.number_input(key="units").set_value(5).run()      # a config change keeps the page's state
+    player = next(d for d in chart_elements(at) if d["key"] == "step_through")
+    assert player["start"] == 4 and at.query_params["sample"] == "2"
+    assert at.query_params["units"] == "5"
+
+
+def test_out_of_range_step_and_sample_are_clamped_not_errors():
+    from app_helpers import chart_elements
+    at = open_page("gates", timesteps="3", batch_size="1", step="150", sample="40")
+    assert not at.exception and not at.error
+    player = next(d for d in chart_elements(at) if d["key"] == "gates_step_through")
+    assert player["start"] == 2 and at.number_input(key="sample").value == 0
+
+
+def test_gates_toggle_round_trips():
+    at = open_page("gates", show_effect="true")
+    assert at.toggle(key="show_effect").value is True
+    at.toggle(key="show_effect").set_value(False).run()
+    assert "show_effect" not in at.query_params
+
+
+def test_training_settings_round_trip_through_the_url():
+    query = dict(train_optimizer="SGD", train_lr="0.03", train_epochs="20", train_clip="1",
+                 train_decay="yes", gf_units="8", train_temperature="0.5", train_length="12")
+    at = open_page("training", **query)
+    assert at.selectbox(key="train_optimizer").value == "SGD"
+    assert at.select_slider(key="train_lr").value == 0.03
+    assert at.number_input(key="train_epochs").value == 20
+    assert at.select_slider(key="train_clip").value == 1.0
+    assert at.checkbox(key="train_decay").value is True
+    assert at.slider(key="gf_units").value == 8
+    assert at.slider(key="train_temperature").value == 0.5
+    assert at.number_input(key="train_length").value == 12
+    expected = dict(query, train_clip="1", train_decay="true")
+    assert {k: at.query_params[k] for k in expected} == expected
+    at.number_input(key="train_epochs").set_value(30).run()
+    assert at.query_params["train_epochs"] == "30"
+
+
+@pytest.mark.parametrize("key, bad", [("step", "x"), ("sample", "-1"), ("train_lr", "7"),
+                                      ("presenter", "maybe"), ("train_text", "a")])
+def test_invalid_page_settings_fall_back_with_a_warning(key, bad):
+    page = "training" if key.startswith("train") else "hidden_states"
+    at = open_page(page, **{key: bad})
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Ignored URL parameter") and f"{key}:" in w for w in warnings), warnings
+    assert key not in at.query_params
+
+
+def test_lock_makes_the_configuration_read_only_but_not_the_page():
+    at = open_page("hidden_states", lock="true", units="5")
+    for key in ("units", "timesteps", "seed"):
+        assert at.number_input(key=key).disabled
+    assert at.radio(key="cell").disabled and at.checkbox(key="return_sequences").disabled
+    assert at.button(key="reseed").disabled
+    assert not at.number_input(key="sample").disabled     # students still step through
+    assert at.query_params["lock"] == "true"
+
+
+def test_presenter_view_has_an_exit_and_survives_page_switches():
+    at = open_page("gates", presenter="true")
+    assert at.button(key="exit_presenter")
+    at.switch_page("pages/shapes.py").run()
+    assert at.query_params.get("presenter") == "true" and at.button(key="exit_presenter")
+    at.button(key="exit_presenter").click().run()
+    assert "presenter" not in at.query_params
+    assert at.sidebar.button(key="enter_presenter")

@@ -178,3 +178,27 @@ def test_parameters_page_counts_every_layer_like_keras(keras):
     for count in counts:
         assert f"| {count:,} |" in table
     assert f"**{sum(counts):,}**" in table
+
+
+# --- /hidden_states and /gates: pick the layer, padded steps ---------------------------------------
+@pytest.mark.parametrize("page, key", [("hidden_states", "step_through"),
+                                       ("gates", "gates_step_through")])
+def test_step_through_of_an_upper_layer_with_padding_matches_keras(keras, page, key):
+    import dataclasses
+    query = dict(layers="2", lengths="4,7", layer_index="1", cell="GRU", units="3")
+    at = open_page(page, **query)
+    assert at.selectbox(key="layer_index").value == 1
+    assert at.query_params["layer_index"] in ("1", ["1"])               # the view is a link
+    cfg, _ = _config(query)
+    from ui import inputs, lab
+    _, kmodel = _keras_stack(keras, dataclasses.replace(cfg, return_sequences=True))
+    x = lab.pad(inputs.make_input(cfg), cfg.valid_lengths())
+    h_keras = np.asarray(kmodel(x)[2])[0]                           # layer 2, sample 0 (T, units)
+    fig = chart_figure(at, key)
+    heat = [t for t in fig["data"] if t["type"] == "heatmap"]
+    z = _z(heat[-1] if page == "gates" else heat[0])                # the panel with h (last rows)
+    h_shown = z[:cfg.units][::-1].T                                 # rows were stacked upside down
+    np.testing.assert_allclose(h_shown, h_keras, atol=ATOL)
+    padded = [s for s in fig["layout"]["shapes"] if s.get("fillcolor") and s["x0"] == 3.5]
+    assert padded and padded[0]["x1"] == 9.5                        # steps 4..9 greyed
+    assert any("padding" in i.value for i in at.info)

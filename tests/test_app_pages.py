@@ -11,7 +11,8 @@ import io
 import numpy as np
 import pytest
 
-from app_helpers import PAGES, array_after, bmatrix_rows, open_page, plotly_figures, shapes_in, texts
+from app_helpers import (PAGES, array_after, open_page, panel_vector, plotly_figures, shapes_in,
+                         step_panel, texts)
 
 
 @pytest.mark.parametrize("page, cell", [(page, "LSTM") for page in PAGES] + [
@@ -126,11 +127,6 @@ def test_hidden_states_reproduce_seed004_bidirectional_lstm():
     np.testing.assert_allclose(array_after(block, "backward_h"), [[0.70387346] * 3], atol=1e-6)
 
 
-def latex(at) -> list[str]:
-    """st.latex bodies without the $$ fences AppTest reports."""
-    return [element.value.strip("$\n ") for element in at.latex]
-
-
 def _first_principles_simple_rnn(x, kernel, recurrent_kernel, bias):
     h = np.zeros(kernel.shape[1])
     out = []
@@ -144,9 +140,8 @@ def test_hidden_states_equation_shows_the_numbers_of_step_k(keras):
     from ui import inputs, lab, settings
 
     query = dict(cell="SimpleRNN", units="3", input_dim="2", timesteps="4", batch_size="1",
-                 seed="5")
+                 seed="5", step="2")
     at = open_page("hidden_states", **query)
-    at.slider(key="hs_step").set_value(2).run()
     cfg = settings.Config(cell="SimpleRNN", units=3, input_dim=2, timesteps=4, batch_size=1, seed=5)
     weights = lab.build_layer(cfg).get_weights()        # weights are an input; outputs by Keras
     x = inputs.make_input(cfg)
@@ -155,11 +150,14 @@ def test_hidden_states_equation_shows_the_numbers_of_step_k(keras):
     klayer.set_weights(weights)
     h_keras = np.asarray(klayer(x))[0]                  # (timesteps, units)
     np.testing.assert_allclose(h_keras, _first_principles_simple_rnn(x[0], *weights), atol=1e-5)
-    block = next(tex for tex in latex(at) if tex.startswith(r"\begin{aligned}h_t"))
-    *_, h_shown = bmatrix_rows(block)
-    np.testing.assert_allclose(h_shown, h_keras[2], atol=0.006)   # shown with 2 decimals
-    step_line = latex(at)[0]
-    np.testing.assert_allclose(bmatrix_rows(step_line)[0], x[0, 2], atol=0.006)
+    panel = step_panel(at, "step_through")              # the URL's step=2 is where the page starts
+    assert "step k = 2" in panel
+    np.testing.assert_allclose(panel_vector(panel, "h_t"), h_keras[2], atol=0.006)  # 2 decimals
+    np.testing.assert_allclose(panel_vector(panel, "x_t"), x[0, 2], atol=0.006)
+    np.testing.assert_allclose(panel_vector(panel, "h_prev"), h_keras[1], atol=0.006)
+    # every other frame's equations travel with the chart: step 3 reads h_2 as h_{t-1}
+    np.testing.assert_allclose(panel_vector(step_panel(at, "step_through", 3), "h_prev"),
+                               h_keras[2], atol=0.006)
 
 
 def _sigmoid(z):
@@ -170,17 +168,20 @@ def _sigmoid(z):
 def test_gates_page_first_step_gates_match_first_principles(cell):
     from ui import inputs, lab, settings
 
-    at = open_page("gates", cell=cell, units="3", input_dim="2", timesteps="4", batch_size="1")
-    at.slider(key="gates_step").set_value(0).run()
+    at = open_page("gates", cell=cell, units="3", input_dim="2", timesteps="4", batch_size="1",
+                   step="0")
     cfg = settings.Config(cell=cell, units=3, input_dim=2, timesteps=4, batch_size=1)
     kernel, _, bias = lab.build_layer(cfg).get_weights()
     x0 = inputs.make_input(cfg)[0, 0]
-    b = bias[0] if cell == "GRU" else bias               # GRU reset_after: input bias row
+    b = bias.sum(axis=0) if cell == "GRU" else bias      # GRU reset_after: both bias rows add
     z = x0 @ kernel + b                                   # h_{-1} = 0: only the input part
     first = _sigmoid(z[:3])                               # LSTM input gate / GRU update gate
-    block = next(tex for tex in latex(at)
-                 if tex.startswith(r"\begin{aligned}" + ("i_t" if cell == "LSTM" else "z_t")))
-    np.testing.assert_allclose(bmatrix_rows(block)[-1], first, atol=0.006)
+    panel = step_panel(at, "gates_step_through")
+    np.testing.assert_allclose(panel_vector(panel, "input" if cell == "LSTM" else "update"),
+                               first, atol=0.006)
+    if cell == "LSTM":  # the forget gate prints b_f with its value: 1 (unit_forget_bias)
+        np.testing.assert_allclose(panel_vector(panel, "b_f"), bias[3:6], atol=0.006)
+        assert np.all(panel_vector(panel, "b_f") == 1.0)
     assert plotly_figures(at)
 
 
@@ -193,7 +194,7 @@ def test_gates_page_shows_unit_forget_bias_effect():
     on = metrics["mean forget gate, unit_forget_bias=True"]
     off = metrics["mean forget gate, unit_forget_bias=False"]
     assert on > off
-    at.toggle(key="gates_plot_effect").set_value(True).run()
+    at.toggle(key="show_effect").set_value(True).run()
     charts = plotly_figures(at)
     effect = next(f for f in charts if any("unit_forget_bias" in (t.get("name") or "")
                                            for t in f["data"]))

@@ -24,6 +24,7 @@ import plotly
 import streamlit as st
 
 from ui import plot
+from ui.equations import StepPanel
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 BUNDLE = "plotly.min.js"
@@ -104,13 +105,18 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+function fill(template, values) {
+  return template.replace(/\{(\d+)\}/g, (_, i) => values[Number(i)]);
+}
+
 function player(Plotly, div, panel, steps, start, key) {
   const state = div.__rnnlabPlayer || {};
   div.__rnnlabPlayer = state;
-  Object.assign(state, {div, panel, steps, count: steps.length, key});
+  Object.assign(state, {div, panel, steps, count: steps.values.length, key});
   const show = (k) => {
+    if (!(k >= 0 && k < state.count)) return;
     state.step = k;
-    if (state.panel) state.panel.innerHTML = state.steps[k] || "";
+    if (state.panel) state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
     div.dataset.step = String(k);
     if (state.panel) state.panel.dataset.step = String(k);
     if (state.urlStep) setUrlStep(k);
@@ -138,7 +144,7 @@ function player(Plotly, div, panel, steps, start, key) {
     state.listening = true;
     // Every frame change, whoever caused it (Play, the slider, the keys), updates the panel.
     div.on("plotly_animatingframe", (event) => show(Number(event.name)));
-    div.on("plotly_sliderchange", (event) => show(Number(event.step.value !== undefined ? event.step.value : event.slider.active)));
+    div.on("plotly_sliderchange", (event) => show(event.slider.active));
     div.on("plotly_animated", () => { state.playing = false; });
     div.on("plotly_animationinterrupted", () => { state.playing = false; });
     div.on("plotly_buttonclicked", (event) => {
@@ -155,15 +161,22 @@ export default function ({ data, parentElement }) {
   if (!data.figure) return;   // preload(): only start the download
   let root = PLOTS.get(parentElement);
   if (!root) {
-    root = {plot: document.createElement("div"), panel: document.createElement("div")};
+    root = {box: document.createElement("div"), plot: document.createElement("div"),
+            panel: document.createElement("div")};
     root.plot.className = "rnnlab-chart";
     root.panel.className = "rnnlab-step-panel";
-    parentElement.appendChild(root.plot);
-    parentElement.appendChild(root.panel);
+    root.box.append(root.plot, root.panel);
+    parentElement.appendChild(root.box);
     PLOTS.set(parentElement, root);
   }
   const fig = JSON.parse(data.figure);
   const layout = themed(fig.layout || {}, data.theme, data.key);
+  // A projector: the player sits beside its equations and fits the screen below its top edge.
+  root.box.classList.toggle("rnnlab-side", Boolean(data.presenter && data.steps));
+  if (data.presenter && data.steps) {
+    if (!root.fit) root.fit = window.innerHeight - root.box.getBoundingClientRect().top - 12;
+    layout.height = Math.max(300, Math.min(layout.height || 450, root.fit));
+  }
   root.plot.style.height = (layout.height || 450) + "px";
   bundle.then((Plotly) => {
     const config = Object.assign({}, data.config);
@@ -173,6 +186,7 @@ export default function ({ data, parentElement }) {
         if (data.steps) {
           root.panel.style.display = "";
           const state = root.plot.__rnnlabPlayer || {};
+          root.plot.__rnnlabPlayer = state;
           state.frameMs = data.frame_ms;
           state.urlStep = data.url_step;
           player(Plotly, root.plot, root.panel, data.steps, data.start, data.key);
@@ -193,9 +207,16 @@ export default function ({ data, parentElement }) {
 
 _CSS = """
 .rnnlab-chart { width: 100%; }
+.rnnlab-side { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); column-gap: 1.5rem;
+               align-items: start; }
 .rnnlab-step-panel { overflow-x: auto; padding: 0.25rem 0 0.5rem; }
 .rnnlab-step-panel math { font-size: 1.15em; }
-.rnnlab-step-panel .eq { margin: 0.35rem 0; }
+.rnnlab-side .rnnlab-step-panel math { font-size: 0.95em; }
+.rnnlab-step-panel .eq { margin: 0.4rem 0; }
+.rnnlab-step-panel mtd { text-align: left; padding: 0.1em 0; }
+.rnnlab-step-panel mtd:first-child { text-align: right; min-width: 2.2em; padding-right: 0.2em; }
+.rnnlab-step-panel .eq-given { display: flex; flex-wrap: wrap; column-gap: 2.5em; }
+.rnnlab-step-panel .step-head { margin: 0.2rem 0 0.3rem; }
 """
 
 _component = st.components.v2.component("rnnlab_chart", js=_JS, css=_CSS, isolate_styles=False)
@@ -233,18 +254,21 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def chart(fig: dict, key: str, steps: list[str] | None = None, start: int = 0,
+def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
           frame_ms: int = 600, url_step: bool = False) -> None:
     """Draw ``fig`` (a plain {"data", "layout", "frames"} dict) in place under ``key``.
 
-    ``steps``: one HTML panel per frame of a step-through, shown under the chart for the
-    frame on screen; ``start`` is the frame shown first; ``url_step`` mirrors the step into
+    ``steps``: the panel shown under a step-through for the frame on screen (one row of slot
+    values per frame); ``start`` is the frame shown first; ``url_step`` mirrors the step into
     the URL's ``step`` parameter (one player per page).
     """
-    data = {"src": bundle_url(), "figure": encode(fig), "theme": THEME, "config": CONFIG,
-            "key": key}
+    presenter = bool(st.session_state.get("presenter", False))
+    theme = dict(THEME, font=dict(THEME["font"], size=18)) if presenter else THEME
+    data = {"src": bundle_url(), "figure": encode(fig), "theme": theme, "config": CONFIG,
+            "key": key, "presenter": presenter}
     if steps is not None:
-        data.update(steps=steps, start=int(start), frame_ms=int(frame_ms), url_step=url_step)
+        data.update(steps={"template": steps.template, "values": steps.values}, start=int(start),
+                    frame_ms=int(frame_ms), url_step=url_step)
     _component(key=key, data=data, height="content")
 
 

@@ -1,100 +1,200 @@
-"""The cell update equations as LaTeX, with the actual numbers of one step filled in."""
+"""The cell's update equations with every step's numbers, as MathML for the step-through player.
+
+The equations have the same structure at every step; only the numbers change. So they are built
+once as a MathML *template* with numbered slots (``{0}``, ``{1}``, ...) plus one row of slot values
+per step; the chart component fills the template in for the frame on screen (during ▶ Play too),
+with no server round trip. Chromium renders MathML natively.
+
+Every vector is a ``<mrow data-q="NAME">`` so a test can read the numbers back by name.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
-MAX_UNITS = 6  # vectors longer than this are cut (and say so): equations must stay readable
-MAX_MATRIX = (5, 4)  # SimpleRNN shows full weight matrices up to input_dim 5 × units 4
+MAX_UNITS = 6  # vectors longer than this are cut (and the panel says so)
+DIGITS = 2
 
 
-def vec(v: np.ndarray, digits: int = 2) -> str:
-    """A row vector as a LaTeX bmatrix, cut to MAX_UNITS entries."""
-    v = np.asarray(v).ravel()
-    cells = [f"{x:.{digits}f}" for x in v[:MAX_UNITS]]
-    if v.size > MAX_UNITS:
-        cells.append(r"\cdots")
-    return r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}"
+@dataclass
+class StepPanel:
+    """A MathML template and, per step, the strings for its slots."""
+    template: str
+    values: list[list[str]]   # (timesteps, slots)
+
+    def render(self, k: int) -> str:
+        """The panel's HTML at step k (what the browser shows; used by tests and exports)."""
+        import re
+        return re.sub(r"\{(\d+)\}", lambda m: self.values[k][int(m.group(1))], self.template)
 
 
-def mat(m: np.ndarray, digits: int = 2) -> str:
-    rows = [" & ".join(f"{x:.{digits}f}" for x in row) for row in np.asarray(m)]
-    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+class _Builder:
+    """Collects per-step string columns and hands out their slot markers."""
+
+    def __init__(self, timesteps: int):
+        self.timesteps = timesteps
+        self.columns: list[np.ndarray] = []   # each (timesteps,) of str
+
+    def slot(self, column) -> str:
+        self.columns.append(np.asarray(column, dtype=str))
+        return "{" + str(len(self.columns) - 1) + "}"
+
+    def vec(self, name: str, values: np.ndarray) -> str:
+        """A row vector that changes per step; values (timesteps, n), cut to MAX_UNITS."""
+        text = np.char.mod(f"%.{DIGITS}f", np.asarray(values, dtype=float)[:, :MAX_UNITS])
+        text = np.char.replace(text, "-", "−")                  # (timesteps, shown)
+        cells = [f"<mn>{self.slot(text[:, j])}</mn>" for j in range(text.shape[1])]
+        return _bracket(name, cells, np.asarray(values).shape[1] > MAX_UNITS)
+
+    def values(self) -> list[list[str]]:
+        return np.stack(self.columns, axis=1).tolist() if self.columns else [[]] * self.timesteps
 
 
-def _previous(trace, sample: int, k: int):
-    """(h_{t-1}, c_{t-1} or None) before step k: the initial state at k = 0."""
-    if k == 0:
-        h_prev = trace.initial_states[0][sample]
-        c_prev = trace.initial_states[1][sample] if trace.c is not None else None
-    else:
-        h_prev = trace.h[sample, k - 1]
-        c_prev = trace.c[sample, k - 1] if trace.c is not None else None
+def const_vec(name: str, values: np.ndarray) -> str:
+    """A row vector that is the same at every step (a bias)."""
+    v = np.asarray(values, dtype=float).ravel()
+    cells = [f"<mn>{x:.{DIGITS}f}</mn>".replace("-", "−") for x in v[:MAX_UNITS]]
+    return _bracket(name, cells, v.size > MAX_UNITS)
+
+
+def _bracket(name: str, cells: list[str], cut: bool) -> str:
+    if cut:
+        cells.append("<mo>⋯</mo>")
+    body = '<mspace width="0.4em"/>'.join(cells)
+    return f'<mrow data-q="{name}"><mo>[</mo>{body}<mo>]</mo></mrow>'
+
+
+def sym(base: str, sub: str = "t", tilde: bool = False) -> str:
+    """A subscripted symbol: h_t, h_{t−1}, c̃_t, W_f."""
+    b = f'<mover accent="true"><mi>{base}</mi><mo>~</mo></mover>' if tilde else f"<mi>{base}</mi>"
+    s = ("<mrow><mi>t</mi><mo>−</mo><mn>1</mn></mrow>" if sub == "t-1" else f"<mi>{sub}</mi>")
+    return f"<msub>{b}{s}</msub>"
+
+
+def _op(text: str) -> str:
+    return f"<mo>{text}</mo>"
+
+
+def _fn(name: str, inner: str) -> str:
+    fn = "<mi>σ</mi>" if name == "sigmoid" else "<mi>tanh</mi>"
+    return f'{fn}<mo>(</mo>{inner}<mo>)</mo>'
+
+
+def _equation(lhs: str, *rhs: str) -> str:
+    """lhs = rhs[0] = rhs[1] ..., one '=' per row so long vectors fit the page."""
+    rows = "".join(f"<mtr><mtd>{lhs if i == 0 else ''}</mtd><mtd><mo>=</mo>{r}</mtd></mtr>"
+                   for i, r in enumerate(rhs))
+    return f'<div class="eq"><math displaystyle="true"><mtable>{rows}</mtable></math></div>'
+
+
+def _previous(trace, sample: int):
+    """(h_{t-1}, c_{t-1} or None) before every step: (timesteps, units) each."""
+    h0 = trace.initial_states[0][sample][None]                        # (1, units)
+    h_prev = np.concatenate([h0, trace.h[sample, :-1]])               # (timesteps, units)
+    c_prev = None
+    if trace.c is not None:
+        c0 = trace.initial_states[1][sample][None]
+        c_prev = np.concatenate([c0, trace.c[sample, :-1]])           # (timesteps, units)
     return h_prev, c_prev
 
 
-def _aligned(lhs: str, *rhs: str) -> str:
-    """lhs = rhs[0] = rhs[1] ..., one '=' per line so long vectors fit the page."""
-    return (r"\begin{aligned}" + lhs + " &= " + r" \\ &= ".join(rhs) + r"\end{aligned}")
+GATES = {  # trace gate name -> (symbol, weight letter, activation)
+    "LSTM": (("input", "i", "i", "sigmoid"), ("forget", "f", "f", "sigmoid"),
+             ("candidate", "c", "c", "tanh"), ("output", "o", "o", "sigmoid")),
+    "GRU": (("update", "z", "z", "sigmoid"), ("reset", "r", "r", "sigmoid")),
+}
 
 
-def step_equations(trace, weights: list[np.ndarray], sample: int, k: int,
-                   reset_after: bool = True) -> list[str]:
-    """LaTeX blocks for step k of sample ``sample`` (weights in Keras order: kernel, rk, bias)."""
+def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool = True,
+               note: str = "") -> StepPanel:
+    """The panel for every step of ``sample``: the inputs, each equation, the new state.
+
+    weights in Keras order (kernel, recurrent_kernel[, bias]); ``note`` is shown on top.
+    """
     kernel, recurrent_kernel = weights[0], weights[1]
     bias = weights[2] if len(weights) > 2 else None
-    units = trace.units
-    t = int(trace.timestep[k])
-    x_t = trace.x[sample, t]                      # (features,)
-    h_prev, c_prev = _previous(trace, sample, k)  # (units,)
-    h_t = trace.h[sample, k]                      # (units,)
-    given = [rf"x_t = x_{{{t}}} &= {vec(x_t)}", rf"h_{{t-1}} &= {vec(h_prev)}"]
+    units, steps = trace.units, trace.h.shape[1]
+    b = _Builder(steps)
+    x_t = trace.x[sample, trace.timestep]                      # (timesteps, features), processing order
+    h_prev, c_prev = _previous(trace, sample)                  # (timesteps, units)
+    cut = units > MAX_UNITS or x_t.shape[1] > MAX_UNITS
+    head = (f'<p class="step-head"><b>step k = {b.slot(np.arange(steps))}</b> reads '
+            f'<i>x</i><sub>{b.slot(trace.timestep)}</sub>'
+            + (f" · vectors show their first {MAX_UNITS} entries (⋯ = cut)" if cut else "")
+            + (f" · {note}" if note else "") + "</p>")
+    given = [_equation(sym("x"), b.vec("x_t", x_t)), _equation(sym("h", "t-1"), b.vec("h_prev", h_prev))]
     if c_prev is not None:
-        given.append(rf"c_{{t-1}} &= {vec(c_prev)}")
-    lines = [rf"\text{{step }} k={k}:\quad \begin{{aligned}}" + r" \\ ".join(given)
-             + r"\end{aligned}"]
-    if trace.cell_name == "SimpleRNN":
-        xk = x_t @ kernel                          # (units,)
-        hr = h_prev @ recurrent_kernel             # (units,)
-        b = bias if bias is not None else np.zeros(units)
-        rhs = [r"\tanh(x_t \cdot W_x + h_{t-1} \cdot W_h + b)"]
-        if kernel.shape[0] <= MAX_MATRIX[0] and units <= MAX_MATRIX[1]:
-            rhs.append(rf"\tanh\left({vec(x_t)} {mat(kernel)} + {vec(h_prev)} "
-                       rf"{mat(recurrent_kernel)} + {vec(b)}\right)")
-        rhs.append(rf"\tanh\left({vec(xk)} + {vec(hr)} + {vec(b)}\right)")
-        rhs.append(rf"\tanh\left({vec(trace.pre_activations['h'][sample, k])}\right)")
-        rhs.append(vec(h_t))
-        lines.append(_aligned("h_t", *rhs))
-        return lines
+        given.append(_equation(sym("c", "t-1"), b.vec("c_prev", c_prev)))
+    lines = []
     pre, act = trace.pre_activations, trace.gates
-    if trace.cell_name == "LSTM":
-        for name, sym, weight, fn in (("input", "i_t", "i", r"\sigma"), ("forget", "f_t", "f", r"\sigma"),
-                                      ("candidate", r"\tilde c_t", "c", r"\tanh"),
-                                      ("output", "o_t", "o", r"\sigma")):
-            lines.append(_aligned(sym, rf"{fn}(x_t W_{weight} + h_{{t-1}} U_{weight} + b_{weight})",
-                                  rf"{fn}\left({vec(pre[name][sample, k])}\right)",
-                                  vec(act[name][sample, k])))
-        c_t = trace.c[sample, k]
-        lines.append(_aligned(
-            "c_t", r"f_t \odot c_{t-1} + i_t \odot \tilde c_t",
-            rf"{vec(act['forget'][sample, k])} \odot {vec(c_prev)} \\ &\quad + "
-            rf"{vec(act['input'][sample, k])} \odot {vec(act['candidate'][sample, k])}",
-            vec(c_t)))
-        lines.append(_aligned("h_t", r"o_t \odot \tanh(c_t)",
-                              rf"{vec(act['output'][sample, k])} \odot \tanh\left({vec(c_t)}\right)",
-                              vec(h_t)))
-        return lines
-    # GRU
-    for name, sym, g in (("update", "z_t", "z"), ("reset", "r_t", "r")):
-        lines.append(_aligned(sym, rf"\sigma(x_t W_{g} + h_{{t-1}} U_{g} + b_{g})",
-                              rf"\sigma\left({vec(pre[name][sample, k])}\right)",
-                              vec(act[name][sample, k])))
-    inner = (r"x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h)" if reset_after
-             else r"x_t W_h + (r_t \odot h_{t-1}) U_h + b_h")
-    lines.append(_aligned(r"\tilde h_t", rf"\tanh({inner})",
-                          rf"\tanh\left({vec(pre['candidate'][sample, k])}\right)",
-                          vec(act['candidate'][sample, k])))
-    z = vec(act['update'][sample, k])
-    lines.append(_aligned("h_t", r"z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
-                          rf"{z} \odot {vec(h_prev)} \\ &\quad + (1 - {z}) \odot "
-                          rf"{vec(act['candidate'][sample, k])}", vec(h_t)))
-    return lines
+    if trace.cell_name == "SimpleRNN":
+        xk = x_t @ kernel                                       # (timesteps, units)
+        hr = h_prev @ recurrent_kernel                          # (timesteps, units)
+        bias_v = bias if bias is not None else np.zeros(units)
+        lines.append(_equation(
+            sym("h"),
+            _fn("tanh", f"{sym('x')}<mo>·</mo>{sym('W', 'x')}<mo>+</mo>{sym('h', 't-1')}<mo>·</mo>"
+                        f"{sym('W', 'h')}<mo>+</mo><mi>b</mi>"),
+            _fn("tanh", f"{b.vec('xW', xk)}<mo>+</mo>{b.vec('hU', hr)}<mo>+</mo>{const_vec('b', bias_v)}"),
+            _fn("tanh", b.vec("pre_h", pre["h"][sample])),
+            b.vec("h_t", trace.h[sample])))
+    else:
+        bias_rows = _gate_biases(trace.cell_name, bias, units)
+        for name, letter, weight, fn in GATES[trace.cell_name]:
+            lhs = sym(letter, tilde=name == "candidate")
+            formula = (f"{sym('x')}{sym('W', weight)}<mo>+</mo>{sym('h', 't-1')}{sym('U', weight)}"
+                       f"<mo>+</mo>{sym('b', weight)}")
+            rows = [_fn(fn, formula)]
+            if bias_rows is not None:
+                rows.append(_fn(fn, f"{sym('x')}{sym('W', weight)}<mo>+</mo>{sym('h', 't-1')}"
+                                    f"{sym('U', weight)}<mo>+</mo>{const_vec('b_' + weight, bias_rows[name])}"))
+            rows += [_fn(fn, b.vec("pre_" + name, pre[name][sample])), b.vec(name, act[name][sample])]
+            lines.append(_equation(lhs, *rows))
+        if trace.cell_name == "LSTM":
+            lines += _lstm_state(b, trace, sample, c_prev)
+        else:
+            lines += _gru_state(b, trace, sample, h_prev, reset_after)
+    html = head + '<div class="eq-given">' + "".join(given) + "</div>" + "".join(lines)
+    return StepPanel(html, b.values())
+
+
+def _gate_biases(cell: str, bias, units: int) -> dict | None:
+    """Each gate's bias vector (Keras column blocks), or None without a bias."""
+    if bias is None:
+        return None
+    names = [g[0] for g in GATES[cell]]
+    row = bias.sum(axis=0) if bias.ndim == 2 else bias        # GRU reset_after: both rows add up
+    return {name: row[i * units:(i + 1) * units] for i, name in enumerate(names)}
+
+
+def _lstm_state(b: _Builder, trace, sample: int, c_prev) -> list[str]:
+    act = trace.gates
+    f, i, c_tilde, o = (b.vec(n, act[n][sample]) for n in ("forget", "input", "candidate", "output"))
+    c_t = trace.c[sample]
+    return [
+        _equation(sym("c"), f"{sym('f')}<mo>⊙</mo>{sym('c', 't-1')}<mo>+</mo>{sym('i')}<mo>⊙</mo>{sym('c', tilde=True)}",
+                  f"{f}<mo>⊙</mo>{b.vec('c_prev', c_prev)}<mo>+</mo>{i}<mo>⊙</mo>{c_tilde}",
+                  b.vec("c_t", c_t)),
+        _equation(sym("h"), f"{sym('o')}<mo>⊙</mo><mi>tanh</mi><mo>(</mo>{sym('c')}<mo>)</mo>",
+                  f"{o}<mo>⊙</mo>{_fn('tanh', b.vec('c_t', c_t))}", b.vec("h_t", trace.h[sample])),
+    ]
+
+
+def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool) -> list[str]:
+    act, pre = trace.gates, trace.pre_activations
+    r_h = (f"{sym('r')}<mo>⊙</mo><mo>(</mo>{sym('h', 't-1')}{sym('U', 'h')}<mo>+</mo>"
+           f"<msubsup><mi>b</mi><mi>h</mi><mo>′</mo></msubsup><mo>)</mo>" if reset_after
+           else f"<mo>(</mo>{sym('r')}<mo>⊙</mo>{sym('h', 't-1')}<mo>)</mo>{sym('U', 'h')}")
+    inner = (f"{sym('x')}{sym('W', 'h')}<mo>+</mo>{sym('b', 'h')}<mo>+</mo>{r_h}" if reset_after
+             else f"{sym('x')}{sym('W', 'h')}<mo>+</mo>{r_h}<mo>+</mo>{sym('b', 'h')}")
+    z = b.vec("update", act["update"][sample])
+    h_tilde = b.vec("candidate", act["candidate"][sample])
+    return [
+        _equation(sym("h", tilde=True), _fn("tanh", inner),
+                  _fn("tanh", b.vec("pre_candidate", pre["candidate"][sample])), h_tilde),
+        _equation(sym("h"), f"{sym('z')}<mo>⊙</mo>{sym('h', 't-1')}<mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>"
+                            f"{sym('z')}<mo>)</mo><mo>⊙</mo>{sym('h', tilde=True)}",
+                  f"{z}<mo>⊙</mo>{b.vec('h_prev', h_prev)}<mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>{z}"
+                  f"<mo>)</mo><mo>⊙</mo>{h_tilde}", b.vec("h_t", trace.h[sample])),
+    ]

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ui import colors
-from ui.plot import figure, grid
+from ui.plot import figure, grid, int_ticks
 
 # Above this many numbers in all frames together, frames only move the cursor (no fill-in).
 MAX_FRAME_VALUES = 250_000
@@ -96,7 +96,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
             low, scale = -high, colors.DIVERGING
         layout[axis] = dict(colorscale=scale, cmin=low, cmax=high, colorbar=dict(
             title=dict(text="gate" if kind == "gate" else "value"), thickness=10, len=0.45,
-            x=1.02 + 0.08 * j, y=1.0, yanchor="top"))
+            x=1.02, y=1.0 - 0.55 * j, yanchor="top"))  # stacked: titles never collide
 
     data, heat_idx, cursor_idx, line_idx = [], [], [], []
     for i, (names, z) in enumerate(zip(panels, stacks)):
@@ -125,8 +125,8 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
                          line=dict(color=colors.HIGHLIGHT, width=2), hoverinfo="skip",
                          showlegend=False, xaxis=xref, yaxis=yref))
         cursor_idx.append(len(data) - 1)
-        layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5])
-        layout["yaxis" + yref[1:]].update(range=[-0.5, rows - 0.5], **ticks,
+        layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], **int_ticks(timesteps))
+        layout["yaxis" + yref[1:]].update(range=[-0.5, rows - 0.5], **(ticks or int_ticks(rows)),
                                           title=dict(text="unit") if not ticks else None)
     if lines:
         xref, yref = refs[-1]
@@ -145,7 +145,8 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
                          line=dict(color=colors.HIGHLIGHT, width=2, dash="dot"), hoverinfo="skip",
                          showlegend=False, xaxis=xref, yaxis=yref))
         cursor_idx.append(len(data) - 1)
-        layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], title=dict(text="step"))
+        layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], title=dict(text="step"),
+                                          **int_ticks(timesteps))
         layout["yaxis" + yref[1:]].update(range=[low - 0.05, high + 0.05])
 
     frames = []
@@ -165,7 +166,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     layout.update(_player([str(k) for k in range(timesteps)], labels, start))
     top = 60 if title else 40
     layout.update(height=plot_px + top + 130, title=dict(text=title) if title else None,
-                  margin=dict(l=60, r=30 + 70 * len(axes), t=top, b=130),
+                  margin=dict(l=60, r=100, t=top, b=130),
                   legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0, font=dict(size=11)))
     return figure(data, layout, frames)
 
@@ -239,8 +240,8 @@ def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: s
                         font=dict(color=colors.HIGHLIGHT))]
     return figure(data, _simple_layout(
         140 + 14 * units, shapes=shapes, annotations=annotations,
-        xaxis=dict(title=dict(text="step"), range=[-0.6, timesteps - 0.4]),
-        yaxis=dict(title=dict(text="unit"), range=[-0.6, units + 0.4])))
+        xaxis=dict(title=dict(text="step"), range=[-0.6, timesteps - 0.4], **int_ticks(timesteps)),
+        yaxis=dict(title=dict(text="unit"), range=[-0.6, units + 0.4], **int_ticks(units))))
 
 
 def saturated_share(name: str, values: np.ndarray) -> float:
@@ -284,8 +285,9 @@ def compare_lines(curves: dict[str, np.ndarray], colours: dict[str, str], title:
                  marker=dict(size=5)) for name, y in curves.items()]
     shapes = [dict(type="line", x0=b, x1=b, xref="x", yref="paper", y0=0, y1=1,
                    line=dict(color="#888", dash="dash", width=1)) for b in boundaries or []]
+    steps = max(len(y) for y in curves.values())
     return figure(data, _simple_layout(320, title, shapes=shapes,
-                                       xaxis=dict(title=dict(text="step")),
+                                       xaxis=dict(title=dict(text="step"), **int_ticks(steps)),
                                        yaxis=dict(title=dict(text=yaxis_title))))
 
 
@@ -304,7 +306,8 @@ def bidirectional(forward: np.ndarray, backward: np.ndarray, merged: np.ndarray 
         data.append(dict(type="heatmap", z=values.T, x0=0, dx=1, y0=0, dy=1,
                          coloraxis="coloraxis", xaxis=xref, yaxis=yref,
                          hovertemplate="timestep %{x}<br>unit %{y}<br>%{z:.3f}<extra></extra>"))
-        layout["yaxis" + yref[1:]].update(title=dict(text="unit"))
+        layout["yaxis" + yref[1:]].update(title=dict(text="unit"), **int_ticks(values.shape[1]))
+        layout["xaxis" + xref[1:]].update(**int_ticks(values.shape[0]))
     layout["xaxis" + refs[-1][0][1:]].update(title=dict(text="timestep (time order)"))
     layout.update(coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
                                  colorbar=dict(thickness=10, title=dict(text="h"))),
@@ -327,35 +330,44 @@ def params_vs_units(units: list[int], counts: dict[str, list[int]], current_unit
         380, f"Parameters vs units (input_dim = {input_dim})",
         # major ticks only: a log axis's default minor labels (2, 3, … 9 per decade) are dozens
         # of texts the browser lays out one by one on every redraw
-        xaxis=dict(title=dict(text="units"), type="log", tickvals=[1, 2, 4, 8, 16, 32, 64, 128, 256]),
-        yaxis=dict(title=dict(text="parameters"), type="log", dtick=1)))
+        xaxis=dict(title=dict(text="units (log scale)"), type="log",
+                   tickvals=[1, 2, 4, 8, 16, 32, 64, 128, 256]),
+        yaxis=dict(title=dict(text="parameters (log scale)"), type="log", dtick=1,
+                   exponentformat="power")))
 
 
 def weights(arrays: dict[str, np.ndarray], gate_names: tuple[str, ...], units: int) -> dict:
-    """kernel, recurrent_kernel (and bias) as heatmaps, one row per output column, gates marked."""
+    """kernel, recurrent_kernel (and bias) as heatmaps drawn as stored: ``kernel (4, 32)`` is 4
+    rows × 32 columns, one panel under the other, gate blocks marked on the shared columns."""
     names = list(arrays)
-    layout, refs = grid([(0, i, 1) for i in range(len(names))], 1, len(names),
-                        [f"{n} {tuple(arrays[n].shape)}" for n in names], hgap=0.06)
+    mats = {n: arrays[n] if arrays[n].ndim == 2 else arrays[n][None] for n in names}  # (rows, G·units)
+    row_px = 16
+    heights = [max(m.shape[0] * row_px, 40) for m in mats.values()]
+    layout, refs = grid([(i, 0, 1) for i in range(len(names))], len(names), 1,
+                        [f"{n} {tuple(arrays[n].shape)}" for n in names], vgap=0.12,
+                        row_heights=heights)
     limit = max(float(np.abs(a).max()) for a in arrays.values()) or 1.0
+    columns = next(iter(mats.values())).shape[1]
     data, shapes = [], []
     for name, (xref, yref) in zip(names, refs):
-        a = arrays[name] if arrays[name].ndim == 2 else arrays[name][None]  # (rows, G·units)
-        data.append(dict(type="heatmap", z=a.T, coloraxis="coloraxis", x0=0, dx=1, y0=0, dy=1,
+        m = mats[name]
+        data.append(dict(type="heatmap", z=m, coloraxis="coloraxis", x0=0, dx=1, y0=0, dy=1,
                          xaxis=xref, yaxis=yref,
-                         hovertemplate=f"{name}<br>row %{{x}}<br>column %{{y}}<br>%{{z:.3f}}"
+                         hovertemplate=f"{name}<br>row %{{y}}<br>column %{{x}}<br>%{{z:.3f}}"
                                        "<extra></extra>"))
         for g in range(1, len(gate_names)):
-            shapes.append(dict(type="line", xref=f"{xref} domain", x0=0, x1=1, yref=yref,
-                               y0=g * units - 0.5, y1=g * units - 0.5,
+            shapes.append(dict(type="line", yref=f"{yref} domain", y0=0, y1=1, xref=xref,
+                               x0=g * units - 0.5, x1=g * units - 0.5,
                                line=dict(color="#333", width=1)))
-        layout["yaxis" + yref[1:]].update(autorange="reversed")
-    if gate_names:
-        layout["yaxis"].update(tickvals=[(g + 0.5) * units - 0.5 for g in range(len(gate_names))],
-                               ticktext=list(gate_names))
+        layout["yaxis" + yref[1:]].update(autorange="reversed", **int_ticks(m.shape[0]),
+                                          title=dict(text="row"))
+        ticks = (dict(tickvals=[(g + 0.5) * units - 0.5 for g in range(len(gate_names))],
+                      ticktext=list(gate_names)) if len(gate_names) > 1 else int_ticks(columns))
+        layout["xaxis" + xref[1:]].update(range=[-0.5, columns - 0.5], **ticks)
     layout.update(coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
                                  colorbar=dict(thickness=10, title=dict(text="weight"))),
-                  shapes=shapes, height=min(700, 140 + 9 * arrays[names[0]].shape[-1]),
-                  margin=dict(l=60, r=10, t=40, b=10))
+                  shapes=shapes, height=sum(heights) + 70 * len(names) + 40,
+                  margin=dict(l=60, r=10, t=40, b=30))
     return figure(data, layout)
 
 
@@ -373,7 +385,8 @@ def crosscheck_bars(names: list[str], diffs: list[float], tolerance: float) -> d
                         font=dict(color=colors.FAIL))]
     return figure(data, _simple_layout(
         320, shapes=shapes, annotations=annotations,
-        yaxis=dict(type="log", title=dict(text="max |NumPy − Keras|"), range=[-12.5, 0])))
+        yaxis=dict(type="log", title=dict(text="max |NumPy − Keras| (log scale)"), range=[-12.5, 0],
+                   exponentformat="power")))
 
 
 def timings(ms: dict[str, float]) -> dict:
@@ -381,4 +394,5 @@ def timings(ms: dict[str, float]) -> dict:
     data = [dict(type="bar", x=list(ms), y=list(ms.values()),
                  text=[f"{v:.2f} ms" for v in ms.values()], textposition="outside",
                  marker=dict(color=[colors.KERAS if "Keras" in k else colors.NUMPY for k in ms]))]
-    return figure(data, _simple_layout(300, yaxis=dict(title=dict(text="ms per call"))))
+    return figure(data, _simple_layout(300, yaxis=dict(title=dict(text="ms per call"),
+                                                       rangemode="tozero")))

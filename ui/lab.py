@@ -9,8 +9,9 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import Sequential, SequentialTrace, cells, initializers, layers
-from ui import equations, inputs
-from ui.settings import Config
+from ui import equations, inputs, sidebar
+from ui.chart import chart
+from ui.settings import Config, ViewSettings
 
 # seed 004's notebook: every kernel and recurrent weight 0.1, bias 0
 CONSTANT_KERNEL = 0.1
@@ -195,40 +196,61 @@ def show_source(cell_name: str) -> None:
         st.code(inspect.getsource(step), language="python")
 
 
-def step_controls(prefix: str, batch: int, timesteps: int) -> tuple[int, int]:
-    """Sample and step pickers shared by the step-through pages; returns (sample, step k).
-
-    The step defaults to the last one (the whole sequence drawn); values left over from a
-    longer sequence or a bigger batch are clamped before the widgets are drawn.
-    """
+def sample_picker(batch: int) -> int:
+    """The batch index the step-through shows (URL ``sample``), clamped to the batch."""
     state = st.session_state
-    step_key, sample_key = f"{prefix}_step", f"{prefix}_sample"
-    state[step_key] = min(state.get(step_key, timesteps - 1), timesteps - 1)
-    state[sample_key] = min(state.get(sample_key, 0), batch - 1)
-    col1, col2 = st.columns([1, 3])
-    sample = col1.number_input("sample (batch index)", 0, batch - 1, key=sample_key,
-                               disabled=batch == 1)
-    step = col2.slider("step k (for the equations; ▶ Play in the chart animates every step)", 0,
-                       max(timesteps - 1, 1), key=step_key, disabled=timesteps == 1)
-    return int(sample), int(min(step, timesteps - 1))
+    state["sample"] = min(state.get("sample", 0), batch - 1)
+    return int(sidebar.widget(ViewSettings, "sample", "sample (batch index)", hi=max(batch - 1, 0),
+                              disabled=batch == 1))
 
 
-SMALL_UNITS = 4  # "small config": the equations with numbers are shown without asking
+def current_step(timesteps: int) -> int:
+    """The one current step of the page (URL ``step``; -1 or too large = the last step)."""
+    step = int(st.session_state.get("step", -1))
+    return timesteps - 1 if step < 0 or step >= timesteps else step
 
 
-def show_step_equations(prefix: str, current: Lab, trace, sample: int, step: int) -> None:
-    """The cell's equations at step k with the actual numbers (forward direction when
-    Bidirectional): always for small layers, on request otherwise (a dozen KaTeX blocks of
-    long vectors slow every rerun down)."""
-    units = current.cfg.units
-    cut = f"; vectors cut to their first {equations.MAX_UNITS} units" if units > equations.MAX_UNITS else ""
-    if units > SMALL_UNITS and not st.toggle(f"Show the equations with this step's numbers{cut}",
-                                             key=f"{prefix}_show_equations"):
-        return
-    weights = current.layer.get_weights()
+KEYBOARD = ("Keyboard: ← / → step back and forward, Space plays and pauses, Home / End jump to the "
+            "first and last step (no need to click first; not while typing in a box).")
+
+
+def step_through(key: str, fig: dict, panel, step: int) -> None:
+    """The page's step-through: chart and equations panel on one step, in the browser."""
+    chart(fig, key=key, steps=panel, start=step, url_step=True)
+    st.caption(KEYBOARD)
+
+
+def layer_picker(n_layers: int) -> int:
+    """Which stacked layer the step-through shows (URL ``layer_index``, 0 = bottom), clamped."""
+    state = st.session_state
+    state["layer_index"] = min(int(state.get("layer_index", 0)), n_layers - 1)
+    if n_layers == 1:
+        return 0
+    names = {0: " (bottom: reads x)", n_layers - 1: " (top)"}
+    return int(st.selectbox("layer", range(n_layers), key="layer_index",
+                            format_func=lambda i: f"layer {i + 1}{names.get(i, '')}",
+                            help=ViewSettings.spec("layer_index")["help"]))
+
+
+def padded_note(trace, sample: int) -> str:
+    """What the step-through says about the padded steps of ``sample`` ('' when none)."""
+    steps = trace.forward if hasattr(trace, "forward") else trace
+    if steps.mask is None or steps.mask[sample].all():
+        return ""
+    padded = np.flatnonzero(~steps.mask[sample])  # processing order
+    return (f"Steps {padded[0]}–{padded[-1]} of sample {sample} are padding (greyed): the mask "
+            "skips them, so every state is carried through unchanged (the cell's gates are still "
+            "computed there, then discarded)." if len(padded) > 1 else
+            f"Step {padded[0]} of sample {sample} is padding (greyed): its state is carried "
+            "through unchanged.")
+
+
+def step_panel(current: Lab, trace, sample: int, note: str = "", layer_index: int = 0):
+    """The equations of every step of ``trace`` (forward direction when Bidirectional), with the
+    weights of stacked layer ``layer_index``."""
+    weights = current.stack[layer_index].get_weights()
     if current.cfg.bidirectional:
         weights = weights[:len(weights) // 2]
-        st.caption("Forward direction shown.")
-    for line in equations.step_equations(trace, weights, sample, step,
-                                         reset_after=current.cfg.reset_after):
-        st.latex(line)
+        note = (note + " · " if note else "") + "forward direction shown"
+    return equations.step_panel(trace, weights, sample, reset_after=current.cfg.reset_after,
+                                note=note)

@@ -53,6 +53,11 @@ def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> 
     return spec
 
 
+def int_ticks(n: int) -> dict:
+    """Whole-number ticks for an axis of n cells (steps, units, rows): never 0.5 or -0.5."""
+    return dict(tick0=0, dtick=max(1, math.ceil(n / 10)), tickformat="d")
+
+
 def axis_names(n: int) -> tuple[str, str, str, str]:
     """(layout x-axis key, layout y-axis key, trace xref, trace yref) of the n-th subplot (1-based)."""
     suffix = "" if n == 1 else str(n)

@@ -275,8 +275,12 @@ class ViewSettings(Settings):
                         help="The step-through's current step (-1 = the last one).")
     sample: int = setting(0, lo=0, hi=Config.spec("batch_size")["hi"] - 1,
                           help="Which sequence of the batch the step-through shows.")
+    layer_index: int = setting(0, lo=0, hi=MAX_LAYERS - 1,
+                               help="Stacked layers: which layer the step-through shows "
+                                    "(0 = the bottom one, which reads x).")
     show_stateful: bool = setting(False, help="Hidden states: compare stateful=True with resets.")
     show_effect: bool = setting(False, help="Gates: plot the effect of the Keras toggle over time.")
+    show_weights: bool = setting(False, help="Shapes: the weight values as heatmaps.")
     decoder_timesteps: int = setting(6, lo=1, hi=50,
                                      help="Encoder -> decoder: the decoder input's length.")
     presenter: bool = setting(False, help="Projector view: no sidebar, large type.")

@@ -90,7 +90,8 @@ def widget(cls, name: str, label: str | None = None, where=None, kind: str | Non
     spec = cls.spec(name)
     label = name if label is None else label
     kwargs.setdefault("help", spec["help"] or None)
-    kwargs["disabled"] = kwargs.get("disabled", False) or locked()
+    kwargs["disabled"] = kwargs.get("disabled", False) or (cls is Config and locked())
+    lo, hi = kwargs.pop("lo", spec["lo"]), kwargs.pop("hi", spec["hi"])
     if spec["kind"] is bool:
         return (where.toggle if kind == "toggle" else where.checkbox)(label, key=name, **kwargs)
     if spec["choices"] is not None:
@@ -98,7 +99,7 @@ def widget(cls, name: str, label: str | None = None, where=None, kind: str | Non
         return make(label, spec["choices"], key=name, **kwargs)
     if spec["kind"] in (int, float):
         make = where.slider if kind == "slider" else where.number_input
-        return make(label, spec["lo"], spec["hi"], key=name, **kwargs)
+        return make(label, lo, hi, key=name, **kwargs)
     return where.text_input(label, key=name, max_chars=spec["max_len"], **kwargs)
 
 
@@ -193,7 +194,10 @@ def sidebar() -> Config:
            placeholder="e.g. 4,7 — empty: no padding")
 
     sb.header("Weights")
-    widget(Config, "init", where=sb, kind="radio", format_func=INIT_LABELS.get, horizontal=True)
+    forget_one = state["cell"] == "LSTM" and state["unit_forget_bias"]
+    widget(Config, "init", where=sb, kind="radio", horizontal=True,
+           format_func=lambda init: INIT_LABELS[init] + (
+               "; forget bias 1 (unit_forget_bias)" if init == "constant" and forget_one else ""))
     col1, col2 = sb.columns([3, 2], vertical_alignment="bottom")
     widget(Config, "seed", where=col1)
     col2.button("Re-seed", on_click=_reseed, key="reseed", disabled=locked())

@@ -21,8 +21,9 @@ def _hatch(steps: np.ndarray, units: int, xref: str, yref: str, text: str) -> di
     """Hatched grey columns over a heatmap at ``steps``: bars with a pattern, one per step."""
     return dict(type="bar", x=steps, y=np.full(len(steps), units, float), base=-0.5, width=1.0,
                 xaxis=xref, yaxis=yref, showlegend=False,
-                marker=dict(color=PADDED_FILL, line=dict(width=0),
-                            pattern=dict(shape="/", fgcolor="#444", size=7, solidity=0.25)),
+                marker=dict(color="rgba(150,150,150,0.25)", line=dict(width=0),
+                            pattern=dict(shape="/", fgcolor="rgba(60,60,60,0.55)", size=10,
+                                         solidity=0.12)),
                 hovertemplate=f"step %{{x}}: {text}<extra></extra>")
 
 
@@ -31,7 +32,7 @@ def masked_states(panels: list[tuple[str, np.ndarray]], mask: np.ndarray | None,
     """One heatmap per layer (title, h (timesteps, units)) for one sample; masked steps
     (mask (timesteps,) False) hatched grey over the values, which repeat the last real step."""
     layout, refs = grid([(i, 0, 1) for i in range(len(panels))], len(panels), 1,
-                        [title for title, _ in panels], vgap=0.16)
+                        [title for title, _ in panels], vgap=0.22 if len(panels) > 1 else 0.1)
     limit = _limit([h for _, h in panels])
     data, annotations = [], layout.pop("annotations")
     for (title, h), (xref, yref) in zip(panels, refs):
@@ -40,20 +41,21 @@ def masked_states(panels: list[tuple[str, np.ndarray]], mask: np.ndarray | None,
                          xaxis=xref, yaxis=yref,
                          hovertemplate="step %{x}<br>unit %{y}<br>h = %{z:.4f}<extra></extra>"))
         ax, ay = "xaxis" + xref[1:], "yaxis" + yref[1:]
-        layout[ax].update(range=[-0.5, timesteps - 0.5], title=dict(text="step"), dtick=1
-                          if timesteps <= 30 else None)
+        layout[ax].update(range=[-0.5, timesteps - 0.5], dtick=1 if timesteps <= 30 else None)
         layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"))
         if mask is not None and not mask.all():
             padded = np.flatnonzero(~mask)
             data.append(_hatch(padded, units, xref, yref, note))
-            annotations.append(dict(x=padded[0] - 0.5, y=units - 0.5, xref=xref, yref=yref,
-                                    xanchor="left", yanchor="bottom", showarrow=False,
+            annotations.append(dict(x=padded[0] - 0.3, y=(units - 1) / 2, xref=xref, yref=yref,
+                                    xanchor="left", yanchor="middle", showarrow=False,
+                                    bgcolor="rgba(255,255,255,0.85)",
                                     text=f"<b>{note}</b>", font=dict(size=12, color="#333")))
+    layout["xaxis" + refs[-1][0][1:]]["title"] = dict(text="step")
     layout.update(annotations=annotations, barmode="overlay",
                   coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
                                  colorbar=dict(thickness=10, title=dict(text="h"))),
                   height=90 + sum(110 + 10 * min(h.shape[1], 24) for _, h in panels),
-                  margin=dict(l=55, r=10, t=40, b=10))
+                  margin=dict(l=55, r=10, t=40, b=55))
     return figure(data, layout)
 
 
@@ -91,7 +93,7 @@ def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np
                                 showarrow=True, arrowhead=2, arrowcolor=colors.HIGHLIGHT,
                                 arrowwidth=2, standoff=4, startstandoff=4))
         annotations.append(dict(x=t_enc, y=units - 0.5, xref=xref, yref=yref, yanchor="bottom",
-                                showarrow=False, font=dict(size=11, color=colors.HIGHLIGHT),
+                                showarrow=False, font=dict(size=13, color=colors.HIGHLIGHT),
                                 text=f"{name}<sub>T</sub> = {name}₀"))
     last = "xaxis" + refs[-1][0][1:]
     layout[last].update(title=dict(text="encoder steps e0… | decoder steps d0… (the decoder "
@@ -99,5 +101,37 @@ def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np
     layout.update(annotations=annotations, shapes=shapes,
                   coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
                                  colorbar=dict(thickness=10, title=dict(text="value"))),
-                  height=110 + 190 * len(names), margin=dict(l=55, r=10, t=40, b=10))
+                  height=150 + 190 * len(names), margin=dict(l=55, r=10, t=40, b=60))
     return figure(data, layout)
+
+
+def mark_padded(fig: dict, mask: np.ndarray | None, note: str = "padded") -> dict:
+    """``fig`` with the masked steps (mask (timesteps,) False) greyed on every subplot whose x
+    axis is the step; frames only move data, so the marks stay during ▶ Play."""
+    if mask is None or mask.all():
+        return fig
+    layout = dict(fig["layout"])
+    runs, start = [], None  # contiguous padded runs [first, last]
+    for k, keep in enumerate(list(mask) + [True]):
+        if not keep and start is None:
+            start = k
+        elif keep and start is not None:
+            runs.append((start, k - 1))
+            start = None
+    shapes, annotations = list(layout.get("shapes", [])), list(layout.get("annotations", []))
+    axes = [key for key in layout if key.startswith("xaxis")]
+    for axis in axes:
+        x = "x" + axis[5:]
+        y = "y" + axis[5:]
+        for first, last in runs:
+            shapes.append(dict(type="rect", xref=x, yref=f"{y} domain", x0=first - 0.5,
+                               x1=last + 0.5, y0=0, y1=1, fillcolor=PADDED_FILL, opacity=0.6,
+                               line=dict(width=0), layer="above"))
+    first_axis = "x" + axes[0][5:] if axes else "x"
+    annotations.append(dict(x=runs[0][0] - 0.5, y=1, xref=first_axis,
+                            yref=("y" + axes[0][5:] if axes else "y") + " domain",
+                            xanchor="left", yanchor="top", showarrow=False,
+                            bgcolor="rgba(255,255,255,0.85)",
+                            text=f"<b>{note}</b>", font=dict(size=12, color="#333")))
+    layout.update(shapes=shapes, annotations=annotations)
+    return dict(fig, layout=layout)

@@ -39,7 +39,7 @@ def show(cfg: Config, current: Lab, per_layer: list) -> None:
 def _layer_by_layer(cfg: Config, current: Lab, per_layer: list) -> None:
     st.subheader("Layer by layer")
     mask = current.mask
-    mask_text = f" + mask {shape_text(mask.shape)}" if mask is not None else ""
+    mask_text = f"<br>+ mask {shape_text(mask.shape)}" if mask is not None else ""
     stages = [("<b>x</b>", colors.X)]
     labels = []
     if mask is not None:
@@ -48,7 +48,8 @@ def _layer_by_layer(cfg: Config, current: Lab, per_layer: list) -> None:
     shape, passes_mask = current.x.shape, mask is not None
     rows = ["| layer | receives | returns | mask passed on |", "|---|---|---|---|"]
     for i, (layer, received, out) in enumerate(per_layer):
-        stages.append((f"{_title(layer, i)}<br>return_sequences={layer.return_sequences}",
+        stages.append((f"{_title(layer, i)}<br>"
+                       + ("returns every h_t" if layer.return_sequences else "returns the last h"),
                        colors.H))
         labels.append(shape_text(received) + (mask_text if passes_mask else ""))
         passes_mask = passes_mask and layer.return_sequences
@@ -94,8 +95,9 @@ def _padding(cfg: Config, current: Lab) -> None:
         st.warning(f"Sample {b}, step {t} is all zeros inside its length, so Masking masks it "
                    "too: Masking looks at the values, not at the lengths.", icon=":material/warning:")
     shortest = int(np.argmin(lengths))
-    sample = st.number_input("sample", 0, batch - 1, value=shortest, key="mask_sample",
-                             help="Which sequence of the batch to draw (the shortest by default).")
+    sample = st.columns([1, 3])[0].number_input(
+        "sample", 0, batch - 1, value=shortest, key="mask_sample", disabled=batch == 1,
+        help="Which sequence of the batch to draw (the shortest by default).")
     trace = current.model_trace()
     panels, notes = [], []
     for i, entry in enumerate(trace.recurrent):

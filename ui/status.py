@@ -25,7 +25,8 @@ import streamlit as st
 from rnn_core import crosscheck
 from ui import crosscheck_worker
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 2.0
+MAX_QUEUED = 3  # checks waiting for the worker; beyond that a page shows its numbers unchecked
 TOLERANCE = 1e-5
 _MAX_RESULTS = 128
 _REQUESTS = "_crosscheck_requests"  # session state: [(key, lab, rerun)] waiting for the page's end
@@ -54,6 +55,11 @@ class Checks:
     def get(self, key: str) -> Future | None:
         with self.lock:
             return self.futures.get(key)
+
+    def queued(self) -> int:
+        """Checks submitted and not finished yet (the worker runs one at a time)."""
+        with self.lock:
+            return sum(not future.done() for future in self.futures.values())
 
 
 def _new_pool() -> ProcessPoolExecutor:
@@ -97,8 +103,9 @@ def start(lab, rerun: bool = False) -> str | None:
     if not crosscheck.is_available():
         return None
     key = key_for(lab)
-    if rerun or checks().get(key) is None:
-        st.session_state.setdefault(_REQUESTS, []).append((key, lab, rerun))
+    requests = st.session_state.setdefault(_REQUESTS, [])
+    if rerun or (checks().get(key) is None and checks().queued() + len(requests) < MAX_QUEUED):
+        requests.append((key, lab, rerun))
     return key
 
 
@@ -119,8 +126,11 @@ def after_page():
 
 
 def result(key: str):
-    """(state, value): ("pending", None) | ("done", CrossCheckResult) | ("error", message)."""
+    """(state, value): ("busy", None) when the worker had no room for it, ("pending", None),
+    ("done", CrossCheckResult) or ("error", message)."""
     future = checks().get(key)
+    if future is None and not any(k == key for k, *_ in st.session_state.get(_REQUESTS, [])):
+        return "busy", None
     if future is None or not future.done():
         return "pending", None
     error = future.exception()
@@ -135,7 +145,7 @@ def summary_text(res) -> str:
             f"(tolerance {res.tolerance:.0e}) on {res.device}")
 
 
-def live_status(lab) -> str | None:
+def live_status(lab, details_link: bool = True) -> str | None:
     """One line under the page title: does TensorFlow agree with the numbers shown here?
 
     Returns the result key (for ``result``), or None when TensorFlow is not installed."""
@@ -145,20 +155,24 @@ def live_status(lab) -> str | None:
             st.caption("TensorFlow is not installed, so these numbers are not cross-checked "
                        "(`pip install tensorflow`; see the Cross-check page).")
             return None
-        _status_line(key, poll=result(key)[0] == "pending")
+        _status_line(key, poll=result(key)[0] == "pending", details_link=details_link)
     return key
 
 
-def _status_line(key: str, poll: bool) -> None:
+def _status_line(key: str, poll: bool, details_link: bool = True) -> None:
     if poll:
         _pending(key)
         return
     state, value = result(key)
-    if state == "done":
+    if state == "busy":  # a class at once: no queue without end, and no polling for it
+        st.caption(":material/hourglass_disabled: TensorFlow is busy with other checks right now, "
+                   "so these numbers are not cross-checked yet: the **Cross-check** page runs "
+                   "this one on request.")
+    elif state == "done":
         icon = ":material/check_circle:" if value.passed else ":material/error:"
         colour = "green" if value.passed else "red"
-        st.markdown(f":{colour}-badge[{icon} {summary_text(value)}]  "
-                    f"· details on the **Cross-check** page")
+        link = "  · details on the **Cross-check** page" if details_link else ""
+        st.markdown(f":{colour}-badge[{icon} {summary_text(value)}]{link}")
     else:
         st.caption(f"Cross-check failed to run: {value}")
 

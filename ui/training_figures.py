@@ -20,7 +20,7 @@ def _title(text: str) -> dict:
 
 
 def _log_axis(title: str) -> dict:
-    return dict(title=_title(title), type="log", exponentformat="e")
+    return dict(title=_title(f"{title} (log scale)"), type="log", exponentformat="power")
 
 
 def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: int | None = None,
@@ -44,7 +44,7 @@ def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: i
         height=300, margin=dict(l=60, r=60, t=30, b=10), legend=_LEGEND_BELOW,
         xaxis=dict(title=_title("epoch"), range=[0, max(epochs or len(loss), 1) + 1]),
         yaxis=_log_axis("loss"),
-        yaxis2=dict(title=_title("accuracy"), range=[0, 1.05], tickformat=".0%", overlaying="y",
+        yaxis2=dict(title=_title("accuracy"), range=[0, 1], tickformat=".0%", overlaying="y",
                     side="right", showgrid=False))
     return plot.figure(data, layout)
 
@@ -129,7 +129,8 @@ def gradient_norms(curves: dict[str, np.ndarray], title: str, yaxis_title: str,
     steps = len(next(iter(curves.values())))
     data = _cell_lines(curves, np.arange(steps), highlight, "t = %{x}<br>%{y:.3e}")
     layout = dict(height=320, title=_title(title), margin=dict(l=60, r=10, t=40, b=10), legend=_LEGEND_BELOW,
-                  xaxis=dict(title=_title("timestep t (the loss is at the last step)")),
+                  xaxis=dict(title=_title("timestep t (the loss is at the last step)"),
+                             **plot.int_ticks(steps)),
                   yaxis=_log_axis(yaxis_title))
     return plot.figure(data, layout)
 
@@ -167,7 +168,7 @@ def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float
 
 def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list[float],
                   clipnorm: float | None, learning_rate: float) -> dict:
-    """‖Δw‖ of one SGD step per cell, without and with global-norm clipping (log scale)."""
+    """‖Δw‖ of one SGD step per cell, without and with global-norm clipping."""
     cell_colours = [colors.CELL.get(c, colors.X) for c in cells]
     data = [dict(type="bar", x=cells, y=[learning_rate * g for g in grad_norms], name="without clipping",
                  marker=dict(color=cell_colours), opacity=0.45,
@@ -180,9 +181,12 @@ def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list
         cap = learning_rate * clipnorm
         shapes.append(dict(type="line", x0=0, x1=1, y0=cap, y1=cap, xref="paper", yref="y",
                            line=dict(color=colors.HIGHLIGHT, dash="dot")))
-        annotations.append(dict(text="lr × clipnorm", x=0, y=np.log10(cap), xref="paper", yref="y",
-                                xanchor="left", yanchor="bottom", showarrow=False))
+        annotations.append(dict(text="lr × clipnorm", x=1, y=cap, xref="paper", yref="y",
+                                xanchor="right", yanchor="bottom", showarrow=False))
+    for trace in data:  # bars start at 0 (a linear axis); the labels keep tiny steps readable
+        trace.update(text=[f"{v:.2e}" for v in trace["y"]], textposition="outside", cliponaxis=False)
     layout = dict(barmode="group", height=300, title=_title(f"Size of one SGD step (lr = {learning_rate:g})"),
-                  shapes=shapes, annotations=annotations, yaxis=_log_axis("‖Δw‖"),
+                  shapes=shapes, annotations=annotations,
+                  yaxis=dict(title=_title("‖Δw‖"), rangemode="tozero"),
                   margin=dict(l=60, r=10, t=40, b=10), legend=_LEGEND_BELOW)
     return plot.figure(data, layout)

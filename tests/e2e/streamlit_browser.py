@@ -110,6 +110,29 @@ class StreamlitServer:
         self.stop()
 
 
+# In-page waits, shared by the sync helpers below and async callers (bench/bench_class.py).
+IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null;
+}"""
+
+QUIET_JS = """([quietMs, timeoutMs]) => new Promise((resolve, reject) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    let timer = null;
+    const check = () => {
+        clearTimeout(timer);
+        if (app.getAttribute('data-test-script-state') === 'notRunning')
+            timer = setTimeout(() => { observer.disconnect(); resolve(); }, quietMs);
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    check();
+    setTimeout(() => { observer.disconnect(); reject(new Error('page never went quiet')); }, timeoutMs);
+})"""
+
+
 def launch_chromium(playwright):
     """Headless Debian Chromium; Playwright gives every launch a fresh temporary user-data-dir."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -123,15 +146,7 @@ def wait_until_idle(page, timeout: float = 30_000) -> None:
     old DOM lingers while the rerun is queued, so callers should still wait for the content they
     expect.
     """
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-                && app.getAttribute('data-test-script-state') === 'notRunning'
-                && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null;
-        }""",
-        timeout=timeout,
-    )
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 def wait_until_quiet(page, quiet_ms: int = 1500, timeout_ms: int = 120_000) -> None:
@@ -140,19 +155,7 @@ def wait_until_quiet(page, quiet_ms: int = 1500, timeout_ms: int = 120_000) -> N
     The app's live cross-check status polls with `st.fragment(run_every=1 s)` (reruns the browser
     asks for) until TensorFlow's result is in, then reruns once.
     """
-    page.evaluate("""([quietMs, timeoutMs]) => new Promise((resolve, reject) => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        let timer = null;
-        const check = () => {
-            clearTimeout(timer);
-            if (app.getAttribute('data-test-script-state') === 'notRunning')
-                timer = setTimeout(() => { observer.disconnect(); resolve(); }, quietMs);
-        };
-        const observer = new MutationObserver(check);
-        observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-        check();
-        setTimeout(() => { observer.disconnect(); reject(new Error('page never went quiet')); }, timeoutMs);
-    })""", [quiet_ms, timeout_ms])
+    page.evaluate(QUIET_JS, [quiet_ms, timeout_ms])
 
 
 def set_widget(page, key: str, value: int) -> None:
