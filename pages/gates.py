@@ -10,24 +10,16 @@ from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
-batch, timesteps, _ = current.x.shape
 
 st.title("Gates")
 status.live_status(current)
 
 player = st.container()  # the step-through comes first; its pickers sit under it
-with st.container(horizontal=True):
-    layer_index = lab.layer_picker(cfg.layers)
-    sample = lab.sample_picker(batch)
-step = lab.current_step(timesteps)
-trace = current.trace(layer_index)
+layer_index, sample, step, trace = lab.step_pickers(current)
 one = trace.forward if cfg.bidirectional else trace  # gates of the forward direction
 if cfg.bidirectional:
     st.caption("Bidirectional: the forward direction's gates are shown (the backward copy has "
                "its own weights and gates).")
-if cfg.layers > 1:
-    st.caption(f"Layer {layer_index + 1} of {cfg.layers}" + (
-        ": it reads x." if layer_index == 0 else f": its input x_t is layer {layer_index}'s h_t."))
 padded_mask = one.mask[sample] if one.mask is not None else None
 panel = lab.step_panel(current, one, sample, layer_index=layer_index)
 

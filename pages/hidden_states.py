@@ -33,17 +33,9 @@ st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
            f"{settings.INIT_LABELS[cfg.init]}.")
 
 player = st.container()  # the step-through comes first; its pickers sit under it
-with st.container(horizontal=True):
-    layer_index = lab.layer_picker(cfg.layers)
-    sample = lab.sample_picker(batch)
-step = lab.current_step(timesteps)
-trace = current.trace(layer_index)
+layer_index, sample, step, trace = lab.step_pickers(current)
 layer = current.stack[layer_index]
 one = trace if not cfg.bidirectional else trace.forward
-if cfg.layers > 1:
-    st.caption(f"Layer {layer_index + 1} of {cfg.layers}: " + (
-        "it reads x." if layer_index == 0 else
-        f"its x_t is layer {layer_index}'s h_t (the lower layers return sequences)."))
 padded = lab.padded_note(trace, sample)
 
 if not cfg.bidirectional:

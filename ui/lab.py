@@ -232,6 +232,22 @@ def layer_picker(n_layers: int) -> int:
                             help=ViewSettings.spec("layer_index")["help"]))
 
 
+def step_pickers(current: Lab) -> tuple[int, int, int, object]:
+    """The layer and sample pickers under the step-through (which the caller draws later in a
+    container placed above them), the step, and the picked layer's trace:
+    (layer_index, sample, step, trace)."""
+    cfg = current.cfg
+    batch, timesteps, _ = current.x.shape
+    with st.container(horizontal=True):
+        layer_index = layer_picker(cfg.layers)
+        sample = sample_picker(batch)
+    if cfg.layers > 1:
+        st.caption(f"Layer {layer_index + 1} of {cfg.layers}: " + (
+            "it reads x." if layer_index == 0 else
+            f"its x_t is layer {layer_index}'s h_t (the lower layers return sequences)."))
+    return layer_index, sample, current_step(timesteps), current.trace(layer_index)
+
+
 def padded_note(trace, sample: int) -> str:
     """What the step-through says about the padded steps of ``sample`` ('' when none)."""
     steps = trace.forward if hasattr(trace, "forward") else trace
@@ -249,6 +265,11 @@ def step_panel(current: Lab, trace, sample: int, note: str = "", layer_index: in
     """The equations of every step of ``trace`` (forward direction when Bidirectional), with the
     weights of stacked layer ``layer_index``."""
     weights = current.stack[layer_index].get_weights()
+    steps = trace.forward if hasattr(trace, "forward") else trace
+    if steps.mask is not None and not steps.mask[sample].all():
+        note = (note + " · " if note else "") + ("at a greyed (padded) step the cell computes "
+                                                 "these values, then the mask keeps the previous "
+                                                 "state: the state shown is h_(t−1)")
     if current.cfg.bidirectional:
         weights = weights[:len(weights) // 2]
         note = (note + " · " if note else "") + "forward direction shown"

@@ -125,7 +125,7 @@ def mark_padded(fig: dict, mask: np.ndarray | None, note: str = "padded") -> dic
         y = "y" + axis[5:]
         for first, last in runs:
             shapes.append(dict(type="rect", xref=x, yref=f"{y} domain", x0=first - 0.5,
-                               x1=last + 0.5, y0=0, y1=1, fillcolor=PADDED_FILL, opacity=0.6,
+                               x1=last + 0.5, y0=0, y1=1, fillcolor=PADDED_FILL, opacity=0.45,
                                line=dict(width=0), layer="above"))
     first_axis = "x" + axes[0][5:] if axes else "x"
     annotations.append(dict(x=runs[0][0] - 0.5, y=1, xref=first_axis,
