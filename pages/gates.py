@@ -55,7 +55,8 @@ with player:
     st.subheader(f"{cfg.cell} gates over time (sample {sample})")
     lab.step_through("gates_step_through", stack_figures.mark_padded(
         figures.step_through(series, panels=[sigmoid, tanh_like], start=step, cols=2),
-        padded_mask, "padded: gates discarded, c and h carried"), panel, step)
+        padded_mask, "padded: gates discarded, " + ("c and h" if cfg.cell == "LSTM" else "h")
+        + " carried"), panel, step)
 if lab.padded_note(trace, sample):
     st.info(lab.padded_note(trace, sample), icon=":material/check_box_outline_blank:")
 st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
