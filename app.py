@@ -14,6 +14,8 @@ PAGES = [
     st.Page("pages/hidden_states.py", title="Hidden states", icon=":material/timeline:",
             url_path="hidden_states"),
     st.Page("pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
+    st.Page("pages/encoder_decoder.py", title="Encoder → decoder", icon=":material/swap_calls:",
+            url_path="encoder_decoder"),
     st.Page("pages/cross_check.py", title="Cross-check", icon=":material/verified:",
             url_path="cross_check"),
     st.Page("pages/training.py", title="Training", icon=":material/school:", url_path="training"),

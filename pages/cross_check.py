@@ -18,6 +18,12 @@ st.markdown("rnn_core builds the equivalent Keras layer (`rnn_core.crosscheck.to
             "our weights into it with `set_weights`, runs both on the same x and compares every "
             "output. Float32 arithmetic in a different order (oneDNN, fused kernels) differs by "
             "~1e-7; the test passes at **1e-5**.")
+if cfg.layers > 1 or cfg.lengths:
+    st.markdown("**What is compared here:** every output of "
+                + (f"each of the {cfg.layers} stacked layers, each run in Keras on the input it "
+                   "receives in the stack" if cfg.layers > 1 else "the layer")
+                + (" with the mask `Masking(mask_value=0.0)` computes from the padded x"
+                   if cfg.lengths else "") + ".")
 
 if not crosscheck.is_available():
     st.warning("TensorFlow is not installed, so nothing can be cross-checked here. Every other "
@@ -80,7 +86,7 @@ with outcome:
                 icon=":material/hourglass_top:")
 
 st.subheader("Timing of the NumPy layer here")
-fresh = current.fresh_layer()
+fresh = current.fresh_model()
 start = time.perf_counter()
 fresh(current.x)
 timings = {"NumPy (this page)": (time.perf_counter() - start) * 1e3}

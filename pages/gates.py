@@ -4,28 +4,25 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, exports, figures, lab, sidebar, status, tour
+from ui import colors, exports, figures, lab, sidebar, stack_figures, status, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
-batch, timesteps, _ = current.x.shape
 
 st.title("Gates")
 tour.button("gates")
 status.live_status(current)
 
-trace = current.trace()
+player = st.container()  # the step-through comes first; its pickers sit under it
+layer_index, sample, step, trace = lab.step_pickers(current)
 one = trace.forward if cfg.bidirectional else trace  # gates of the forward direction
 if cfg.bidirectional:
     st.caption("Bidirectional: the forward direction's gates are shown (the backward copy has "
                "its own weights and gates).")
-
-player = st.container()  # the step-through comes first; its sample picker sits under it
-with st.container(horizontal=True):
-    sample = lab.sample_picker(batch)
-step = lab.current_step(timesteps)
+padded_mask = one.mask[sample] if one.mask is not None else None
+panel = lab.step_panel(current, one, sample, layer_index=layer_index)
 
 ROLE = {
     "input": "how much of the candidate to write into c (σ, 0 = write nothing)",
@@ -45,8 +42,8 @@ if cfg.cell == "SimpleRNN":
     figs = {"gates_step_through": figures.step_through(series, start=step, lines="h"),
             "saturation": figures.histograms({"h": one.h})}
     with player:
-        lab.step_through("gates_step_through", figs["gates_step_through"],
-                         lab.step_panel(current, one, sample), step)
+        lab.step_through("gates_step_through", stack_figures.mark_padded(
+            figs["gates_step_through"], padded_mask), panel, step)
     chart(figs["saturation"], key="saturation")
     lab.show_source(cfg.cell)
     exports.panel(cfg, current, figs)
@@ -62,8 +59,12 @@ figs = {"gates_step_through": figures.step_through(series, panels=[sigmoid, tanh
                                                    start=step, cols=2)}
 with player:
     st.subheader(f"{cfg.cell} gates over time (sample {sample})")
-    lab.step_through("gates_step_through", figs["gates_step_through"],
-                     lab.step_panel(current, one, sample), step)
+    lab.step_through("gates_step_through", stack_figures.mark_padded(
+        figs["gates_step_through"],
+        padded_mask, "padded: gates discarded, " + ("c and h" if cfg.cell == "LSTM" else "h")
+        + " carried"), panel, step)
+if lab.padded_note(trace, sample):
+    st.info(lab.padded_note(trace, sample), icon=":material/check_box_outline_blank:")
 st.markdown(" ".join(f"<span style='color:{colors.colour(g)}'>■</span> **{g}**: {ROLE[g]}."
                      for g in one.gates), unsafe_allow_html=True)
 st.caption("Left: the sigmoid gates on the sequential scale [0, 1]. Right: candidate, c_t and h_t "

@@ -4,7 +4,8 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import colors, diagrams, exports, figures, inputs, lab, settings, sidebar, status, tour
+from ui import (colors, diagrams, exports, figures, inputs, lab, settings, sidebar, stack_figures,
+                status, tour)
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -32,16 +33,17 @@ if cfg.preset == "csv" and st.session_state.get("_csv_x") is None:
 st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
            f"{settings.INIT_LABELS[cfg.init]}.")
 
-trace = current.trace()
-player = st.container()  # the step-through comes first; its sample picker sits under it
-with st.container(horizontal=True):
-    sample = lab.sample_picker(batch)
-step = lab.current_step(timesteps)
+player = st.container()  # the step-through comes first; its pickers sit under it
+layer_index, sample, step, trace = lab.step_pickers(current)
+layer = current.stack[layer_index]
 one = trace if not cfg.bidirectional else trace.forward
+padded = lab.padded_note(trace, sample)
 
 if not cfg.bidirectional:
     series = {"h": trace.h[sample]}                  # (timesteps, units); c is on /gates
-    labels = [f"{k} (x{trace.timestep[k]})" for k in range(timesteps)]
+    labels = [f"{k} (x{trace.timestep[k]}" + (", padded)" if trace.mask is not None
+                                             and not trace.mask[sample, k] else ")")
+              for k in range(timesteps)]
     title = "h_t over time, and the update at the current step"
     fig = figures.step_through(series, start=step, lines="h", step_labels=labels)
 else:
@@ -49,10 +51,15 @@ else:
     series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
     title = "h_t over time, both directions (each in its own processing order)"
     fig = figures.step_through(series, panels=[list(series)], start=step, lines="h forward")
+fig = stack_figures.mark_padded(fig, one.mask[sample] if one.mask is not None else None,
+                               "padded: h carried")
 figs = {"step_through": fig}
 with player:
-    st.subheader(title)
-    lab.step_through("step_through", fig, lab.step_panel(current, one, sample), step)
+    st.subheader(title + (f" — layer {layer_index + 1}" if cfg.layers > 1 else ""))
+    lab.step_through("step_through", fig,
+                     lab.step_panel(current, one, sample, layer_index=layer_index), step)
+if padded:
+    st.info(padded, icon=":material/check_box_outline_blank:")
 st.caption("▶ Play, the slider and the keys move the chart, its cursor and the equations together, "
            "in your browser. Columns are steps in processing order" +
            (" (go_backwards: step k reads x at T−1−k)." if cfg.go_backwards else "."))
@@ -63,12 +70,16 @@ lab.show_source(cfg.cell)
 
 st.subheader("What the layer returns: the whole sequence or only the final state")
 final_label = f"step {timesteps - 1}"
-figs["sequence_vs_final"] = figures.sequence_vs_final(one.h[sample], cfg.return_sequences,
+figs["sequence_vs_final"] = figures.sequence_vs_final(one.h[sample], layer.return_sequences,
                                                       final_label)
 chart(figs["sequence_vs_final"], key="sequence_vs_final")
 outputs = trace.outputs
-names = current.layer.output_names()
-if cfg.return_sequences:
+names = layer.output_names()
+if padded and layer.return_sequences:
+    st.markdown("At a padded step Keras returns " + (
+        "**zeros** (Bidirectional sets `zero_output_for_mask=True`)." if cfg.bidirectional else
+        "the **previous output again** (`zero_output_for_mask=False`), i.e. the carried h."))
+if layer.return_sequences:
     st.markdown(f"`return_sequences=True`: the layer returns **every column** above — shape "
                 f"{diagrams.shape_text(outputs[0].shape)}.")
 else:

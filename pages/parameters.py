@@ -15,7 +15,29 @@ tour.button("parameters")
 status.live_status(current)
 
 total = layer.count_params()
-st.subheader(f"Your layer: {total:,} parameters")
+if cfg.layers > 1:
+    per_layer = [row for row in current.layer_shapes() if hasattr(row[0], "trace")]
+    model_total = sum(row[0].count_params() for row in per_layer)
+    st.subheader(f"Your model: {cfg.layers} stacked layers, {model_total:,} parameters")
+    with st.container(key="stack_params"):
+        rows = ["| layer | reads features | formula | filled in | parameters |",
+                "|---|---:|---|---|---:|"]
+        for i, (each, received, _) in enumerate(per_layer):
+            rows.append(f"| layer {i + 1} (`{each.name}`) | {received[-1]} | "
+                        f"`{each.param_formula(symbolic=True)}` | `{each.param_formula()}` | "
+                        f"{each.count_params():,} |")
+        rows.append(f"| **total** | | | `{' + '.join(f'{r[0].count_params():,}' for r in per_layer)}` "
+                    f"| **{model_total:,}** |")
+        st.markdown("\n".join(rows))
+    st.markdown(f"Same formula for every layer; only `input_dim` changes: layer 1 reads the "
+                f"{cfg.input_dim} input features, every layer above reads the h_t of the layer "
+                f"below ({per_layer[1][1][-1]} features"
+                + (", both directions concatenated" if cfg.bidirectional and cfg.merge == "concat"
+                   else "") + "), so for it `input_dim` = "
+                f"{per_layer[1][1][-1]}. Masking has no parameters." )
+    st.subheader(f"Layer 1 in detail: {total:,} parameters")
+else:
+    st.subheader(f"Your layer: {total:,} parameters")
 with st.container(key="param_formula"):
     st.markdown(f"**Formula:** `{layer.param_formula(symbolic=True)}`")
     st.markdown(f"**Filled in:** `{layer.param_formula()}`")

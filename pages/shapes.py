@@ -1,19 +1,20 @@
 """Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
 import streamlit as st
 
-from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, status, tour
+from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, stack_view, status, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
-layer = current.layer
+layer = current.layer                    # the bottom layer: it reads x
 input_shape = current.x.shape
-names = layer.output_names()
-shapes = layer.compute_output_shape(input_shape)
-shapes = shapes if isinstance(shapes, list) else [shapes]
 batch, timesteps, features = input_shape
 units = cfg.units
+per_layer = [row for row in current.layer_shapes() if hasattr(row[0], "trace")]
+top, top_input, top_out = per_layer[-1]  # what the model returns is what the top layer returns
+names = top.output_names()
+shapes = top_out if isinstance(top_out, list) else [top_out]
 
 st.title("Shapes")
 tour.button("shapes")
@@ -34,18 +35,23 @@ MEANING = {
     "backward_c": "backward direction's final c",
 }
 
-st.subheader("What `layer(x)` returns")
+stacked = cfg.layers > 1
+st.subheader("What the top layer returns" if stacked else "What `layer(x)` returns")
 st.markdown(f"Input `x`: **`{diagrams.shape_text(input_shape)}`** = (batch_size, timesteps, "
-            f"input_dim). The layer returns {len(names)} tensor{'s' if len(names) > 1 else ''}, "
-            "in this order:")
+            "input_dim)" + (f"; the top layer (layer {cfg.layers}) reads "
+                            f"`{diagrams.shape_text(top_input)}` from the layer below it"
+                            if stacked else "")
+            + f". {'It' if stacked else 'The layer'} returns {len(names)} "
+            f"tensor{'s' if len(names) > 1 else ''}, in this order:")
 with st.container(key="output_shapes"):
     for i, (name, shape) in enumerate(zip(names, shapes)):
         st.markdown(f"{i + 1}. `{name}` — **{diagrams.shape_text(shape)}** — "
                     f"{MEANING.get(name, '')}")
 
 state, result = status.result(key) if key else ("missing", None)
-if state == "done" and all(d.max_abs_diff != float("inf") for d in result.outputs) \
-        and [tuple(d.shape) for d in result.outputs] == [tuple(s) for s in shapes]:
+checked = result.outputs[-len(shapes):] if state == "done" else []  # the top layer's outputs
+if state == "done" and all(d.max_abs_diff != float("inf") for d in checked) \
+        and [tuple(d.shape) for d in checked] == [tuple(s) for s in shapes]:
     st.badge(f"TensorFlow {result.tf_version} returns the same {len(shapes)} shape"
              f"{'s' if len(shapes) > 1 else ''}", icon=":material/verified:", color="green")
 elif state == "done":
@@ -75,7 +81,14 @@ if cfg.return_state:
                (", forward first, then backward." if cfg.bidirectional else "."))
 st.markdown(" ".join(why))
 
-st.subheader("Data flow, shapes on the edges")
+stack_view.show(cfg, current, per_layer)
+
+st.subheader("Data flow inside layer 1, shapes on the edges" if stacked
+             else "Data flow, shapes on the edges")
+# the diagram draws the bottom layer, which reads x
+names, shapes = layer.output_names(), per_layer[0][2]
+shapes = shapes if isinstance(shapes, list) else [shapes]
+return_sequences = layer.return_sequences
 G = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cfg.cell]
 step_name = lab.STEP_FUNCTIONS[cfg.cell].__name__
 x_label = diagrams.shape_text(input_shape)
@@ -103,7 +116,7 @@ if not cfg.bidirectional:
         nodes[name] = (name, out_x, y, colors.C if name.endswith("carry_state") else colors.H)
         edges.append(("loop", name, diagrams.shape_text(shape)))
 else:
-    fw_shape = (batch, timesteps, units) if cfg.return_sequences else (batch, units)
+    fw_shape = (batch, timesteps, units) if return_sequences else (batch, units)
     nodes = {
         "x": ("<b>x</b>", 0, 0, colors.X),
         "fw": (f"forward {cfg.cell}<br>{step_name}", 2.2, 1.3, colors.FORWARD),
@@ -131,7 +144,7 @@ else:
 figs = {"data_flow": diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120))}
 chart(figs["data_flow"], key="data_flow")
 
-st.subheader("Weights")
+st.subheader("Weights" + (" of layer 1" if stacked else ""))
 weights = layer.get_weights()
 weight_names = layer.weight_names()
 rows = ["| weight | shape | what it is |", "|---|---|---|"]
@@ -161,7 +174,10 @@ if sidebar.widget(ViewSettings, "show_weights", "Show the weight values", kind="
 
 st.subheader("The Keras code")
 with st.container(key="shapes_keras_code"):
-    st.code(keras_code.keras_code(cfg, input_shape, names, shapes), language="python")
+    st.code(keras_code.keras_code(cfg, input_shape, top.output_names(),
+                                  top_out if isinstance(top_out, list) else [top_out],
+                                  lower_shapes=[out for _, _, out in per_layer[:-1]]),
+            language="python")
 st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: "
            "it prints the shapes listed above.")
 cell_loop.show(cfg, current)

@@ -1,8 +1,11 @@
 """A Keras-like Sequential model: a stack of layers, its shapes, its parameters and its summary."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import _checks
 from .layers.base import Layer, unique_name
+from .trace import LayerTrace, SequentialTrace
 
 
 class Sequential:
@@ -31,24 +34,46 @@ class Sequential:
             _checks.fail("layers", [], "at least one layer before build")
         shape = _checks.input_shape("input_shape", input_shape, min_rank=1)
         for layer in self.layers:
+            _check_rank(layer, shape)
             if not layer.built:
                 layer.build(shape)
             shape = _first(layer.compute_output_shape(shape))
         self.input_shape = tuple(input_shape)
         return self
 
-    def __call__(self, x):
-        mask = None
+    def _run(self, x, mask, record):
+        """The layers in turn, with Keras's mask propagation: a layer with ``compute_mask``
+        (Masking, Embedding) makes the mask, a recurrent layer uses it and passes it on only
+        with return_sequences=True, any other layer (Dense, TimeDistributed) passes it on."""
+        traces = []
         for layer in self.layers:
+            received = mask
+            steps = None
             if hasattr(layer, "compute_mask"):
-                mask = layer.compute_mask(x)
-                x = layer(x)
-            elif hasattr(layer, "trace"):  # recurrent: the mask flows in and on with sequences
-                x = _first(layer(x, mask=mask))
+                mask = layer.compute_mask(x, mask)  # from this layer's input, as in Keras
+                outputs = [layer(x)]
+            elif _is_recurrent(layer):
+                _check_rank(layer, np.shape(x))
+                if record:
+                    steps = layer.trace(x, mask=mask)
+                    outputs = list(steps.outputs)
+                else:
+                    outputs = _as_list(layer(x, mask=mask))
                 mask = mask if layer.return_sequences else None
             else:
-                x = layer(x)
-        return x
+                outputs = [layer(x)]
+            if record:
+                traces.append(LayerTrace(layer.name, layer, x, received, outputs, mask, steps))
+            x = outputs[0]  # a layer's states stay behind: the next layer reads its output
+        return SequentialTrace(traces, x) if record else x
+
+    def __call__(self, x, mask=None):
+        """What Keras's ``model(x)`` returns; ``mask`` (batch, timesteps) is an optional input mask."""
+        return self._run(x, mask, record=False)
+
+    def trace(self, x, mask=None) -> SequentialTrace:
+        """Run exactly like a call and keep every layer's input, mask, outputs and steps."""
+        return self._run(x, mask, record=True)
 
     def count_params(self) -> int:
         if not self.built:
@@ -97,3 +122,26 @@ def _shape_text(shape):
     if isinstance(shape, list):
         return "[" + ", ".join(_shape_text(s) for s in shape) + "]"
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def _is_recurrent(layer) -> bool:
+    """SimpleRNN/LSTM/GRU, RNN(cell) and Bidirectional: the layers that loop over time."""
+    return hasattr(layer, "trace")
+
+
+def _as_list(outputs):
+    return list(outputs) if isinstance(outputs, list) else [outputs]
+
+
+def keras_ndim_error(layer_name: str, shape) -> ValueError:
+    """The error Keras 3 raises when a recurrent layer receives anything but (batch, timesteps,
+    features), word for word (keras/src/layers/input_spec.py), e.g. when the layer below was
+    left with return_sequences=False and hands up (batch, units)."""
+    shape = tuple(shape)
+    return ValueError(f"Input 0 with name 'None' of layer '{layer_name}' is incompatible with the "
+                      f"layer: expected ndim=3, found ndim={len(shape)}. Full shape received: {shape}")
+
+
+def _check_rank(layer, shape):
+    if _is_recurrent(layer) and len(shape) != 3:
+        raise keras_ndim_error(layer.name, shape)

@@ -50,3 +50,31 @@ class StackedTrace:
 
     cells: list[Trace]
     outputs: list                         # [output, *one list of final states per cell]
+
+
+@dataclass
+class LayerTrace:
+    """One layer of a ``Sequential.trace``: what went in, what came out, and (for a recurrent
+    layer) every step. ``mask`` is the mask the layer received, ``output_mask`` the one it passed
+    on (Keras: a recurrent layer passes its mask on only with return_sequences=True)."""
+
+    name: str
+    layer: object                         # the rnn_core layer itself
+    x: np.ndarray                         # its input, e.g. (batch, timesteps, features)
+    mask: np.ndarray | None               # (batch, timesteps) bool received, or None
+    outputs: list                         # what the layer call returned, as a list
+    output_mask: np.ndarray | None        # (batch, timesteps) bool passed on, or None
+    steps: object | None                  # Trace | BidirectionalTrace | StackedTrace, or None
+
+
+@dataclass
+class SequentialTrace:
+    """``Sequential.trace(x)``: one LayerTrace per layer, bottom first; ``output`` is exactly what
+    ``model(x)`` returns. ``recurrent`` lists the recurrent layers' entries only."""
+
+    layers: list[LayerTrace]
+    output: np.ndarray
+
+    @property
+    def recurrent(self) -> list[LayerTrace]:
+        return [t for t in self.layers if t.steps is not None]

@@ -35,6 +35,8 @@ def test_every_non_default_value_round_trips(cls):
             value = next(c for c in spec["choices"] if c != spec["default"])
         elif spec["kind"] in (int, float):
             value = spec["hi"]
+        elif spec["check"] is not None:  # a text field with its own format (lengths)
+            value = "3,2"
         else:
             value = "ab" if spec["default"] != "ab" else "cd"
         original = cls(**{name: value})
@@ -89,3 +91,31 @@ def test_numeric_choices_accept_equal_spellings():
 
 def test_limits_table_matches_the_fields():
     assert settings.LIMITS["units"] == (1, 256) and settings.LIMITS["seed"] == (0, 2**31 - 1)
+
+
+@pytest.mark.parametrize("raw, expected", [("4,7", "4,7"), (" 4 , 7 ", "4,7"), ("", ""), ("3", "3")])
+def test_lengths_parse_to_their_canonical_text(raw, expected):
+    assert Config.parse("lengths", raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["a,7", "4,,7", "0,3", "-1", "4;7", "4.5"])
+def test_invalid_lengths_fall_back_with_the_standard_warning(raw):
+    cfg, warnings = Config.from_query({"lengths": raw})
+    assert cfg.lengths == ""
+    assert warnings == [f"Ignored URL parameter — lengths: got {raw!r}, expected "
+                        f"{settings.LENGTHS_EXPECTED}; using the default (empty)."]
+
+
+def test_lengths_that_do_not_fit_the_batch_say_why():
+    with pytest.raises(ValueError, match="one per sample: batch_size = 3"):
+        Config(lengths="4,7", batch_size=3).valid_lengths()
+    with pytest.raises(ValueError, match="at most timesteps = 5"):
+        Config(lengths="4,7", batch_size=2, timesteps=5).valid_lengths()
+    assert Config(lengths="4,7", batch_size=2).valid_lengths() == (4, 7)
+    assert Config().valid_lengths() == ()
+
+
+@pytest.mark.parametrize("raw, ok", [("1", True), ("3", True), ("0", False), ("4", False)])
+def test_layers_from_the_url(raw, ok):
+    cfg, warnings = Config.from_query({"layers": raw})
+    assert (cfg.layers == int(raw)) if ok else (cfg.layers == 1 and warnings)

@@ -32,7 +32,20 @@ def warm_up(parent_pid: int) -> None:
         pass
 
 
-def check(layer, x, tolerance: float = 1e-5):
-    """crosscheck.run on a copy of the layer (pickling made the copy); returns the result."""
+def check(parts, tolerance: float = 1e-5):
+    """crosscheck.run on each (label, layer, x, mask) part (pickling made the copies); one result:
+    every part's outputs (named "label · output" when labelled), the worst difference, the
+    summed timings."""
+    import dataclasses
+
     from rnn_core import crosscheck
-    return crosscheck.run(layer, x, tolerance=tolerance)
+    results = [(label, crosscheck.run(layer, x, mask=mask, tolerance=tolerance))
+               for label, layer, x, mask in parts]
+    outputs = [dataclasses.replace(d, name=f"{label} · {d.name}" if label else d.name)
+               for label, res in results for d in res.outputs]
+    first = results[0][1]
+    worst = max(res.max_abs_diff for _, res in results)
+    return dataclasses.replace(
+        first, outputs=outputs, max_abs_diff=worst, passed=all(res.passed for _, res in results),
+        numpy_ms=sum(res.numpy_ms for _, res in results),
+        keras_ms=sum(res.keras_ms for _, res in results))

@@ -196,3 +196,44 @@ def shape_text(shape) -> str:
     """(2, 5, 8) as Keras prints it; None for unknown dimensions."""
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def stack_flow(stages: list[tuple[str, str]], edge_labels: list[str], outputs: list[str] | None = None,
+               height: int = 230) -> dict:
+    """A model as a chain, shapes on the edges: x -> [Masking] -> layer 1 -> ... -> output.
+
+    stages: (label, colour) left to right, the first being x; edge_labels[i] labels the edge
+    from stage i to stage i + 1; ``outputs`` (name, shape) pairs fan out of the last stage."""
+    nodes = {f"s{i}": (label, 3.0 * i, 0.0, colour) for i, (label, colour) in enumerate(stages)}
+    edges = [(f"s{i}", f"s{i + 1}", label) for i, label in enumerate(edge_labels)]
+    last = f"s{len(stages) - 1}"
+    outputs = outputs or []
+    for k, (name, shape) in enumerate(outputs):
+        y = 0.9 * ((len(outputs) - 1) / 2 - k)
+        colour = colors.C if name.endswith("carry_state") else colors.H
+        nodes[f"o{k}"] = (name.replace("_", " ", 1) if len(name) > 14 else name,
+                          3.0 * len(stages) - 0.6, y, colour)
+        edges.append((last, f"o{k}", shape))
+    return flow(nodes, edges, height=max(height, 100 * len(outputs) + 80))
+
+
+def encoder_decoder(cell: str, enc_shape, dec_shape, units: int, dec_output_shape) -> dict:
+    """Seed 000's handover: the encoder's final states become the decoder's initial_state."""
+    batch = enc_shape[0]
+    state_names = ["h_T", "c_T"] if cell == "LSTM" else ["h_T"]
+    nodes = {
+        "x": ("<b>encoder input</b>", 0, 1.3, colors.X),
+        "enc": (f"encoder {cell}<br>return_state=True", 2.3, 1.3, colors.H),
+        "y": ("<b>decoder input</b>", 0, -1.3, colors.X),
+        "dec": (f"decoder {cell}<br>initial_state=…", 6.9, -1.3, colors.H),
+        "out": ("decoder<br>output", 9.2, -1.3, colors.H),
+    }
+    edges = [("x", "enc", shape_text(enc_shape)), ("y", "dec", shape_text(dec_shape)),
+             ("dec", "out", shape_text(dec_output_shape))]
+    rows = [0.55, -0.35] if len(state_names) == 2 else [0.1]
+    for name, y in zip(state_names, rows):
+        colour = colors.C if name == "c_T" else colors.H
+        start = "h₀" if name == "h_T" else "c₀"
+        nodes[name] = (f"final {name[0]}<sub>T</sub> → {start}", 4.6, y, colour)
+        edges += [("enc", name, shape_text((batch, units))), (name, "dec", "")]
+    return flow(nodes, edges, height=360)

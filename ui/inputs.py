@@ -113,3 +113,9 @@ def make_input(cfg: Config, csv_x: np.ndarray | None = None) -> np.ndarray:
     if cfg.preset == "sine":
         return sine_waves(cfg.batch_size, cfg.timesteps, cfg.input_dim)
     return seeded_random(cfg.batch_size, cfg.timesteps, cfg.input_dim, cfg.seed)
+
+
+def decoder_input(cfg: Config, timesteps: int) -> np.ndarray:
+    """The encoder -> decoder page's decoder input, (batch_size, timesteps, input_dim) float32:
+    seeded random values standing in for seed 000's embedded target tokens."""
+    return seeded_random(cfg.batch_size, timesteps, cfg.input_dim, cfg.seed + 1)

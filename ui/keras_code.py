@@ -1,6 +1,8 @@
 """The exact Keras code that reproduces the current configuration (shown, copyable)."""
 from __future__ import annotations
 
+import dataclasses
+
 from ui import lab
 from ui.settings import Config
 from ui.diagrams import shape_text
@@ -47,8 +49,11 @@ def bidirectional(cfg: Config, layer: str) -> str:
     return f"layers.Bidirectional({layer}" + (f", merge_mode={merge})" if cfg.merge != "concat" else ")")
 
 
-def keras_code(cfg: Config, input_shape: tuple, names: list[str], shapes: list[tuple]) -> str:
-    """A runnable snippet: build the layer, call it on x of ``input_shape``, print each shape."""
+def keras_code(cfg: Config, input_shape: tuple, names: list[str], shapes: list[tuple],
+               lower_shapes: tuple = ()) -> str:
+    """A runnable snippet: pad x (lengths), mask it, call the lower layers of a stack, then the
+    layer itself on x of ``input_shape`` and print each shape (``lower_shapes``: the lower
+    layers' output shapes, for the comments)."""
     layer = bidirectional(cfg, f"layers.{cfg.cell}({layer_args(cfg)})")
     lines = [
         "import numpy as np",
@@ -57,8 +62,17 @@ def keras_code(cfg: Config, input_shape: tuple, names: list[str], shapes: list[t
         "",
         f"x = np.random.random({shape_text(input_shape)}).astype(\"float32\")"
         "  # (batch_size, timesteps, input_dim)",
-        f"layer = {layer}",
     ]
+    for b, n in enumerate(cfg.valid_lengths()):
+        if n < input_shape[1]:
+            lines.append(f"x[{b}, {n}:] = 0.0  # sample {b}: length {n}, then zero padding")
+    if cfg.lengths:
+        lines.append("x = layers.Masking(mask_value=0.0)(x)  # Keras attaches the mask to x")
+    lower = dataclasses.replace(cfg, return_sequences=cfg.lower_return_sequences, return_state=False)
+    lower_layer = bidirectional(cfg, f"layers.{cfg.cell}({layer_args(lower)})")
+    for shape in lower_shapes:
+        lines.append(f"x = {lower_layer}(x)  # {shape_text(shape)}: the next layer's input")
+    lines.append(f"layer = {layer}")
     if len(names) == 1:
         lines.append(f"{names[0]} = layer(x)")
     else:

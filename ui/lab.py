@@ -1,13 +1,14 @@
-"""The current layer and input for the config: the one place pages get their numbers from."""
+"""The current model and input for the config: the one place pages get their numbers from."""
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
-from rnn_core import cells, initializers, layers
+from rnn_core import Sequential, SequentialTrace, cells, initializers, layers
 from ui import equations, inputs, sidebar
 from ui.chart import chart
 from ui.settings import Config, ViewSettings
@@ -17,10 +18,18 @@ CONSTANT_KERNEL = 0.1
 CONSTANT_BIAS = 0.0
 
 
-def recurrent_layer(cfg: Config, **overrides):
-    """The unwrapped SimpleRNN/LSTM/GRU for the config (``overrides`` replace config values)."""
-    kwargs = dict(return_sequences=cfg.return_sequences, return_state=cfg.return_state,
-                  go_backwards=cfg.go_backwards, stateful=cfg.stateful, seed=cfg.seed,
+def recurrent_layer(cfg: Config, index: int = 0, **overrides):
+    """The unwrapped SimpleRNN/LSTM/GRU number ``index`` (0 = bottom) of the config's stack.
+
+    The config's return_sequences/return_state are the top layer's; a lower layer returns its
+    whole sequence (``lower_return_sequences``) and no states, because the layer above reads one
+    tensor of shape (batch, timesteps, features). ``overrides`` replace config values."""
+    top = index == cfg.layers - 1
+    kwargs = dict(return_sequences=cfg.return_sequences if top else cfg.lower_return_sequences,
+                  return_state=cfg.return_state and top, go_backwards=cfg.go_backwards,
+                  stateful=cfg.stateful,
+                  seed=cfg.seed + 2 * index,  # + 1 is a Bidirectional's backward copy
+                  name=keras_name(KERAS_NAMES[cfg.cell], index),
                   activation=cfg.activation, use_bias=cfg.use_bias, unroll=cfg.unroll,
                   dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
     if cfg.cell != "SimpleRNN":  # SimpleRNN has no gates, and Keras no such argument for it
@@ -37,42 +46,146 @@ def recurrent_layer(cfg: Config, **overrides):
     return getattr(layers, cfg.cell)(cfg.units, **kwargs)
 
 
-def build_layer(cfg: Config, **overrides):
-    """The built layer for the config (Bidirectional-wrapped when asked); raises ValueError."""
-    layer = recurrent_layer(cfg, **overrides)
-    if cfg.bidirectional:
-        layer = layers.Bidirectional(layer, merge_mode=cfg.merge)
+KERAS_NAMES = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
+
+
+def keras_name(base: str, index: int) -> str:
+    """The name Keras gives the index-th layer of a kind in a fresh session: lstm, lstm_1, ..."""
+    return base if index == 0 else f"{base}_{index}"
+
+
+def build_model(cfg: Config, **overrides) -> Sequential:
+    """THE model for a config: [Masking(0.0) when lengths are set] + ``cfg.layers`` recurrent
+    layers (Bidirectional-wrapped when asked), built for the config's input shape.
+
+    Raises ValueError: bad lengths, merge_mode=None under a stacked layer, or Keras's own
+    error when a lower layer does not return sequences (``lower_return_sequences=False``)."""
+    masking = [layers.Masking(0.0, name="masking")] if cfg.valid_lengths() else []
+    if cfg.layers > 1 and cfg.bidirectional and cfg.merge is None:
+        raise ValueError("merge_mode: got None, expected concat, sum, mul or ave with stacked "
+                         "layers: merge_mode=None returns two tensors, the layer above reads one")
+    stack = []
+    for i in range(cfg.layers):
+        layer = recurrent_layer(cfg, i, **overrides)
+        if cfg.bidirectional:
+            layer = layers.Bidirectional(layer, merge_mode=cfg.merge,
+                                         name=keras_name("bidirectional", i))
+        stack.append(layer)
     # stateful layers need a fixed batch size, as in Keras
-    layer.build((cfg.batch_size if cfg.stateful else None, cfg.timesteps, cfg.input_dim))
-    return layer
+    shape = (cfg.batch_size if cfg.stateful else None, cfg.timesteps, cfg.input_dim)
+    return Sequential(masking + stack, name="lab").build(shape)
+
+
+def build_layer(cfg: Config, **overrides):
+    """The one built layer of a single-layer, unpadded config (through ``build_model``)."""
+    return build_model(dataclasses.replace(cfg, layers=1, lengths=""), **overrides).layers[-1]
+
+
+def encoder_decoder(cfg: Config):
+    """Seed 000's pair for the config's cell: an encoder with return_state=True (its final states
+    are the decoder's initial_state) and a decoder with the config's return_sequences."""
+    common = dict(go_backwards=False, stateful=False)
+    encoder = recurrent_layer(cfg, 0, return_sequences=False, return_state=True, name="encoder",
+                              **common)
+    decoder = recurrent_layer(cfg, 1, return_sequences=cfg.return_sequences, return_state=False,
+                              name="decoder", **common)
+    return encoder, decoder
+
+
+def pad(x: np.ndarray, lengths: tuple[int, ...]) -> np.ndarray:
+    """x with zeros after each sample's length: the padding Masking(0.0) recognises."""
+    if not lengths:
+        return x
+    x = x.copy()  # (batch, timesteps, features)
+    x[np.arange(x.shape[1])[None, :] >= np.array(lengths)[:, None]] = 0.0
+    return x
 
 
 @dataclass
 class Lab:
     cfg: Config
-    layer: object       # built rnn_core layer, states untouched
-    x: np.ndarray       # (batch, timesteps, features)
+    model: Sequential   # built: [Masking] + the stack of recurrent layers; states untouched
+    x: np.ndarray       # (batch, timesteps, features), zero-padded after each length
 
-    def trace(self):
-        """Every step of the layer on x (a stateful layer advances, as in a Keras call)."""
-        return self.layer.trace(self.x)
+    @property
+    def stack(self) -> list:
+        """The recurrent layers, bottom first."""
+        return [layer for layer in self.model.layers if hasattr(layer, "trace")]
+
+    @property
+    def layer(self):
+        """The bottom recurrent layer: the one that reads x (the only one when layers=1)."""
+        return self.stack[0]
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """(batch, timesteps) what Masking(0.0) computes from x (True = a real step), or None."""
+        first = self.model.layers[0]
+        return first.compute_mask(self.x) if isinstance(first, layers.Masking) else None
+
+    def layer_shapes(self) -> list[tuple[object, tuple, tuple | list]]:
+        """(layer, input shape, output shape(s)) for every layer, with the actual batch size."""
+        rows, shape = [], self.x.shape
+        for layer in self.model.layers:
+            out = layer.compute_output_shape(shape)
+            rows.append((layer, shape, out))
+            shape = out[0] if isinstance(out, list) else out  # the next layer reads the output
+        return rows
+
+    def model_trace(self) -> SequentialTrace:
+        """Every layer on x, masks included (a stateful model advances, as a Keras call does)."""
+        return self.model.trace(self.x)
+
+    def trace(self, layer_index: int = 0):
+        """Every step of recurrent layer ``layer_index`` (0 = bottom) on what it receives."""
+        return self.model_trace().recurrent[layer_index].steps
+
+    def fresh_model(self) -> Sequential:
+        """Same weights, no carried state: a copy that nothing else touches."""
+        model = build_model(self.cfg)
+        for new, old in zip(model.layers, self.model.layers):
+            new.set_weights(old.get_weights())
+        return model
 
     def fresh_layer(self):
-        """Same weights, no carried state: a copy that nothing else touches."""
-        layer = build_layer(self.cfg)
-        layer.set_weights(self.layer.get_weights())
-        return layer
+        """The bottom layer's fresh copy (see ``fresh_model``)."""
+        return [layer for layer in self.fresh_model().layers if hasattr(layer, "trace")][0]
+
+    def check_parts(self) -> list[tuple[str, object, np.ndarray, np.ndarray | None]]:
+        """What the TensorFlow cross-check runs: (label, fresh layer, its input, its mask) for
+        every recurrent layer. A layer above the first receives the output of ours below it;
+        each layer is checked on its own, so together they check the whole stack."""
+        entries = self.fresh_model().trace(self.x).recurrent
+        fresh = [layer for layer in self.fresh_model().layers if hasattr(layer, "trace")]  # unrun
+        return [(f"layer {i + 1}" if len(entries) > 1 else "", layer, e.x, e.mask)
+                for i, (layer, e) in enumerate(zip(fresh, entries))]
+
+
+def explain_build_error(cfg: Config, err: ValueError) -> None:
+    """The error Keras itself raises, then why (for the commonest stacking mistake)."""
+    if cfg.layers > 1 and not cfg.lower_return_sequences:
+        st.error(f"Keras: `ValueError: {err}`", icon=":material/error:")
+        st.markdown(
+            f"**Why:** with `return_sequences=False` layer 1 returns only its last h, of shape "
+            f"`(batch, units)` = `(None, {cfg.units * (2 if cfg.bidirectional and cfg.merge == 'concat' else 1)})`: "
+            "one vector per sample, the time axis is gone. A recurrent layer reads a *sequence*, "
+            "`(batch, timesteps, features)` (ndim=3), so layer 2 has nothing to loop over. "
+            "**Fix:** give every layer below the top `return_sequences=True` (tick *lower layers "
+            "return sequences* in the sidebar); only the top layer decides whether the model "
+            "returns one h or all of them.")
+    else:
+        st.error(f"This configuration is not valid: {err}")
 
 
 def current(cfg: Config) -> Lab:
-    """Layer and input for ``cfg``; on a bad config shows st.error and stops the page."""
+    """Model and input for ``cfg``; on a bad config shows st.error and stops the page."""
     try:
-        layer = build_layer(cfg)
-        x = inputs.make_input(cfg, st.session_state.get("_csv_x"))
+        model = build_model(cfg)
+        x = pad(inputs.make_input(cfg, st.session_state.get("_csv_x")), cfg.valid_lengths())
     except ValueError as err:
-        st.error(f"This configuration is not valid: {err}")
+        explain_build_error(cfg, err)
         st.stop()
-    return Lab(cfg, layer, x)
+    return Lab(cfg, model, x)
 
 
 STEP_FUNCTIONS = {"SimpleRNN": cells.simple_rnn_step, "LSTM": cells.lstm_step, "GRU": cells.gru_step}
@@ -111,9 +224,56 @@ def step_through(key: str, fig: dict, panel, step: int) -> None:
     st.caption(KEYBOARD)
 
 
-def step_panel(current: Lab, trace, sample: int, note: str = ""):
-    """The equations of every step of ``trace`` (forward direction when Bidirectional)."""
-    weights = current.layer.get_weights()
+def layer_picker(n_layers: int) -> int:
+    """Which stacked layer the step-through shows (URL ``layer_index``, 0 = bottom), clamped."""
+    state = st.session_state
+    state["layer_index"] = min(int(state.get("layer_index", 0)), n_layers - 1)
+    if n_layers == 1:
+        return 0
+    names = {0: " (bottom: reads x)", n_layers - 1: " (top)"}
+    return int(st.selectbox("layer", range(n_layers), key="layer_index",
+                            format_func=lambda i: f"layer {i + 1}{names.get(i, '')}",
+                            help=ViewSettings.spec("layer_index")["help"]))
+
+
+def step_pickers(current: Lab) -> tuple[int, int, int, object]:
+    """The layer and sample pickers under the step-through (which the caller draws later in a
+    container placed above them), the step, and the picked layer's trace:
+    (layer_index, sample, step, trace)."""
+    cfg = current.cfg
+    batch, timesteps, _ = current.x.shape
+    with st.container(horizontal=True):
+        layer_index = layer_picker(cfg.layers)
+        sample = sample_picker(batch)
+    if cfg.layers > 1:
+        st.caption(f"Layer {layer_index + 1} of {cfg.layers}: " + (
+            "it reads x." if layer_index == 0 else
+            f"its x_t is layer {layer_index}'s h_t (the lower layers return sequences)."))
+    return layer_index, sample, current_step(timesteps), current.trace(layer_index)
+
+
+def padded_note(trace, sample: int) -> str:
+    """What the step-through says about the padded steps of ``sample`` ('' when none)."""
+    steps = trace.forward if hasattr(trace, "forward") else trace
+    if steps.mask is None or steps.mask[sample].all():
+        return ""
+    padded = np.flatnonzero(~steps.mask[sample])  # processing order
+    return (f"Steps {padded[0]}–{padded[-1]} of sample {sample} are padding (greyed): the mask "
+            "skips them, so every state is carried through unchanged (the cell's gates are still "
+            "computed there, then discarded)." if len(padded) > 1 else
+            f"Step {padded[0]} of sample {sample} is padding (greyed): its state is carried "
+            "through unchanged.")
+
+
+def step_panel(current: Lab, trace, sample: int, note: str = "", layer_index: int = 0):
+    """The equations of every step of ``trace`` (forward direction when Bidirectional), with the
+    weights of stacked layer ``layer_index``."""
+    weights = current.stack[layer_index].get_weights()
+    steps = trace.forward if hasattr(trace, "forward") else trace
+    if steps.mask is not None and not steps.mask[sample].all():
+        note = (note + " · " if note else "") + ("at a greyed (padded) step the cell computes "
+                                                 "these values, then the mask keeps the previous "
+                                                 "state: the state shown is h_(t−1)")
     if current.cfg.bidirectional:
         weights = weights[:len(weights) // 2]
         note = (note + " · " if note else "") + "forward direction shown"

@@ -38,10 +38,13 @@ _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
 
-def setting(default, *, lo=None, hi=None, choices=None, min_len=None, max_len=None, help=""):
-    """A dataclass field with its limits: [lo, hi] for numbers, ``choices``, text length."""
+def setting(default, *, lo=None, hi=None, choices=None, min_len=None, max_len=None, check=None,
+            expect=None, help=""):
+    """A dataclass field with its limits: [lo, hi] for numbers, ``choices``, text length; a text
+    field may add ``check`` (text -> canonical text, ValueError if invalid) described by ``expect``."""
     return field(default=default, metadata=dict(lo=lo, hi=hi, choices=choices, min_len=min_len,
-                                                max_len=max_len, help=help))
+                                                max_len=max_len, check=check, expect=expect,
+                                                help=help))
 
 
 class Settings:
@@ -61,6 +64,8 @@ class Settings:
     def expected(cls, name: str) -> str:
         """What a valid value of ``name`` looks like, for messages."""
         s = cls.spec(name)
+        if s["expect"]:
+            return s["expect"]
         if s["kind"] is bool:
             return "true or false"
         if s["choices"] is not None:
@@ -105,6 +110,11 @@ class Settings:
             return value
         if not (s["min_len"] or 0) <= len(text) <= s["max_len"]:
             raise fail
+        if s["check"] is not None:
+            try:
+                return s["check"](text)
+            except ValueError:
+                raise fail from None
         return text
 
     @classmethod
@@ -117,8 +127,8 @@ class Settings:
             try:
                 values[name] = cls.parse(name, params[name])
             except ValueError as err:
-                warnings.append(f"Ignored URL parameter — {err}; using the default "
-                                f"{to_url_value(cls.spec(name)['default'])}.")
+                default = to_url_value(cls.spec(name)["default"]) or "(empty)"
+                warnings.append(f"Ignored URL parameter — {err}; using the default {default}.")
         return cls(**values), warnings
 
     def to_query(self) -> dict[str, str]:
@@ -136,6 +146,30 @@ def to_url_value(value) -> str:
     return str(value)
 
 
+MAX_LAYERS = 3
+LENGTHS_EXPECTED = ("comma-separated valid lengths, one per sample, e.g. 4,7 (each 1..timesteps); "
+                    "empty for no padding")
+
+
+def lengths_tuple(text: str) -> tuple[int, ...]:
+    """"4, 7" -> (4, 7); "" -> (); ValueError (naming lengths) for anything else."""
+    text = text.strip()
+    if not text:
+        return ()
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"lengths: got {text!r}, expected {LENGTHS_EXPECTED}") from None
+    if any(v < 1 for v in values):
+        raise ValueError(f"lengths: got {text!r}, expected lengths of at least 1")
+    return values
+
+
+def canonical_lengths(text: str) -> str:
+    """The lengths written as the URL writes them: "4, 7 " -> "4,7"."""
+    return ",".join(map(str, lengths_tuple(text)))
+
+
 @dataclass(frozen=True)
 class Config(Settings):
     """Everything the pages need to rebuild the same layer and input."""
@@ -146,8 +180,15 @@ class Config(Settings):
     timesteps: int = setting(10, lo=1, hi=200, help="Sequence length T.")
     input_dim: int = setting(4, lo=1, hi=128, help="Features per timestep.")
     batch_size: int = setting(2, lo=1, hi=64, help="Sequences per batch.")
+    layers: int = setting(1, lo=1, hi=MAX_LAYERS,               # stacked recurrent layers
+                          help="Stack this many layers of the cell: layer k+1 reads layer k's "
+                               "h_t sequence.")
+    lower_return_sequences: bool = setting(                      # what Keras needs in a stack
+        True, help="Layers below the top return their whole h_t sequence (Keras needs it: the "
+                   "next layer wants (batch, timesteps, features)). Turn off to see Keras's error.")
     return_sequences: bool = setting(                            # Keras default: only the last h_t
-        False, help="Return h_t for every timestep instead of only the last one.")
+        False, help="Return h_t for every timestep instead of only the last one (the top layer's "
+                    "flag when layers are stacked).")
     return_state: bool = setting(False, help="Also return the final state(s): h (and c for LSTM).")
     bidirectional: bool = setting(
         False, help="Wrap in layers.Bidirectional: a forward and a backward copy.")
@@ -160,6 +201,10 @@ class Config(Settings):
                           help="What x is: (batch_size, timesteps, input_dim) values.")
     word: str = setting("hihello", min_len=1, max_len=MAX_WORD,  # for preset="word" (seed 002)
                         help="Each character becomes a one-hot row (seed 002's 'hihello').")
+    lengths: str = setting("", max_len=400, check=canonical_lengths, expect=LENGTHS_EXPECTED,
+                           help="One valid length per sample, e.g. 4,7: each sample is padded "
+                                "with zeros after its length and Masking(mask_value=0.0) masks "
+                                "the padding. Empty: no padding.")
     init: str = setting("keras", choices=INITS,
                         help="Keras's default initializers (glorot_uniform, orthogonal, zeros), "
                              "seeded, or every kernel/recurrent weight 0.1 and bias 0 like seed "
@@ -191,6 +236,18 @@ class Config(Settings):
     @property
     def input_shape(self) -> tuple[int, int, int]:
         return (self.batch_size, self.timesteps, self.input_dim)
+
+    def valid_lengths(self) -> tuple[int, ...]:
+        """The lengths as numbers, () for no padding; ValueError saying what is wrong (a count
+        other than batch_size, a length above timesteps)."""
+        lengths = lengths_tuple(self.lengths)
+        if lengths and len(lengths) != self.batch_size:
+            raise ValueError(f"lengths: got {len(lengths)} lengths ({self.lengths}), expected "
+                             f"one per sample: batch_size = {self.batch_size}")
+        if any(n > self.timesteps for n in lengths):
+            raise ValueError(f"lengths: got {self.lengths}, expected each length at most "
+                             f"timesteps = {self.timesteps}")
+        return lengths
 
 
 DEFAULTS = Config()
@@ -234,9 +291,14 @@ class ViewSettings(Settings):
                         help="The step-through's current step (-1 = the last one).")
     sample: int = setting(0, lo=0, hi=Config.spec("batch_size")["hi"] - 1,
                           help="Which sequence of the batch the step-through shows.")
+    layer_index: int = setting(0, lo=0, hi=MAX_LAYERS - 1,
+                               help="Stacked layers: which layer the step-through shows "
+                                    "(0 = the bottom one, which reads x).")
     show_stateful: bool = setting(False, help="Hidden states: compare stateful=True with resets.")
     show_effect: bool = setting(False, help="Gates: plot the effect of the Keras toggle over time.")
     show_weights: bool = setting(False, help="Shapes: the weight values as heatmaps.")
+    decoder_timesteps: int = setting(6, lo=1, hi=50,
+                                     help="Encoder -> decoder: the decoder input's length.")
     presenter: bool = setting(False, help="Projector view: no sidebar, large type.")
     lock: bool = setting(False, help="The configuration is shown read-only.")
 

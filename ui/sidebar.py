@@ -198,6 +198,9 @@ def sidebar() -> Config:
     sb.header("Layer")
     widget(Config, "cell", where=sb, kind="radio", horizontal=True)
     widget(Config, "units", where=sb)
+    widget(Config, "layers", where=sb, label="layers (stacked)")
+    widget(Config, "lower_return_sequences", where=sb, label="lower layers return sequences",
+           disabled=state["layers"] == 1)
     for name in ("return_sequences", "return_state", "go_backwards", "stateful", "bidirectional"):
         widget(Config, name, where=sb)
     widget(Config, "merge_mode", where=sb, disabled=not state["bidirectional"])
@@ -210,6 +213,8 @@ def sidebar() -> Config:
         state["batch_size"], state["timesteps"], state["input_dim"] = fixed
     for name in ("batch_size", "timesteps", "input_dim"):
         widget(Config, name, where=sb, disabled=fixed is not None)
+    widget(Config, "lengths", where=sb, label="lengths (padding + masking)",
+           placeholder="e.g. 4,7 — empty: no padding")
 
     sb.header("Weights")
     forget_one = state["cell"] == "LSTM" and state["unit_forget_bias"]

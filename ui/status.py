@@ -40,13 +40,14 @@ class Checks:
         self.futures: OrderedDict[str, Future] = OrderedDict()
         self.pool: ProcessPoolExecutor | None = None
 
-    def submit(self, key: str, layer, x, rerun: bool = False) -> None:
+    def submit(self, key: str, parts, rerun: bool = False) -> None:
+        """Check ``parts``: [(label, layer, x, mask)], one per recurrent layer of the model."""
         with self.lock:
             future = self.futures.get(key)
             if future is None or rerun or _broken(future):
                 if self.pool is None or _broken(future):
                     self.pool = _new_pool()
-                self.futures[key] = self.pool.submit(crosscheck_worker.check, layer, x, TOLERANCE)
+                self.futures[key] = self.pool.submit(crosscheck_worker.check, parts, TOLERANCE)
             self.futures.move_to_end(key)
             while len(self.futures) > _MAX_RESULTS:
                 self.futures.popitem(last=False)
@@ -117,8 +118,8 @@ def after_page():
 
     def submit() -> None:
         for key, lab, rerun in requests:
-            # a private copy of the layer: pickling it must not race the page's own use
-            pool.submit(key, lab.fresh_layer(), lab.x, rerun=rerun)
+            # private copies of the layers: pickling them must not race the page's own use
+            pool.submit(key, lab.check_parts(), rerun=rerun)
         requests.clear()
 
     return submit

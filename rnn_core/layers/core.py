@@ -1,4 +1,4 @@
-"""The non-recurrent layers the seed models use: Embedding, Dense and TimeDistributed."""
+"""The non-recurrent layers the seed models use: Embedding, Dense, TimeDistributed and Masking."""
 from __future__ import annotations
 
 import numpy as np
@@ -97,8 +97,8 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape):
         return self._check_input_shape(input_shape) + (self.output_dim,)
 
-    def compute_mask(self, x):
-        """(batch, timesteps) True where the token is not 0, when mask_zero."""
+    def compute_mask(self, x, mask=None):
+        """(batch, timesteps) True where the token is not 0, when mask_zero (else None)."""
         return None if not self.mask_zero else np.asarray(x) != 0
 
     def get_config(self):
@@ -175,3 +175,47 @@ class TimeDistributed(Layer):
         batch, timesteps = x.shape[:2]
         y = self.layer(x.reshape((batch * timesteps,) + x.shape[2:]))  # (batch·timesteps, ...)
         return y.reshape((batch, timesteps) + y.shape[1:])
+
+
+class Masking(Layer):
+    """Marks a timestep as padding when *every* feature equals ``mask_value`` (Keras's Masking).
+
+    The output is x with the masked steps set to 0; ``compute_mask`` gives the (batch, timesteps)
+    mask that a Sequential hands to the layers above (True = a real step). A real step whose
+    features all happen to equal ``mask_value`` is masked too, exactly as in Keras."""
+
+    keras_name = "masking"
+
+    def __init__(self, mask_value=0.0, name=None, dtype="float32"):
+        super().__init__(name=name, dtype=dtype)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float, np.number)):
+            _checks.fail("mask_value", mask_value, "a number")
+        self.mask_value = float(mask_value)
+
+    def _check_input_shape(self, input_shape):
+        return _checks.input_shape("input_shape", input_shape, min_rank=3)
+
+    def compute_output_shape(self, input_shape):
+        return self._check_input_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(mask_value=self.mask_value)
+        return config
+
+    def _check_x(self, x):
+        x = _checks.array("x", x)
+        if x.ndim < 3:
+            _checks.fail("x", x, "an array of rank 3 or more (batch, timesteps, features)")
+        return x.astype(self.dtype, copy=False)
+
+    def compute_mask(self, x, mask=None):
+        """(batch, timesteps) True where some feature differs from mask_value."""
+        return np.any(self._check_x(x) != self.mask_value, axis=-1)  # (batch, timesteps)
+
+    def call(self, x, mask=None):
+        x = self._check_x(x)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        keep = np.any(x != self.mask_value, axis=-1, keepdims=True)  # (batch, timesteps, 1)
+        return np.where(keep, x, 0).astype(self.dtype)  # (batch, timesteps, features)

@@ -1,0 +1,137 @@
+"""Figures for stacks, padding and the encoder -> decoder handover (plain dicts, see ui.plot).
+
+Arrays come in as (timesteps, units) for one sample, in processing order, like ui.figures.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ui import colors
+from ui.plot import figure, grid
+
+PADDED_FILL = "rgba(150,150,150,0.55)"
+
+
+def _limit(arrays) -> float:
+    """Symmetric range for the diverging scale, at least [-1, 1]."""
+    return max([1.0] + [float(np.abs(a).max()) for a in arrays if a.size])
+
+
+def _hatch(steps: np.ndarray, units: int, xref: str, yref: str, text: str) -> dict:
+    """Hatched grey columns over a heatmap at ``steps``: bars with a pattern, one per step."""
+    return dict(type="bar", x=steps, y=np.full(len(steps), units, float), base=-0.5, width=1.0,
+                xaxis=xref, yaxis=yref, showlegend=False,
+                marker=dict(color="rgba(150,150,150,0.25)", line=dict(width=0),
+                            pattern=dict(shape="/", fgcolor="rgba(60,60,60,0.55)", size=10,
+                                         solidity=0.12)),
+                hovertemplate=f"step %{{x}}: {text}<extra></extra>")
+
+
+def masked_states(panels: list[tuple[str, np.ndarray]], mask: np.ndarray | None,
+                  note: str = "padded: state carried") -> dict:
+    """One heatmap per layer (title, h (timesteps, units)) for one sample; masked steps
+    (mask (timesteps,) False) hatched grey over the values, which repeat the last real step."""
+    layout, refs = grid([(i, 0, 1) for i in range(len(panels))], len(panels), 1,
+                        [title for title, _ in panels], vgap=0.22 if len(panels) > 1 else 0.1)
+    limit = _limit([h for _, h in panels])
+    data, annotations = [], layout.pop("annotations")
+    for (title, h), (xref, yref) in zip(panels, refs):
+        timesteps, units = h.shape
+        data.append(dict(type="heatmap", z=h.T, x0=0, dx=1, y0=0, dy=1, coloraxis="coloraxis",
+                         xaxis=xref, yaxis=yref,
+                         hovertemplate="step %{x}<br>unit %{y}<br>h = %{z:.4f}<extra></extra>"))
+        ax, ay = "xaxis" + xref[1:], "yaxis" + yref[1:]
+        layout[ax].update(range=[-0.5, timesteps - 0.5], dtick=1 if timesteps <= 30 else None)
+        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"))
+        if mask is not None and not mask.all():
+            padded = np.flatnonzero(~mask)
+            data.append(_hatch(padded, units, xref, yref, note))
+            annotations.append(dict(x=padded[0] - 0.3, y=(units - 1) / 2, xref=xref, yref=yref,
+                                    xanchor="left", yanchor="middle", showarrow=False,
+                                    bgcolor="rgba(255,255,255,0.85)",
+                                    text=f"<b>{note}</b>", font=dict(size=12, color="#333")))
+    layout["xaxis" + refs[-1][0][1:]]["title"] = dict(text="step")
+    layout.update(annotations=annotations, barmode="overlay",
+                  coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
+                                 colorbar=dict(thickness=10, title=dict(text="h"))),
+                  height=90 + sum(110 + 10 * min(h.shape[1], 24) for _, h in panels),
+                  margin=dict(l=55, r=10, t=40, b=55))
+    return figure(data, layout)
+
+
+def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np.ndarray]) -> dict:
+    """Encoder then decoder states over time on one axis, a gap and the handover between them.
+
+    encoder / decoder: state name ("h", "c") -> (timesteps, units), one sample."""
+    names = list(encoder)
+    t_enc = next(iter(encoder.values())).shape[0]
+    t_dec = next(iter(decoder.values())).shape[0]
+    start = t_enc + 1  # one empty column between the two layers: the handover
+    titles = [{"h": "h_t: hidden state", "c": "c_t: cell state"}[n] for n in names]
+    layout, refs = grid([(i, 0, 1) for i in range(len(names))], len(names), 1, titles, vgap=0.2,
+                        title_colours=[colors.colour(n) for n in names])
+    limit = _limit(list(encoder.values()) + list(decoder.values()))
+    ticks = list(range(t_enc)) + list(range(start, start + t_dec))
+    labels = [f"e{t}" for t in range(t_enc)] + [f"d{t}" for t in range(t_dec)]
+    data, shapes, annotations = [], [], layout.pop("annotations")
+    for name, (xref, yref) in zip(names, refs):
+        units = encoder[name].shape[1]
+        for part, values, x0 in (("encoder", encoder[name], 0), ("decoder", decoder[name], start)):
+            data.append(dict(type="heatmap", z=values.T, x0=x0, dx=1, y0=0, dy=1,
+                             coloraxis="coloraxis", xaxis=xref, yaxis=yref,
+                             hovertemplate=f"{part} step %{{text}}<br>unit %{{y}}<br>{name} = "
+                                           "%{z:.4f}<extra></extra>",
+                             text=np.tile(np.arange(values.shape[0]), (units, 1))))
+        ax, ay = "xaxis" + xref[1:], "yaxis" + yref[1:]
+        layout[ax].update(range=[-0.5, start + t_dec - 0.5], tickvals=ticks, ticktext=labels,
+                          showgrid=False)
+        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"))
+        shapes.append(dict(type="rect", xref=xref, yref=yref, x0=t_enc - 1.5, x1=t_enc - 0.5,
+                           y0=-0.5, y1=units - 0.5, line=dict(color=colors.HIGHLIGHT, width=2.5)))
+        annotations.append(dict(x=start - 0.5, y=units / 2 - 0.5, ax=t_enc - 0.5, ay=units / 2 - 0.5,
+                                xref=xref, yref=yref, axref=xref, ayref=yref, text="",
+                                showarrow=True, arrowhead=2, arrowcolor=colors.HIGHLIGHT,
+                                arrowwidth=2, standoff=4, startstandoff=4))
+        annotations.append(dict(x=t_enc, y=units - 0.5, xref=xref, yref=yref, yanchor="bottom",
+                                showarrow=False, font=dict(size=13, color=colors.HIGHLIGHT),
+                                text=f"{name}<sub>T</sub> = {name}₀"))
+    last = "xaxis" + refs[-1][0][1:]
+    layout[last].update(title=dict(text="encoder steps e0… | decoder steps d0… (the decoder "
+                                        "starts from the boxed encoder state)"))
+    layout.update(annotations=annotations, shapes=shapes,
+                  coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
+                                 colorbar=dict(thickness=10, title=dict(text="value"))),
+                  height=150 + 190 * len(names), margin=dict(l=55, r=10, t=40, b=60))
+    return figure(data, layout)
+
+
+def mark_padded(fig: dict, mask: np.ndarray | None, note: str = "padded") -> dict:
+    """``fig`` with the masked steps (mask (timesteps,) False) greyed on every subplot whose x
+    axis is the step; frames only move data, so the marks stay during ▶ Play."""
+    if mask is None or mask.all():
+        return fig
+    layout = dict(fig["layout"])
+    runs, start = [], None  # contiguous padded runs [first, last]
+    for k, keep in enumerate(list(mask) + [True]):
+        if not keep and start is None:
+            start = k
+        elif keep and start is not None:
+            runs.append((start, k - 1))
+            start = None
+    shapes, annotations = list(layout.get("shapes", [])), list(layout.get("annotations", []))
+    axes = [key for key in layout if key.startswith("xaxis")]
+    for axis in axes:
+        x = "x" + axis[5:]
+        y = "y" + axis[5:]
+        for first, last in runs:
+            shapes.append(dict(type="rect", xref=x, yref=f"{y} domain", x0=first - 0.5,
+                               x1=last + 0.5, y0=0, y1=1, fillcolor=PADDED_FILL, opacity=0.45,
+                               line=dict(width=0), layer="above"))
+    first_axis = "x" + axes[0][5:] if axes else "x"
+    annotations.append(dict(x=runs[0][0] - 0.5, y=1, xref=first_axis,
+                            yref=("y" + axes[0][5:] if axes else "y") + " domain",
+                            xanchor="left", yanchor="top", showarrow=False,
+                            bgcolor="rgba(255,255,255,0.85)",
+                            text=f"<b>{note}</b>", font=dict(size=12, color="#333")))
+    layout.update(shapes=shapes, annotations=annotations)
+    return dict(fig, layout=layout)
