@@ -37,7 +37,7 @@ IDS = ["lstm", "bigru-word", "simplernn-sine-backwards", "bilstm-train_X-constan
 
 
 def lab_for(cfg: Config) -> lab.Lab:
-    return lab.Lab(cfg, lab.build_layer(cfg), inputs.make_input(cfg))
+    return lab.Lab(cfg, lab.build_model(cfg), inputs.make_input(cfg))
 
 
 def run(code: str, name: str) -> tuple[dict, str]:
