@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import cells, initializers, layers
-from ui import equations, inputs, sidebar
+from ui import budget, equations, inputs, sidebar
 from ui.chart import chart
 from ui.settings import Config, ViewSettings
 
@@ -63,6 +63,7 @@ class Lab:
 def current(cfg: Config) -> Lab:
     """Layer and input for ``cfg``; on a bad config shows st.error and stops the page."""
     try:
+        budget.check_config(cfg)  # before anything is allocated
         layer = build_layer(cfg)
         x = inputs.make_input(cfg, st.session_state.get("_csv_x"))
     except ValueError as err:
