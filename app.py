@@ -1,5 +1,8 @@
 """RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question."""
+import logging
+
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from ui import chart, sidebar, status, view
 
@@ -31,5 +34,14 @@ for warning in sidebar.url_warnings(cfg):
 submit_crosschecks = status.after_page()
 try:
     page.run()
+except ScriptControlException:  # st.rerun / st.stop / st.switch_page: Streamlit's control flow
+    raise
+except Exception as err:  # noqa: BLE001 — the last resort: a message, never a traceback
+    logging.getLogger("rnnlab").exception("page %s failed", page.url_path)
+    if isinstance(err, MemoryError):
+        st.error("The server ran out of memory for this request: try a smaller configuration.")
+    else:
+        st.error(f"Something went wrong on this page ({type(err).__name__}); the details are in "
+                 "the server log. Try another configuration or reload the page.")
 finally:  # also after st.stop(): the page has been drawn, now start its cross-check
     submit_crosschecks()

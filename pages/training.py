@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import figures, sidebar, tour
+from ui import budget, figures, sidebar, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -79,6 +79,14 @@ def _labelled(label: str, ids) -> str:
 
 
 if result is None or train_now:
+    try:  # sized before the first epoch: one run may not hold the shared cores for minutes
+        budget.check_training(cfg.cell, cfg.units, depth, data.vocab_size, *data.x_ids.shape, epochs)
+    except budget.BudgetError as err:
+        st.error(str(err), icon=":material/timer_off:")
+        if result is None:
+            st.stop()
+        train_now = False
+if result is None or train_now:
     model = training.CharModel(data.vocab_size, cfg.cell, units=cfg.units, depth=depth, seed=cfg.seed)
     schedule = optimizers.ExponentialDecay(lr, decay_steps=100, decay_rate=0.9) if decay else lr
     optimizer = optimizers.get(opt_name, learning_rate=schedule,
@@ -100,7 +108,11 @@ if result is None or train_now:
         live_log.code("\n".join(log[-8:] + [_labelled("target", data.y_ids[0])]), language=None)
 
     history = training.train(model, data, optimizer, epochs, callback=on_epochs, every=every,
-                             truncate=truncate or None)
+                             truncate=truncate or None,
+                             max_seconds=budget.HARD_STOP_FACTOR * budget.SECONDS_PER_REQUEST)
+    if history.stopped:
+        st.warning(f"Training stopped after {len(history.loss):,} of {epochs:,} epochs: this server "
+                   f"allows {budget.SECONDS_PER_REQUEST:.0f} s per training run.")
     progress.empty()
     live_chart.empty()
     live_log.empty()
@@ -254,6 +266,7 @@ def gradient_flow():
     gate_bias = None if gate == "Keras init" else float(gate)
     _write_url()  # a fragment rerun skips the page-level call
     try:
+        budget.check_gradient_flow(steps, units)
         flows = _flows(steps, units, scale, clipnorm or None, cfg.seed, gate_bias)
     except ValueError as err:
         st.error(f"Cannot measure the gradient flow: {err}")

@@ -10,11 +10,16 @@ def tanh(x, out=None):
     return np.tanh(x, out=out)
 
 
+# Beyond ±SATURATE, σ is 0 or 1 to float32 precision (σ(−80) ≈ 1.8e−35): clipping there keeps
+# exp() finite (float32's exp overflows above 88.7) and every result a normal float32 number.
+SATURATE = 80.0
+
+
 def sigmoid(x, out=None):
-    # 1 / (1 + exp(-x)) as Keras computes it; NumPy's float32 exp is twice as fast as its tanh.
-    # exp(-x) = inf for x < -88 still gives the right 0: the layers silence that overflow once
-    # around their time loop (np.errstate costs ~3 µs a call).
-    out = np.negative(x, out=out)
+    # 1 / (1 + exp(-x)) as Keras computes it, on x clipped to ±SATURATE so nothing overflows for
+    # any input (the clip costs ~4 %; the branch-free form keeps it one pass per operation).
+    out = np.clip(x, -SATURATE, SATURATE, out=out)
+    np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1.0
     return np.reciprocal(out, out=out)
@@ -40,7 +45,10 @@ def linear(x, out=None):
 
 
 def softmax(x, out=None):
+    # Shifted by the row's max, so the largest exp() is exp(0) = 1: no overflow for any input;
+    # the clip keeps the smallest terms normal numbers instead of underflowing to 0.
     out = np.subtract(x, np.max(x, axis=-1, keepdims=True), out=out)
+    np.maximum(out, -SATURATE, out=out)
     np.exp(out, out=out)
     out /= np.sum(out, axis=-1, keepdims=True)
     return out

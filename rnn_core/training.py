@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _checks, backprop, layers, optimizers
+from . import _checks, activations, backprop, layers, optimizers
 
 __all__ = [
     "SEED_VOCAB",
@@ -174,9 +174,7 @@ class CharModel:
 
 
 def _softmax(logits):
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    return activations.softmax(np.asarray(logits))
 
 
 @dataclass
@@ -193,11 +191,12 @@ class History:
 
 
 def train(model: CharModel, data: CharDataset, optimizer, epochs: int, callback=None, every: int = 10,
-          truncate: int | None = None) -> History:
+          truncate: int | None = None, max_seconds: float | None = None) -> History:
     """Full-batch training, one optimizer step per epoch (the seed's ``fit(x, y, epochs=...)``).
 
     callback(epoch, history) runs after every ``every`` epochs and after the last one (for live
-    progress); it may return False to stop early.
+    progress); it may return False to stop early. max_seconds stops the run (``stopped``) once
+    that much time has passed, checked after every epoch.
     """
     epochs = _checks.positive_int("epochs", epochs)
     every = _checks.positive_int("every", every)
@@ -219,11 +218,14 @@ def train(model: CharModel, data: CharDataset, optimizer, epochs: int, callback=
         history.accuracy.append(float((pred == data.y_ids).mean()))
         history.predictions.append(pred)
         history.grad_norm.append(optimizer.last_grad_norm)
-        if callback is not None and (epoch % every == 0 or epoch == epochs):
-            history.seconds = time.perf_counter() - start
+        history.seconds = time.perf_counter() - start
+        if max_seconds is not None and history.seconds > max_seconds:
+            history.stopped = True
+        if callback is not None and (epoch % every == 0 or epoch == epochs or history.stopped):
             if callback(epoch, history) is False:
                 history.stopped = True
-                break
+        if history.stopped:
+            break
     history.seconds = time.perf_counter() - start
     return history
 

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rnn_core import Sequential, layers
+from ui import budget
 
 ALLOWED = ("Embedding", "SimpleRNN", "LSTM", "GRU", "Dense", "TimeDistributed", "Bidirectional")
 # Counting parameters needs shapes, not random draws: cheap initializers for every weight.
@@ -90,6 +91,7 @@ def parse_shape(text: str) -> tuple:
 
 def build(spec: str, input_shape: str) -> Sequential:
     """One layer per line, Keras syntax; returns the built model with Keras-style names."""
+    budget.check_model_text(spec, input_shape)
     model = Sequential(name="sequential")
     counts: Counter = Counter()
     for number, text in enumerate(spec.splitlines(), start=1):
@@ -110,5 +112,7 @@ def build(spec: str, input_shape: str) -> Sequential:
         model.add(layer)
     if not model.layers:
         raise ValueError("layers: got none, expected at least one layer line such as LSTM(128)")
-    model.build(parse_shape(input_shape))
+    shape = parse_shape(input_shape)
+    budget.check_model(model.layers, shape)  # LSTM(100000) stops here, before any allocation
+    model.build(shape)
     return model

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 import numpy as np
 
+from ui import budget
 from ui.settings import LIMITS, Config
 
 # seed 004's notebook: one sentence of 4 words, 5-dimensional word vectors
@@ -44,25 +46,37 @@ def parse_csv(data: bytes) -> np.ndarray:
     """Parse an uploaded timesteps × features table; raise ValueError saying what is wrong.
 
     A first row with non-numeric cells is taken as a header. Delimiters , ; tab or spaces.
+    Sizes are checked before the cells are parsed, so a large file costs nothing.
     """
+    budget.check_upload(len(data))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError("csv: the file is not UTF-8 text; expected a plain CSV file") from None
+    if "\x00" in text:
+        raise ValueError("csv: the file contains NUL bytes (binary data); expected a plain CSV file")
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise ValueError("csv: the file is empty; expected rows of numbers "
                          "(one row per timestep, one column per feature)")
+    t_max, d_max = LIMITS["timesteps"][1], LIMITS["input_dim"][1]
+    if len(lines) > t_max + 1:  # + a header row
+        raise ValueError(f"csv: got {len(lines)} rows (timesteps), expected at most {t_max}")
     delimiter = next((d for d in (",", ";", "\t") if d in lines[0]), None)
-    if delimiter is None:
-        rows = [line.split() for line in lines]
-    else:
-        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO("\n".join(lines)),
-                                                                      delimiter=delimiter)]
+    try:
+        if delimiter is None:
+            rows = [line.split() for line in lines]
+        else:
+            rows = [[cell.strip() for cell in row]
+                    for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
+    except csv.Error as err:
+        raise ValueError(f"csv: {err}; expected a plain CSV file") from None
 
     if not all(_is_float(cell) for cell in rows[0]) and len(rows) > 1:
         rows = rows[1:]                                          # header row
     width = len(rows[0])
+    if width > d_max:
+        raise ValueError(f"csv: got {width} columns (features), expected at most {d_max}")
     values = []
     for r, row in enumerate(rows, start=1):
         if len(row) != width:
@@ -70,17 +84,18 @@ def parse_csv(data: bytes) -> np.ndarray:
                              "(every row needs the same number of features)")
         bad = next((cell for cell in row if not _is_float(cell)), None)
         if bad is not None:
-            raise ValueError(f"csv: data row {r} has {bad!r}, expected a number")
-        values.append([float(cell) for cell in row])
-    x = np.array(values, dtype=np.float32)                       # (timesteps, features)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("csv: the table contains NaN or infinite values; expected finite numbers")
-    t_max, d_max = LIMITS["timesteps"][1], LIMITS["input_dim"][1]
-    if x.shape[0] > t_max:
-        raise ValueError(f"csv: got {x.shape[0]} rows (timesteps), expected at most {t_max}")
-    if x.shape[1] > d_max:
-        raise ValueError(f"csv: got {x.shape[1]} columns (features), expected at most {d_max}")
-    return x
+            raise ValueError(f"csv: data row {r} has {bad[:40]!r}, expected a number")
+        row = [float(cell) for cell in row]
+        if not all(math.isfinite(v) for v in row):
+            raise ValueError(f"csv: data row {r} has NaN or infinite values; expected finite numbers")
+        big = next((v for v in row if abs(v) > budget.MAX_ABS_INPUT), None)
+        if big is not None:
+            raise ValueError(f"csv: data row {r} has {big:g}, expected numbers between "
+                             f"{-budget.MAX_ABS_INPUT:g} and {budget.MAX_ABS_INPUT:g}")
+        values.append(row)
+    if len(values) > t_max:
+        raise ValueError(f"csv: got {len(values)} rows (timesteps), expected at most {t_max}")
+    return np.array(values, dtype=np.float32)                   # (timesteps, features)
 
 
 def _is_float(cell: str) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import Sequential, SequentialTrace, cells, initializers, layers
-from ui import equations, inputs, sidebar
+from ui import budget, equations, inputs, sidebar
 from ui.chart import chart
 from ui.settings import Config, ViewSettings
 
@@ -180,6 +180,7 @@ def explain_build_error(cfg: Config, err: ValueError) -> None:
 def current(cfg: Config) -> Lab:
     """Model and input for ``cfg``; on a bad config shows st.error and stops the page."""
     try:
+        budget.check_config(cfg)  # before anything is allocated
         model = build_model(cfg)
         x = pad(inputs.make_input(cfg, st.session_state.get("_csv_x")), cfg.valid_lengths())
     except ValueError as err:

@@ -40,8 +40,8 @@ def apply_query_params() -> list[str]:
         warnings += problems
         for name in cls.names():
             state.setdefault(name, getattr(cls(), name))
-    if warnings:
-        state[_WARNINGS] = warnings
+    if warnings:  # added to, not replaced: a rerun re-parses only the values not yet written
+        state[_WARNINGS] = list(dict.fromkeys(state.get(_WARNINGS, []) + warnings))
         state.pop("_url_warned_config", None)
     return warnings
 

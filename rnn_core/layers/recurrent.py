@@ -264,10 +264,10 @@ class RNNLayer(Layer):
         z_buf = np.empty(step_shape, self.dtype)  # (G, batch, units)
         a_buf = np.empty(step_shape, self.dtype)
         out_t = np.zeros((batch, self.units), self.dtype)  # Keras's output before step 0
-        # sigmoid's exp(-x) -> inf is harmless: silence it once, not per step. Small steps never
-        # reach OpenBLAS's threading threshold, so only big ones pay for pinning one thread.
+        # Small steps never reach OpenBLAS's threading threshold, so only big ones pay for
+        # pinning one thread.
         one_thread = _blas.single_thread() if batch * self.units >= 1024 else contextlib.nullcontext()
-        with np.errstate(over="ignore"), one_thread:
+        with one_thread:
             for t in range(timesteps):
                 z_t, a_t = (z_all[t], a_all[t]) if record else (z_buf, a_buf)
                 h_t, new_states, _ = self._step(x_proj[:, t], states, z_t, a_t)

@@ -133,8 +133,7 @@ class _Cell(_Composite):
             _checks.fail("inputs", x_t, f"last dimension {self.input_dim}: the cell was built for it")
         as_list = isinstance(states, (list, tuple))
         states = self._layer._check_states("states", states, x_t.shape[0])  # [(batch, units)]
-        with np.errstate(over="ignore"):  # sigmoid's exp(-x) -> inf is harmless
-            h_t, new_states, _ = self._step(x_t, states)  # (batch, units), [(batch, units)]
+        h_t, new_states, _ = self._step(x_t, states)  # (batch, units), [(batch, units)]
         return h_t, (new_states if as_list else new_states[0])
 
     def _step(self, x_t, states, z_t=None, a_t=None):
@@ -388,31 +387,30 @@ class RNN(_OfCells):
                          for c in self.cells]
             inputs_all = [None] + [  # cells above the first: (timesteps, batch, h of the cell below)
                 np.empty((timesteps, batch, c.units), self.dtype) for c in self.cells[:-1]]
-        with np.errstate(over="ignore"):  # sigmoid's exp(-x) -> inf is harmless
-            for t in range(timesteps):
-                inputs = x_steps[:, t]  # (batch, features)
-                hs, new_states = [], []
-                for i, cell in enumerate(self.cells):  # StackedRNNCells.call, written out
-                    if record and i:
-                        inputs_all[i][t] = inputs
-                    scratch = (z_all[i][t], a_all[i][t]) if record else (None, None)
-                    inputs, cell_states, _ = cell._step(inputs, states[i], *scratch)  # (batch, units)
-                    hs.append(inputs)
-                    new_states.append(cell_states)
-                if mask is not None:
-                    # Masked steps carry every state; the output repeats (or zeroes) the last output.
-                    m_t = mask[:, t, None]  # (batch, 1)
-                    new_states = [[np.where(m_t, new, old) for new, old in zip(ns, olds)]
-                                  for ns, olds in zip(new_states, states)]
-                    hs = [np.where(m_t, h, 0.0 if self.zero_output_for_mask else o)
-                          for h, o in zip(hs, outs)]
-                states, outs = new_states, hs
-                for i, seq in seqs.items():
-                    seq[:, t] = outs[i]
-                if record:
-                    for bufs, cell_states in zip(state_all, states):
-                        for buf, s in zip(bufs, cell_states):
-                            buf[t] = s
+        for t in range(timesteps):
+            inputs = x_steps[:, t]  # (batch, features)
+            hs, new_states = [], []
+            for i, cell in enumerate(self.cells):  # StackedRNNCells.call, written out
+                if record and i:
+                    inputs_all[i][t] = inputs
+                scratch = (z_all[i][t], a_all[i][t]) if record else (None, None)
+                inputs, cell_states, _ = cell._step(inputs, states[i], *scratch)  # (batch, units)
+                hs.append(inputs)
+                new_states.append(cell_states)
+            if mask is not None:
+                # Masked steps carry every state; the output repeats (or zeroes) the last output.
+                m_t = mask[:, t, None]  # (batch, 1)
+                new_states = [[np.where(m_t, new, old) for new, old in zip(ns, olds)]
+                              for ns, olds in zip(new_states, states)]
+                hs = [np.where(m_t, h, 0.0 if self.zero_output_for_mask else o)
+                      for h, o in zip(hs, outs)]
+            states, outs = new_states, hs
+            for i, seq in seqs.items():
+                seq[:, t] = outs[i]
+            if record:
+                for bufs, cell_states in zip(state_all, states):
+                    for buf, s in zip(bufs, cell_states):
+                        buf[t] = s
         states = [[s.copy() for s in cs] for cs in states]  # a state may alias a scratch buffer
 
         def result(i, cell_states):  # what RNN returns, ending at cell i
