@@ -4,10 +4,12 @@ import logging
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from ui import chart, sidebar, status, view
+from ui import chart
 
 st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
-chart.preload()  # plotly.js downloads while the page computes
+chart.preload()  # plotly.js downloads while the rest is imported and the page computes
+
+from ui import sidebar, status, view  # noqa: E402  (after the preload, on purpose)
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),

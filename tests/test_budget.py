@@ -184,7 +184,7 @@ def test_an_unexpected_exception_is_a_message_not_a_traceback(monkeypatch, error
 
     def fail(*args, **kwargs):
         raise error
-    monkeypatch.setattr(ui.lab, "build_layer", fail)
+    monkeypatch.setattr(ui.lab, "build_model", fail)
     at = open_page("shapes")
     assert not at.exception
     assert any(shown in e for e in _errors(at)), _errors(at)

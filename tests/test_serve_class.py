@@ -7,6 +7,7 @@ Needs /usr/sbin/nginx (scripts/test.sh installs it); without it this fails in CI
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gzip
 import os
 import re
@@ -130,7 +131,9 @@ def test_health_and_a_student_session_through_nginx(served):
             await student.change("cell=GRU&units=17")
         return student
 
-    student = asyncio.run(session())
+    # its own thread: the browser tests' Playwright keeps an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        student = pool.submit(asyncio.run, session()).result()
     assert student.handshake_headers["X-Upstream"] == page_headers["X-Upstream"]
     assert not student.exceptions
     assert student.messages > 20

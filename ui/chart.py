@@ -78,6 +78,14 @@ function themed(layout, theme, key) {
   return out;
 }
 
+function scrollTop(element) {
+  // How far the page's scroll container has scrolled (Streamlit scrolls its main area, not window).
+  for (let node = element.parentElement; node; node = node.parentElement) {
+    if (node.scrollTop) return node.scrollTop;
+  }
+  return window.scrollY;
+}
+
 function setUrlStep(step) {
   const url = new URL(window.location.href);
   if (url.searchParams.get("step") === String(step)) return;
@@ -172,17 +180,28 @@ export default function ({ data, parentElement }) {
   const fig = JSON.parse(data.figure);
   const layout = themed(fig.layout || {}, data.theme, data.key);
   // A projector: the player sits beside its equations and fits the screen below its top edge.
-  root.box.classList.toggle("rnnlab-side", Boolean(data.presenter && data.steps));
-  if (data.presenter && data.steps) {
-    if (!root.fit) root.fit = window.innerHeight - root.box.getBoundingClientRect().top - 12;
-    layout.height = Math.max(300, Math.min(layout.height || 450, root.fit));
-  }
+  // A projector: the player sits beside its equations and fits the screen below its top edge
+  // (measured again once the elements above it have settled).
+  const fit = Boolean(data.presenter && data.steps);
+  root.box.classList.toggle("rnnlab-side", fit);
+  const fitted = (height) => Math.max(260, Math.min(height || 450,
+      window.innerHeight - (root.box.getBoundingClientRect().top + scrollTop(root.box)) - 12));
+  if (fit) layout.height = fitted(layout.height);
   root.plot.style.height = (layout.height || 450) + "px";
   bundle.then((Plotly) => {
     const config = Object.assign({}, data.config);
     return Plotly.react(root.plot, {data: fig.data, layout, frames: fig.frames || [], config})
       .then(() => {
         root.plot.__rnnlabRenders = (root.plot.__rnnlabRenders || 0) + 1;
+        if (fit) {
+          for (const ms of [300, 1000, 2500]) setTimeout(() => {
+            const height = fitted(fig.layout.height);
+            if (Math.abs(height - root.plot._fullLayout.height) > 4) {
+              root.plot.style.height = height + "px";
+              Plotly.relayout(root.plot, {height});
+            }
+          }, ms);
+        }
         if (data.steps) {
           root.panel.style.display = "";
           const state = root.plot.__rnnlabPlayer || {};

@@ -52,17 +52,19 @@ def _source_call(functions, call: str) -> str:
 def input_code(cfg, x) -> str:
     """Source that rebuilds ``x`` exactly: the preset's own NumPy code, or the values."""
     b, t, d = x.shape
-    candidates = {
-        "random": ([inputs.seeded_random], f"seeded_random({b}, {t}, {d}, seed={cfg.seed})"),
-        "sine": ([inputs.sine_waves], f"sine_waves({b}, {t}, {d})"),
-        "word": ([inputs.vocabulary, inputs.one_hot], f"one_hot({cfg.word!r})"),
+    candidates = {  # preset -> (functions whose source is shown, the call shown, the same call)
+        "random": ([inputs.seeded_random], f"seeded_random({b}, {t}, {d}, seed={cfg.seed})",
+                   lambda: inputs.seeded_random(b, t, d, cfg.seed)),
+        "sine": ([inputs.sine_waves], f"sine_waves({b}, {t}, {d})",
+                 lambda: inputs.sine_waves(b, t, d)),
+        "word": ([inputs.vocabulary, inputs.one_hot], f"one_hot({cfg.word!r})",
+                 lambda: inputs.one_hot(cfg.word)),
     }
     if cfg.preset in candidates:
-        code = _source_call(*candidates[cfg.preset])
-        rebuilt = {"np": np}
-        exec(code, rebuilt)  # noqa: S102  (our own source) — a fallback preset must not lie
-        if rebuilt["x"].shape == x.shape and np.array_equal(rebuilt["x"], x):
-            return code + "  # (batch, timesteps, features)"
+        functions, call, rebuild = candidates[cfg.preset]
+        again = rebuild()  # a fallback preset (no CSV yet) must not claim the preset's code
+        if again.shape == x.shape and np.array_equal(again, x):
+            return _source_call(functions, call) + "  # (batch, timesteps, features)"
     what = {"train_X": "seed 004's train_X", "csv": "the uploaded CSV"}.get(cfg.preset, "the input")
     return f"# {what}, (batch, timesteps, features)\nx = {array_code(x)}"
 

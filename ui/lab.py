@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import inspect
 from dataclasses import dataclass
 
@@ -133,8 +134,14 @@ class Lab:
         return rows
 
     def model_trace(self) -> SequentialTrace:
-        """Every layer on x, masks included (a stateful model advances, as a Keras call does)."""
-        return self.model.trace(self.x)
+        """Every layer on x, masks included (a stateful model advances, as a Keras call does).
+
+        A stateless model's trace depends only on the config and x: it is computed once and
+        shared, read-only, by every session (a class on one link costs one computation)."""
+        if self.cfg.stateful:  # its carried state is this session's own
+            return self.model.trace(self.x)
+        digest = hashlib.sha1(self.x.tobytes()).hexdigest()
+        return _shared_trace(self.cfg, digest, self.x)
 
     def trace(self, layer_index: int = 0):
         """Every step of recurrent layer ``layer_index`` (0 = bottom) on what it receives."""
@@ -159,6 +166,32 @@ class Lab:
         fresh = [layer for layer in self.fresh_model().layers if hasattr(layer, "trace")]  # unrun
         return [(f"layer {i + 1}" if len(entries) > 1 else "", layer, e.x, e.mask)
                 for i, (layer, e) in enumerate(zip(fresh, entries))]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _shared_trace(cfg: Config, x_digest: str, _x: np.ndarray) -> SequentialTrace:
+    """The trace of a fresh model for (config, x), its arrays made read-only: shared by sessions."""
+    return _read_only(build_model(cfg).trace(_x))
+
+
+def _read_only(obj, seen=None):
+    """Mark every NumPy array reachable through dataclasses, dicts, lists and tuples read-only."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return obj
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        obj.flags.writeable = False
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            _read_only(getattr(obj, f.name), seen)
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            _read_only(value, seen)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            _read_only(value, seen)
+    return obj
 
 
 def explain_build_error(cfg: Config, err: ValueError) -> None:

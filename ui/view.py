@@ -21,7 +21,8 @@ PRESENTER_CSS = """
 }
 html { font-size: 20px; }
 .st-key-presenter_bar { position: fixed; top: 0.3rem; right: 1rem; z-index: 1000; width: auto !important; }
-h1 { font-size: 2.1rem !important; padding-top: 0 !important; }
+h1 { font-size: 1.8rem !important; padding: 0 0 0.3rem !important; }
+h3 { font-size: 1.3rem !important; padding: 0.2rem 0 !important; }
 .rnnlab-step-panel math { font-size: 1.3em; }
 </style>
 """
