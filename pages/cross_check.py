@@ -13,6 +13,9 @@ cfg = sidebar.current()
 current = lab.current(cfg)
 
 st.title("Cross-check: NumPy vs TensorFlow")
+st.caption("Compared: every output Keras returns; every step's h_t (a `return_sequences=True` "
+           "twin) and, for LSTM, every step's c_t (Keras's own `LSTMCell`, stepped); for a stack, "
+           "each layer on what the layer below hands it; the same mask and initial states.")
 tour.button("cross_check")
 st.markdown("rnn_core builds the equivalent Keras layer (`rnn_core.crosscheck.to_keras`), copies "
             "our weights into it with `set_weights`, runs both on the same x and compares every "
@@ -47,7 +50,8 @@ figs = {}
 with outcome:
     if state == "done":
         if res.passed:
-            st.success(f"PASS: all {len(res.outputs)} outputs agree within {res.tolerance:.0e} "
+            st.success(f"PASS: all {len(res.outputs)} comparisons (outputs and every step) agree "
+                       f"within {res.tolerance:.0e} "
                        f"(max |Δ| = {res.max_abs_diff:.2e}).", icon=":material/check_circle:")
         else:
             st.error(f"FAIL: max |Δ| = {res.max_abs_diff:.2e} exceeds {res.tolerance:.0e}.",

@@ -403,8 +403,61 @@ def _output_names(layer, n):
     return names[:n] + [f"output_{i}" for i in range(len(names), n)]
 
 
-def run(layer, x, initial_state=None, mask=None, tolerance=1e-5) -> CrossCheckResult:
-    """Call ``layer`` and its Keras twin on ``x`` (same initial_state, mask) and compare every output.
+def _step_twins(layer, x, initial_state, mask, dtype):
+    """Every step of ``layer``'s recurrent directions in Keras, from the states ``layer`` has now:
+    [(label, our (batch, timesteps, units), Keras's (batch, timesteps, units))] for h_t (a
+    return_sequences twin) and, for LSTM, c_t (Keras's own LSTMCell stepped by hand)."""
+    import copy
+
+    tf, keras = _import_tf()
+    ours = copy.deepcopy(layer).trace(x, initial_state=initial_state, mask=mask)
+    if _kind(layer) == "Bidirectional":
+        forward, backward = _sub_layers(layer)
+        directions = [("forward ", forward, ours.forward), ("backward ", backward, ours.backward)]
+    else:
+        directions = [("", layer, ours)]
+    states = _as_list(initial_state) if initial_state is not None else _our_states(layer)
+    out = []
+    for d, (label, sub, trace) in enumerate(directions):
+        n = len(sub.state_names)
+        start = None if states is None else [np.asarray(s) for s in states[d * n:(d + 1) * n]]
+        if start is None:
+            start = [np.zeros((x.shape[0], sub.units), np.float32)] * n
+        twin = to_keras(sub.clone(return_sequences=True, return_state=False, stateful=False),
+                        (None,) + tuple(x.shape[1:]))
+        twin.set_weights(sub.get_weights())
+        kwargs = {"initial_state": [tf.constant(s, dtype=dtype) for s in start]}
+        if mask is not None:
+            kwargs["mask"] = tf.constant(np.asarray(mask, bool))
+        h_seq = np.asarray(_as_list(_keras_call(twin, tf.constant(x, dtype=dtype), **kwargs))[0])
+        h_ours = trace.h                                            # (batch, timesteps, units)
+        if mask is not None:
+            # At a masked step Keras outputs the previous *output*: zeros before the first real
+            # step (the state is still the initial state there), or zeros throughout with
+            # zero_output_for_mask. Those steps are compared through c_t / the next real step.
+            real = np.asarray(mask, bool)[:, trace.timestep]        # (batch, timesteps), processing order
+            shown = real if getattr(sub, "zero_output_for_mask", False) else np.cumsum(real, 1) > 0
+            h_ours = np.where(shown[..., None], h_ours, h_seq)
+        out.append((f"{label}h_t, every step", h_ours, h_seq))     # both in processing order
+        if _kind(sub) == "LSTM":
+            h, c = (tf.constant(s, dtype=dtype) for s in start)
+            c_seq = []
+            for k in range(x.shape[1]):
+                t = int(trace.timestep[k])
+                _, (h_new, c_new) = twin.cell(tf.constant(x[:, t], dtype=dtype), [h, c])
+                if mask is not None:  # a masked step carries the state, as Keras's loop does
+                    keep = tf.constant(np.asarray(mask, bool)[:, t:t + 1])
+                    h_new, c_new = tf.where(keep, h_new, h), tf.where(keep, c_new, c)
+                h, c = h_new, c_new
+                c_seq.append(np.asarray(c))
+            out.append((f"{label}c_t, every step", trace.c, np.stack(c_seq, axis=1)))
+    return out
+
+
+def run(layer, x, initial_state=None, mask=None, tolerance=1e-5,
+        every_step: bool = True) -> CrossCheckResult:
+    """Call ``layer`` and its Keras twin on ``x`` (same initial_state, mask) and compare every output,
+    and (``every_step``, recurrent layers) every step's h_t and, for LSTM, c_t.
 
     A stateful ``layer`` advances exactly as in a normal call; its Keras twin starts from the
     same states, so consecutive ``run`` calls check a stateful sequence step by step."""
@@ -425,6 +478,9 @@ def run(layer, x, initial_state=None, mask=None, tolerance=1e-5) -> CrossCheckRe
     if not getattr(layer, "built", False):
         layer.build(shape)
     klayer = to_keras(layer, shape, cache=True)  # copies weights and current states before our call
+    steps = (_step_twins(layer, x, kwargs.get("initial_state"), kwargs.get("mask"),
+                         klayer.compute_dtype)
+             if every_step and _kind(layer) in ("SimpleRNN", "LSTM", "GRU", "Bidirectional") else [])
 
     start = time.perf_counter()
     ours = _as_list(layer(x, **kwargs))
@@ -454,6 +510,9 @@ def run(layer, x, initial_state=None, mask=None, tolerance=1e-5) -> CrossCheckRe
         else:
             diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
             diffs.append(OutputDiff(name, tuple(a.shape), diff))
+    for name, a, b in steps:
+        diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) if a.size else 0.0
+        diffs.append(OutputDiff(name, tuple(a.shape), diff if a.shape == b.shape else float("inf")))
     worst = max((d.max_abs_diff for d in diffs), default=0.0)
     eligible, reasons = cudnn_report(klayer, kwargs.get("mask"), gpu_visible=gpu is not None)
     return CrossCheckResult(

@@ -216,7 +216,8 @@ def test_cross_check_page_reports_tensorflow_agreement(keras):
     wait_for(at, lambda a: by_key(a, "crosscheck_table") is not None)
     table = at.get_by_key("crosscheck_table").markdown[0].value
     rows = [r for r in table.splitlines() if r.startswith("| `")]
-    assert [r.split("`")[1] for r in rows] == ["whole_sequence_output", "final_state"]
+    assert [r.split("`")[1] for r in rows] == ["whole_sequence_output", "final_state",
+                                               "h_t, every step"]
     diffs = [float(r.split("|")[3]) for r in rows]
     assert all(d <= 1e-5 for d in diffs)
     assert "pass" in table and "fail" not in table

@@ -36,10 +36,13 @@ def test_run_passes_on_cpu(keras, tf, make, x):
     result = crosscheck.run(layer, x)
     assert result.passed, result
     assert result.max_abs_diff <= 1e-5
-    assert [d.name for d in result.outputs] == layer.output_names()
+    outputs = [d for d in result.outputs if not d.name.endswith("every step")]
+    assert [d.name for d in outputs] == layer.output_names()
     ours = layer(x)
     ours = ours if isinstance(ours, list) else [ours]
-    assert [d.shape for d in result.outputs] == [o.shape for o in ours]
+    assert [d.shape for d in outputs] == [o.shape for o in ours]
+    steps = [d for d in result.outputs if d.name.endswith("every step")]  # h_t (and c_t) per direction
+    assert steps and all(d.shape[:2] == x.shape[:2] for d in steps)
     assert result.device == "CPU" and result.device_type == "CPU"
     assert result.cudnn_eligible is None  # no GPU here
     assert result.cudnn_reasons and any("GPU" in r for r in result.cudnn_reasons)
@@ -112,7 +115,8 @@ def test_run_reports_a_real_difference(keras, x):
     broken.set_weights(layer.get_weights())
     result = crosscheck.run(broken, x)
     assert not result.passed
-    assert all(abs(d.max_abs_diff - 1e-3) < 1e-5 for d in result.outputs)
+    assert all(abs(d.max_abs_diff - 1e-3) < 1e-5 for d in result.outputs
+               if not d.name.endswith("every step"))  # its trace (not its call) is right
 
 
 def test_to_keras_copies_weights_and_config(keras):
@@ -228,3 +232,27 @@ def test_bad_arguments(keras, x):
         crosscheck.run(layers.LSTM(2), x[0])
     with pytest.raises(ValueError, match="tolerance"):
         crosscheck.run(layers.LSTM(2), x, tolerance=-1)
+
+
+def test_every_step_is_compared_and_a_wrong_step_fails(keras, monkeypatch):
+    """Per-step h_t and c_t come from Keras (a return_sequences twin, LSTMCell stepped); a trace
+    that is wrong at one inner step fails the check although the final output is right."""
+    from rnn_core import crosscheck, layers
+    from rnn_core.layers.recurrent import RNNLayer
+
+    x = np.random.default_rng(3).standard_normal((2, 6, 3)).astype(np.float32)
+    mask = np.ones((2, 6), bool)
+    mask[0, 4:] = False                                     # right-padded sample 0
+    result = crosscheck.run(layers.LSTM(4, seed=2), x, mask=mask)
+    names = [d.name for d in result.outputs]
+    assert names == ["last_output", "h_t, every step", "c_t, every step"] and result.passed
+    real_trace = RNNLayer.trace
+
+    def wrong_at_step_2(self, *args, **kwargs):
+        trace = real_trace(self, *args, **kwargs)
+        trace.h[:, 2] += 1e-3                               # (batch, units) at one inner step
+        return trace
+    monkeypatch.setattr(RNNLayer, "trace", wrong_at_step_2)
+    broken = crosscheck.run(layers.LSTM(4, seed=2), x, mask=mask)
+    diffs = {d.name: d.max_abs_diff for d in broken.outputs}
+    assert diffs["last_output"] < 1e-5 and diffs["h_t, every step"] > 9e-4 and not broken.passed

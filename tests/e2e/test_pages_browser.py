@@ -155,3 +155,17 @@ def test_changing_units_updates_every_chart_in_place(page, path):
     assert not [u for u in chunks if "PlotlyChart" in u], [u for u in chunks if "PlotlyChart" in u]
     assert sum("/app/static/plotly.min.js" in u for u in chunks) <= 1
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize("path", [
+    "/shapes?layers=2&lengths=4,7&timesteps=8",
+    "/parameters?layers=3&cell=GRU",
+    "/hidden_states?layers=2&lengths=3,5&timesteps=6&layer_index=1",
+    "/gates?cell=LSTM&layers=2&lengths=2,6&timesteps=6",
+    "/encoder_decoder?cell=GRU&units=4",
+], ids=["shapes", "parameters", "hidden_states", "gates", "encoder_decoder"])
+def test_stacked_padded_and_encoder_decoder_views_load_and_draw(page, path):
+    open_app(page, path)
+    expect(page.locator(".rnnlab-chart.js-plotly-plot .main-svg").first).to_be_visible()
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
+    assert_no_exception(page)
