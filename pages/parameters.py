@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import builder, diagrams, exports, figures, frameworks, lab, settings, sidebar, status, tour
 from ui.chart import chart
+from ui.settings import BuilderSettings
 
 cfg = sidebar.current()
 current = lab.current(cfg)
@@ -110,15 +111,15 @@ def _load_preset():
     st.session_state["model_input_shape"] = preset.input_shape
 
 
-if "model_spec" not in st.session_state:
-    st.session_state["model_preset"] = "seed000_lstm"
-    _load_preset()
-st.selectbox("Preset", list(builder.PRESETS), key="model_preset",
-             format_func=lambda k: builder.PRESETS[k].label, on_change=_load_preset)
+B = BuilderSettings
+sidebar.widget(B, "model_preset", "Preset", format_func=lambda k: builder.PRESETS[k].label,
+               on_change=_load_preset)
 col1, col2 = st.columns([3, 1])
-col1.text_area("Layers", key="model_spec", height=130)
-col2.text_input("input_shape", key="model_input_shape",
-                help="Batch first. (None, None) = token ids of any length (for Embedding).")
+col1.text_area("Layers", key="model_spec", height=130, max_chars=B.spec("model_spec")["max_len"],
+               disabled=sidebar.locked())
+sidebar.widget(B, "model_input_shape", "input_shape", where=col2,
+               help="Batch first. (None, None) = token ids of any length (for Embedding).")
+sidebar.write_query(sidebar.settings(B))  # the builder's text travels in the link too
 try:
     model = builder.build(st.session_state["model_spec"], st.session_state["model_input_shape"])
 except ValueError as err:

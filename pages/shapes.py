@@ -175,12 +175,20 @@ if sidebar.widget(ViewSettings, "show_weights", "Show the weight values", kind="
                   if cfg.bidirectional else ""))
 
 st.subheader("The Keras code")
+single = cfg.layers == 1 and not cfg.lengths
 with st.container(key="shapes_keras_code"):
-    st.code(keras_code.keras_code(cfg, input_shape, top.output_names(),
-                                  top_out if isinstance(top_out, list) else [top_out],
-                                  lower_shapes=[out for _, _, out in per_layer[:-1]]),
-            language="python")
-st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: "
-           "it prints the shapes listed above.")
+    if single:  # the same input and weights: it prints this page's shapes and numbers
+        st.code(exports.keras_script(cfg, current.fresh_layer(), current.x), language="python",
+                wrap_lines=True, height=420)
+    else:
+        st.code(keras_code.keras_code(cfg, input_shape, top.output_names(),
+                                      top_out if isinstance(top_out, list) else [top_out],
+                                      lower_shapes=[out for _, _, out in per_layer[:-1]]),
+                language="python", wrap_lines=True)
+st.caption("Copy it (icon at the top right of the box) and run it with TensorFlow installed: it "
+           + ("rebuilds this layer with the page's input and weights and prints its outputs "
+              "(the shapes above, the numbers of /hidden_states)." if single else
+              "prints the shapes listed above. The notebook under *Take this view home* rebuilds "
+              "the numbers too."))
 cell_loop.show(cfg, current)
 exports.panel(cfg, current, figs)

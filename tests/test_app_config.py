@@ -154,3 +154,17 @@ def test_presenter_view_has_an_exit_and_survives_page_switches():
     at.button(key="exit_presenter").click().run()
     assert "presenter" not in at.query_params
     assert at.sidebar.button(key="enter_presenter")
+
+
+def test_model_builder_text_round_trips_through_the_url():
+    spec = "GRU(16, return_sequences=True)\nSimpleRNN(8)"
+    at = open_page("parameters", model_spec=spec, model_input_shape="(None, 5, 10)")
+    assert at.text_area(key="model_spec").value == spec
+    summary = " ".join(texts(at.get_by_key("model_summary")))
+    assert "gru" in summary.lower() and "simple_rnn" in summary.lower()
+    at.text_area(key="model_spec").set_value("LSTM(4)").run()
+    assert at.query_params["model_spec"] == "LSTM(4)"
+    at.selectbox(key="model_preset").set_value("seed000_gru").run()
+    from ui import builder
+    assert at.query_params["model_preset"] == "seed000_gru"
+    assert at.query_params["model_spec"] == builder.PRESETS["seed000_gru"].spec  # the preset loaded

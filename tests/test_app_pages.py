@@ -239,3 +239,22 @@ def test_pages_work_without_tensorflow(monkeypatch):
         at = open_page(page)
         status = " ".join(texts(at.get_by_key("crosscheck_status")))
         assert "not installed" in status
+
+
+def test_shapes_keras_code_reproduces_the_page_with_its_input_and_weights(keras):
+    """The code on /shapes runs in Keras and prints the numbers the page's layer returns."""
+    import contextlib
+    import io
+
+    from ui import inputs, lab, settings
+    at = open_page("shapes", cell="GRU", units="3", timesteps="4", input_dim="2", batch_size="1",
+                   preset="sine")
+    code = at.get_by_key("shapes_keras_code").code[0].value
+    assert "set_weights" in code and "sine_waves(1, 4, 2)" in code
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "shapes_keras_code", "exec"), {"__name__": "rnnlab_shapes"})  # noqa: S102
+    cfg = settings.Config(cell="GRU", units=3, timesteps=4, input_dim=2, batch_size=1, preset="sine")
+    ours = lab.build_layer(cfg)(inputs.make_input(cfg))             # (1, 3), the page's layer
+    shown = array_after(printed.getvalue(), "last_output")
+    np.testing.assert_allclose(shown, np.asarray(ours), atol=1e-5)

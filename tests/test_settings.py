@@ -119,3 +119,12 @@ def test_lengths_that_do_not_fit_the_batch_say_why():
 def test_layers_from_the_url(raw, ok):
     cfg, warnings = Config.from_query({"layers": raw})
     assert (cfg.layers == int(raw)) if ok else (cfg.layers == 1 and warnings)
+
+
+def test_builder_presets_match_the_settings_choices():
+    from ui import builder
+    from ui.settings import BuilderSettings
+    assert tuple(builder.PRESETS) == BuilderSettings.spec("model_preset")["choices"]
+    default = builder.PRESETS[BuilderSettings().model_preset]
+    assert (BuilderSettings().model_spec, BuilderSettings().model_input_shape) == \
+        (default.spec, default.input_shape)

@@ -314,4 +314,17 @@ class QuizSettings(Settings):
                                    "1–3 layers.")
 
 
-SETTINGS_CLASSES = (Config, TrainingSettings, ViewSettings, QuizSettings)
+DEFAULT_MODEL = "Embedding(1000, 64)\nLSTM(128)\nDense(10, activation='softmax')"  # seed 000
+
+
+@dataclass(frozen=True)
+class BuilderSettings(Settings):
+    """/parameters' model builder: the text a student typed travels in the link too."""
+    model_preset: str = setting("seed000_lstm", choices=(  # == ui.builder.PRESETS (tested)
+        "seed000_lstm", "seed000_gru", "seed000_bidirectional", "seed001_simple_rnn",
+        "seed002_hihello"))
+    model_spec: str = setting(DEFAULT_MODEL, min_len=1, max_len=2000)
+    model_input_shape: str = setting("(None, None)", min_len=1, max_len=100)
+
+
+SETTINGS_CLASSES = (Config, TrainingSettings, ViewSettings, QuizSettings, BuilderSettings)
