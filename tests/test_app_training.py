@@ -2,13 +2,12 @@
 draws the gradient-flow view; bad input gives st.error, never a traceback."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_helpers import chart_figure, plotly_figures
+from app_helpers import plotly_figures
 from rnn_core import training
 
 TIMEOUT = 60

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tomllib
 import tracemalloc
 
-import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 

@@ -72,7 +72,7 @@ def step_code(cfg: Config, batch: int, features: int, timesteps: int) -> tuple[s
     state = shape_text((batch, units))
     one_step = "\n".join([
         f"cell = {cell_spelling(cfg)}",
-        f"h_t, states = cell(x_t, states)",
+        "h_t, states = cell(x_t, states)",
         f"# x_t     {shape_text((batch, features))}  (batch, features): x[:, t]",
         f"# states  [{', '.join(f'{n} {state}' for n in names)}]  (batch, units) each",
         f"# h_t     {state}  (batch, units); states comes back with the same shapes",

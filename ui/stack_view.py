@@ -115,7 +115,7 @@ def _padding(cfg: Config, current: Lab) -> None:
                (" With go_backwards the padding is read first, so h stays at h₀ = 0 there."
                 if cfg.go_backwards else ""))
     worst = max(notes)
-    st.markdown(f"**The state at a padded step:** `h_t = h_(t−1)`"
+    st.markdown("**The state at a padded step:** `h_t = h_(t−1)`"
                 + (" and `c_t = c_(t−1)`" if cfg.cell == "LSTM" else "")
                 + f" exactly: max |state_t − state_(t−1)| over the padded steps of sample {sample}"
                   f", every layer: **{worst:g}**.")
