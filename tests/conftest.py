@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ci_env import IN_CI  # noqa: E402  (tests/ is on sys.path: pytest puts conftest dirs there)
+from ci_env import IN_CI, missing  # noqa: E402  (tests/ is on sys.path: pytest puts conftest dirs there)
 
 
 def _require(module: str, what: str, hint: str):
@@ -39,9 +39,7 @@ def _require(module: str, what: str, hint: str):
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        if IN_CI:
-            pytest.fail(f"{what} must be installed in CI (CI=true): {exc}")
-        pytest.skip(f"{what} not installed ({exc}; {hint}); set CI=true to make this a failure")
+        missing(f"{what} not installed ({exc}; {hint})")
 
 
 def _import_keras():

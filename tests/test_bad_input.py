@@ -69,7 +69,7 @@ def test_parse_csv_returns_a_bounded_finite_table_or_says_what_is_wrong(data):
     try:
         x = inputs.parse_csv(data)
     except ValueError as err:
-        assert str(err).startswith("csv: ") and "expected" in str(err) or "allows" in str(err), err
+        assert str(err).startswith("csv: ") and ("expected" in str(err) or "allows" in str(err)), err
         return
     assert x.dtype == np.float32 and x.ndim == 2 and np.all(np.isfinite(x))
     assert 1 <= x.shape[0] <= 200 and 1 <= x.shape[1] <= 128 and np.abs(x).max() <= 1e4

@@ -1,6 +1,7 @@
 """The current model and input for the config: the one place pages get their numbers from."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import inspect
@@ -162,8 +163,9 @@ class Lab:
         """What the TensorFlow cross-check runs: (label, fresh layer, its input, its mask) for
         every recurrent layer. A layer above the first receives the output of ours below it;
         each layer is checked on its own, so together they check the whole stack."""
-        entries = self.fresh_model().trace(self.x).recurrent
-        fresh = [layer for layer in self.fresh_model().layers if hasattr(layer, "trace")]  # unrun
+        model = self.fresh_model()
+        fresh = [copy.deepcopy(layer) for layer in model.layers if hasattr(layer, "trace")]  # unrun
+        entries = model.trace(self.x).recurrent
         return [(f"layer {i + 1}" if len(entries) > 1 else "", layer, e.x, e.mask)
                 for i, (layer, e) in enumerate(zip(fresh, entries))]
 
