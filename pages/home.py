@@ -48,14 +48,18 @@ pages = [
      "weight shapes; the exact Keras code"),
     ("pages/parameters.py", "Parameters", "where every parameter comes from, as a formula; "
      "rebuild the seed tutorials' models"),
-    ("pages/hidden_states.py", "Hidden states", "h_t evolving step by step, the update equation "
-     "with real numbers, Bidirectional and stateful layers"),
+    ("pages/hidden_states.py", "Hidden states", "h_t step by step: chart and equations with that step's "
+     "numbers on one step; Bidirectional and stateful layers"),
     ("pages/gates.py", "Gates", "what LSTM's input/forget/output gates and GRU's update/reset "
      "gates do at each step, and when they saturate"),
-    ("pages/cross_check.py", "Cross-check", "NumPy vs TensorFlow on the same weights: "
-     "differences, device, versions, timings"),
+    ("pages/encoder_decoder.py", "Encoder → decoder", "the encoder's final state becomes the "
+     "decoder's initial_state; stateful=True over sub-sequences"),
+    ("pages/cross_check.py", "Cross-check", "NumPy vs TensorFlow on the same weights: every "
+     "output and every step; device, versions, timings"),
     ("pages/training.py", "Training", "train the hihello character model and watch "
      "gradients vanish, explode and get clipped"),
+    ("pages/quiz.py", "Quiz", "predict the output shapes and the parameter count of a Keras "
+     "snippet; a wrong answer gets the rule it broke"),
 ]
 for path, title, text in pages:
     st.page_link(path, label=f"**{title}** — {text}")

@@ -42,7 +42,9 @@ every = sidebar.widget(T, "train_every", "update every N epochs", where=c2,
                             "curve redraws at most 4 times a second")
 clip = sidebar.widget(T, "train_clip", "global_clipnorm (0 = off)", where=c3, kind="select_slider")
 truncate = sidebar.widget(T, "train_truncate", "truncated BPTT k (0 = full)", where=c4)
-decay = sidebar.widget(T, "train_decay", "ExponentialDecay(lr, 100, 0.9)", where=c5)
+decay = sidebar.widget(T, "train_decay", "lr decay", where=c5,
+                       help="keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=100, "
+                            "decay_rate=0.9)")
 _write_url()
 
 try:

@@ -36,8 +36,11 @@ THEME = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "rgba(0,0,0,0)",
     "hoverlabel": {"font": {"family": '"Source Sans", "Source Sans Pro", sans-serif'}},
-    "xaxis": {"gridcolor": "#e6eaf1", "zerolinecolor": "#d5dae5", "linecolor": "#d5dae5"},
-    "yaxis": {"gridcolor": "#e6eaf1", "zerolinecolor": "#d5dae5", "linecolor": "#d5dae5"},
+    # automargin: long tick labels and axis titles get the room they need, never cut off
+    "xaxis": {"gridcolor": "#e6eaf1", "zerolinecolor": "#d5dae5", "linecolor": "#d5dae5",
+              "automargin": True},
+    "yaxis": {"gridcolor": "#e6eaf1", "zerolinecolor": "#d5dae5", "linecolor": "#d5dae5",
+              "automargin": True},
     "colorway": ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700"],
 }
 CONFIG = {"displaylogo": False, "responsive": True,
@@ -184,7 +187,9 @@ export default function ({ data, parentElement }) {
   // (measured again once the elements above it have settled).
   const fit = Boolean(data.presenter && data.steps);
   root.box.classList.toggle("rnnlab-side", fit);
-  const fitted = (height) => Math.max(260, Math.min(height || 450,
+  // Never below 75 % of its own height: a squeezed player overlaps its tick labels (then the
+  // page scrolls a little instead).
+  const fitted = (height) => Math.max(0.75 * (height || 450), Math.min(height || 450,
       window.innerHeight - (root.box.getBoundingClientRect().top + scrollTop(root.box)) - 12));
   if (fit) layout.height = fitted(layout.height);
   root.plot.style.height = (layout.height || 450) + "px";
@@ -230,7 +235,7 @@ _CSS = """
                align-items: start; }
 .rnnlab-step-panel { overflow-x: auto; padding: 0.25rem 0 0.5rem; }
 .rnnlab-step-panel math { font-size: 1.15em; }
-.rnnlab-side .rnnlab-step-panel math { font-size: 0.95em; }
+.rnnlab-side .rnnlab-step-panel math { font-size: 0.85em; }
 .rnnlab-step-panel .eq { margin: 0.4rem 0; }
 .rnnlab-step-panel mtd { text-align: left; padding: 0.1em 0; }
 .rnnlab-step-panel mtd:first-child { text-align: right; min-width: 2.2em; padding-right: 0.2em; }

@@ -84,10 +84,14 @@ def _fn(name: str, inner: str) -> str:
     return f'<mi>{ACTIVATION_NAMES.get(name, name)}</mi><mo>(</mo>{inner}<mo>)</mo>'
 
 
-def _equation(lhs: str, *rhs: str) -> str:
-    """lhs = rhs[0] = rhs[1] ..., one '=' per row so long vectors fit the page."""
-    rows = "".join(f"<mtr><mtd>{lhs if i == 0 else ''}</mtd><mtd><mo>=</mo>{r}</mtd></mtr>"
-                   for i, r in enumerate(rhs))
+def _equation(lhs: str, *rhs) -> str:
+    """lhs = rhs[0] = rhs[1] ..., one '=' per row so long vectors fit the page; a ("+", term)
+    item continues the row above on a row of its own."""
+    rows = "".join(
+        f"<mtr><mtd>{lhs if i == 0 else ''}</mtd><mtd><mspace width=\"1em\"/><mo>{r[0]}</mo>{r[1]}</mtd></mtr>"
+        if isinstance(r, tuple) else
+        f"<mtr><mtd>{lhs if i == 0 else ''}</mtd><mtd><mo>=</mo>{r}</mtd></mtr>"
+        for i, r in enumerate(rhs))
     return f'<div class="eq"><math displaystyle="true"><mtable>{rows}</mtable></math></div>'
 
 
@@ -182,7 +186,7 @@ def _lstm_state(b: _Builder, trace, sample: int, c_prev, activation: str) -> lis
     c_t = trace.c[sample]
     return [
         _equation(sym("c"), f"{sym('f')}<mo>⊙</mo>{sym('c', 't-1')}<mo>+</mo>{sym('i')}<mo>⊙</mo>{sym('c', tilde=True)}",
-                  f"{f}<mo>⊙</mo>{b.vec('c_prev', c_prev)}<mo>+</mo>{i}<mo>⊙</mo>{c_tilde}",
+                  f"{f}<mo>⊙</mo>{b.vec('c_prev', c_prev)}", ("+", f"{i}<mo>⊙</mo>{c_tilde}"),
                   b.vec("c_t", c_t)),
         _equation(sym("h"), f"{sym('o')}<mo>⊙</mo>{_fn(activation, sym('c'))}",
                   f"{o}<mo>⊙</mo>{_fn(activation, b.vec('c_t', c_t))}", b.vec("h_t", trace.h[sample])),
@@ -204,6 +208,7 @@ def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool,
                   _fn(activation, b.vec("pre_candidate", pre["candidate"][sample])), h_tilde),
         _equation(sym("h"), f"{sym('z')}<mo>⊙</mo>{sym('h', 't-1')}<mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>"
                             f"{sym('z')}<mo>)</mo><mo>⊙</mo>{sym('h', tilde=True)}",
-                  f"{z}<mo>⊙</mo>{b.vec('h_prev', h_prev)}<mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>{z}"
-                  f"<mo>)</mo><mo>⊙</mo>{h_tilde}", b.vec("h_t", trace.h[sample])),
+                  f"{z}<mo>⊙</mo>{b.vec('h_prev', h_prev)}",
+                  ("+", f"<mo>(</mo><mn>1</mn><mo>−</mo>{z}<mo>)</mo><mo>⊙</mo>{h_tilde}"),
+                  b.vec("h_t", trace.h[sample])),
     ]

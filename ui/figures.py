@@ -10,14 +10,13 @@ import math
 import numpy as np
 
 from ui import colors
-from ui.plot import figure, grid, int_ticks
+from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks
 
 # Above this many numbers in all frames together, frames only move the cursor (no fill-in).
 MAX_FRAME_VALUES = 250_000
 MAX_LINES = 16          # per-unit lines drawn at most (the first units)
 MAX_HOVER_LABELS = 6_000  # per-cell hover labels only for heatmaps up to this many cells
 SATURATION = 0.05   # a sigmoid gate within 0.05 of 0 or 1 (tanh: of ±1) counts as saturated
-_LEGEND_BELOW = dict(orientation="h", y=-0.25)
 
 
 def _limit(values: np.ndarray) -> float:
@@ -210,8 +209,9 @@ def _player(frame_names: list[str], labels: list[str], start: int) -> dict:
 
 
 def _simple_layout(height: int, title: str | None = None, **extra) -> dict:
-    layout = dict(height=height, margin=dict(l=60, r=10, t=40 if title else 30, b=10),
-                  legend=_LEGEND_BELOW)
+    layout = dict(height=height + LEGEND_MARGIN,
+                  margin=dict(l=60, r=10, t=40 if title else 30, b=LEGEND_MARGIN),
+                  legend=LEGEND_BELOW)
     if title:
         layout["title"] = dict(text=title)
     layout.update(extra)

@@ -12,6 +12,10 @@ import math
 import numpy as np
 
 BLANK_AXIS = dict(visible=False, showgrid=False, zeroline=False)
+# A legend in a row under the plot, pinned to the figure's bottom edge, so it never sits on the
+# x-axis title; figures that use it keep LEGEND_MARGIN px free at the bottom.
+LEGEND_BELOW = dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0)
+LEGEND_MARGIN = 72
 
 
 _TYPED = {"float64": "f8", "float32": "f4", "int8": "i1", "int16": "i2", "int32": "i4",
@@ -55,7 +59,7 @@ def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> 
 
 def int_ticks(n: int) -> dict:
     """Whole-number ticks for an axis of n cells (steps, units, rows): never 0.5 or -0.5."""
-    return dict(tick0=0, dtick=max(1, math.ceil(n / 10)), tickformat="d")
+    return dict(tick0=0, dtick=max(1, math.ceil(n / 6)), tickformat="d")
 
 
 def axis_names(n: int) -> tuple[str, str, str, str]:

@@ -12,7 +12,6 @@ from ui import colors, plot
 
 LOSS = colors.HIGHLIGHT
 ACCURACY = colors.GATE["input"]
-_LEGEND_BELOW = dict(orientation="h", y=-0.25)
 
 
 def _title(text: str) -> dict:
@@ -20,7 +19,8 @@ def _title(text: str) -> dict:
 
 
 def _log_axis(title: str) -> dict:
-    return dict(title=_title(f"{title} (log scale)"), type="log", exponentformat="power")
+    # decades only: minor labels (2, 5 between powers of ten) read as values of their own
+    return dict(title=_title(f"{title} (log scale)"), type="log", exponentformat="power", dtick=1)
 
 
 def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: int | None = None,
@@ -41,10 +41,10 @@ def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: i
                          name="learning rate / initial", yaxis="y2", line=dict(color=colors.MUTED, width=1.5),
                          hovertemplate="epoch %{x}<br>lr × %{y:.3g}<extra></extra>"))
     layout = dict(
-        height=300, margin=dict(l=60, r=60, t=30, b=10), legend=_LEGEND_BELOW,
+        height=360, margin=dict(l=60, r=60, t=30, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
         xaxis=dict(title=_title("epoch"), range=[0, max(epochs or len(loss), 1) + 1]),
         yaxis=_log_axis("loss"),
-        yaxis2=dict(title=_title("accuracy"), range=[0, 1], tickformat=".0%", overlaying="y",
+        yaxis2=dict(title=_title("accuracy"), range=[0, 1], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1], overlaying="y",
                     side="right", showgrid=False))
     return plot.figure(data, layout)
 
@@ -61,7 +61,7 @@ def grad_norm_curve(grad_norm: list[float], clipnorm: float | None) -> dict:
                            line=dict(color=colors.HIGHLIGHT, width=2, dash="dot")))
         data.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=f"global_clipnorm = {clipnorm:g}",
                          line=dict(color=colors.HIGHLIGHT, width=2, dash="dot")))
-    layout = dict(height=250, margin=dict(l=60, r=10, t=30, b=10), legend=_LEGEND_BELOW, shapes=shapes,
+    layout = dict(height=310, margin=dict(l=60, r=10, t=30, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW, shapes=shapes,
                   xaxis=dict(title=_title("epoch")), yaxis=_log_axis("global gradient norm"))
     return plot.figure(data, layout)
 
@@ -128,7 +128,7 @@ def gradient_norms(curves: dict[str, np.ndarray], title: str, yaxis_title: str,
     """One curve per cell over timesteps, log y: how much gradient reaches each step."""
     steps = len(next(iter(curves.values())))
     data = _cell_lines(curves, np.arange(steps), highlight, "t = %{x}<br>%{y:.3e}")
-    layout = dict(height=320, title=_title(title), margin=dict(l=60, r=10, t=40, b=10), legend=_LEGEND_BELOW,
+    layout = dict(height=380, title=_title(title), margin=dict(l=60, r=10, t=40, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("timestep t (the loss is at the last step)"),
                              **plot.int_ticks(steps)),
                   yaxis=_log_axis(yaxis_title))
@@ -159,8 +159,8 @@ def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float
                            line=dict(color=colors.MUTED, width=2, dash="dash")))
         annotations.append(dict(text=f"global_clipnorm = {clipnorm:g}", x=0, y=np.log10(clipnorm),
                                 xref="paper", yref="y", xanchor="left", yanchor="bottom", showarrow=False))
-    layout = dict(height=320, title=_title("Gradient norm vs recurrent-weight scale"), shapes=shapes,
-                  annotations=annotations, margin=dict(l=60, r=10, t=40, b=10), legend=_LEGEND_BELOW,
+    layout = dict(height=380, title=_title("Gradient norm vs recurrent-weight scale"), shapes=shapes,
+                  annotations=annotations, margin=dict(l=60, r=10, t=40, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("recurrent_kernel × scale")),
                   yaxis=_log_axis("‖∂L/∂w‖ (all weights)"))
     return plot.figure(data, layout)
@@ -185,8 +185,8 @@ def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list
                                 xanchor="right", yanchor="bottom", showarrow=False))
     for trace in data:  # bars start at 0 (a linear axis); the labels keep tiny steps readable
         trace.update(text=[f"{v:.2e}" for v in trace["y"]], textposition="outside", cliponaxis=False)
-    layout = dict(barmode="group", height=300, title=_title(f"Size of one SGD step (lr = {learning_rate:g})"),
+    layout = dict(barmode="group", height=360, title=_title(f"Size of one SGD step (lr = {learning_rate:g})"),
                   shapes=shapes, annotations=annotations,
                   yaxis=dict(title=_title("‖Δw‖"), rangemode="tozero"),
-                  margin=dict(l=60, r=10, t=40, b=10), legend=_LEGEND_BELOW)
+                  margin=dict(l=60, r=10, t=40, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW)
     return plot.figure(data, layout)
