@@ -126,7 +126,7 @@ def _shape_text(shape):
 
 def _is_recurrent(layer) -> bool:
     """SimpleRNN/LSTM/GRU, RNN(cell) and Bidirectional: the layers that loop over time."""
-    return hasattr(layer, "trace")
+    return bool(layer.directions)
 
 
 def _as_list(outputs):

@@ -3,8 +3,9 @@ from .base import Layer, ParamTerm
 from .bidirectional import Bidirectional
 from .core import Dense, Embedding, Masking, TimeDistributed
 from .recurrent import GRU, LSTM, RNNLayer, SimpleRNN
-from .rnn import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from .rnn import RNN, StackedRNNCells
+from .rnn_cells import Cell, GRUCell, LSTMCell, SimpleRNNCell
 
 __all__ = ["Layer", "ParamTerm", "RNNLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
-           "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN",
+           "Cell", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN",
            "Embedding", "Dense", "TimeDistributed", "Masking"]

@@ -65,6 +65,20 @@ class Layer:
         if not self.built:
             self.build((None,) + tuple(x_shape[1:]))
 
+    @property
+    def directions(self) -> list:
+        """The recurrent runs this layer makes over time: [] for a layer without a time loop,
+        [self] for a recurrent layer, [forward_layer, backward_layer] for Bidirectional."""
+        return []
+
+    def planned_params(self, input_shape) -> int:
+        """The parameter count ``build(input_shape)`` would create, without creating anything."""
+        input_shape = self._check_input_shape(tuple(input_shape))
+        shapes = [shape for _, shape, _ in self._weight_specs(input_shape)]
+        if any(d is None for shape in shapes for d in shape):
+            _checks.fail("input_shape", input_shape, "a known feature size in the last position")
+        return int(sum(np.prod(shape, dtype=np.int64) for shape in shapes))
+
     # --- weights -----------------------------------------------------------------------------
     def weight_names(self) -> list[str]:
         return list(self._weights)

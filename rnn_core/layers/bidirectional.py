@@ -65,6 +65,15 @@ class Bidirectional(Layer):
 
     # --- delegation ----------------------------------------------------------------------------
     @property
+    def directions(self):
+        """The two runs over time: [forward_layer, backward_layer]."""
+        return [self.forward_layer, self.backward_layer]
+
+    def planned_params(self, input_shape):
+        _checks.input_shape("input_shape", input_shape, rank=3)
+        return sum(d.planned_params(input_shape) for d in self.directions)
+
+    @property
     def units(self):
         return self.forward_layer.units
 

@@ -138,6 +138,10 @@ class TimeDistributed(Layer):
         self.built = True
         return self
 
+    def planned_params(self, input_shape):
+        input_shape = _checks.input_shape("input_shape", input_shape, min_rank=3)
+        return self.layer.planned_params((input_shape[0],) + tuple(input_shape[2:]))  # one timestep
+
     def weight_names(self):
         return self.layer.weight_names()
 

@@ -1,44 +1,47 @@
-"""Cells and the RNN wrapper, as in Keras 3: a recurrent layer is a loop over a cell.
+"""Keras's RNN: THE time loop of rnn_core. A recurrent layer is this loop over a cell.
 
-``LSTMCell(n)`` computes ONE timestep, ``cell(x_t, states) -> (h_t, new_states)``; ``RNN(cell)``
-is the ``for`` loop around it, so ``RNN(LSTMCell(n))`` computes what ``LSTM(n)`` computes (the
-layer is faster: it projects every timestep with one matmul before its loop).
+``RNN(LSTMCell(n))`` computes what ``LSTM(n)`` computes, because ``LSTM(n)`` *is*
+``RNN(LSTMCell(n))`` (``rnn_core.layers.recurrent``). ``RNN._loop`` calls the cell's step once
+per timestep; the cell projects every timestep's input with one matmul before the loop.
 ``RNN([cell_1, cell_2])`` stacks cells as Keras's ``StackedRNNCells``: at every timestep cell 2
 reads cell 1's h_t.
-
-A cell keeps its weights in a private layer of its kind (``LSTMCell`` in an ``LSTM``): the same
-arguments, the same weights in Keras's layout, and the same step function from ``rnn_core.cells``.
 """
 from __future__ import annotations
 
-import inspect
+import contextlib
 from dataclasses import replace
 
 import numpy as np
 
-from .. import _checks
-from ..trace import StackedTrace
+from .. import _blas, _checks
+from ..trace import StackedTrace, Trace
 from .base import Layer
-from .recurrent import GRU, LSTM, SimpleRNN, check_mask, check_sequence
-
-# Layer arguments about the sequence: they belong to RNN(cell, ...), not to a cell.
-SEQUENCE_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful",
-                 "zero_output_for_mask")
-# Cell attributes read from its private layer (Keras's cells have them too).
-_DELEGATED = ("activation", "recurrent_activation", "use_bias", "unit_forget_bias", "reset_after",
-              "seed", "n_gates", "gate_names", "state_names", "cell_name")
+from .rnn_cells import Cell, step_input_shape
 
 
-def _step_input_shape(input_shape):
-    """A cell's input shape: (batch, features) with the features known."""
-    shape = _checks.input_shape("input_shape", input_shape)
-    if len(shape) != 2 or shape[1] is None:
-        _checks.fail("input_shape", shape, "(batch, features) with known features, e.g. (None, 10)")
-    return shape
+def check_sequence(x, dtype) -> np.ndarray:
+    """x as a (batch, timesteps, features) array of ``dtype``, at least 1 × 1 × 1."""
+    x = _checks.array("x", x, rank=3)
+    if x.dtype.kind not in "fiub":
+        _checks.fail("x", x.dtype.name, "a numeric array")
+    x = x.astype(dtype, copy=False)  # (batch, timesteps, features)
+    if min(x.shape) < 1:
+        _checks.fail("x", x, "at least one sample, one timestep and one feature")
+    return x
+
+
+def check_mask(mask, batch, timesteps):
+    """None, or the mask as a (batch, timesteps) bool array."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.shape != (batch, timesteps) or mask.dtype.kind not in "biu":
+        _checks.fail("mask", mask, f"a boolean array of shape {(batch, timesteps)} (batch, timesteps)")
+    return mask.astype(bool)  # (batch, timesteps)
 
 
 class _Composite(Layer):
-    """Weights that live in parts (cells, or a cell's private layer), in Keras's order."""
+    """Weights that live in parts (cells), in Keras's order."""
 
     def _parts(self) -> list:
         raise NotImplementedError
@@ -81,106 +84,7 @@ class _Composite(Layer):
         return formulas[0] if len(formulas) == 1 else " + ".join(f"({f})" for f in formulas)
 
 
-# --- cells ---------------------------------------------------------------------------------------
-class _Cell(_Composite):
-    """One timestep of a recurrent layer: ``cell(x_t, states) -> (h_t, new_states)``."""
-
-    layer_class = SimpleRNN  # the layer whose arguments, weights and step the cell shares
-
-    def __init__(self, units, **kwargs):
-        allowed = [a for a in inspect.signature(self.layer_class).parameters
-                   if a not in ("units", *SEQUENCE_ARGS)]
-        for arg, value in kwargs.items():
-            if arg in SEQUENCE_ARGS:
-                _checks.fail(arg, value, f"no such argument on {type(self).__name__}: pass it to "
-                                         f"RNN(cell, {arg}=...)")
-            if arg not in allowed:
-                _checks.fail(arg, value, f"one of {type(self).__name__}'s arguments: {', '.join(allowed)}")
-        super().__init__(name=kwargs.pop("name", None), dtype=kwargs.get("dtype", "float32"))
-        self._layer = self.layer_class(units, name=self.name, **kwargs)
-        self.units = self._layer.units
-        n_states = len(self._layer.state_names)
-        self.state_size = self.units if n_states == 1 else [self.units] * n_states  # as Keras
-        self.output_size = self.units
-        self.input_dim: int | None = None
-
-    def __getattr__(self, name):
-        if name in _DELEGATED and "_layer" in self.__dict__:
-            return getattr(self._layer, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def _parts(self):
-        return [self._layer]
-
-    def build(self, input_shape):
-        """Create kernel, recurrent_kernel and bias for inputs of shape (batch, features)."""
-        shape = _step_input_shape(input_shape)
-        self._layer.build((None, None, shape[1]))
-        self.input_shape, self.input_dim, self.built = shape, shape[1], True
-        return self
-
-    def get_config(self):
-        config = {k: v for k, v in self._layer._init_kwargs.items() if k not in SEQUENCE_ARGS}
-        return {**config, "name": self.name}
-
-    def call(self, inputs, states):
-        """One step. inputs x_t: (batch, features); states: [h_(t−1)] or [h_(t−1), c_(t−1)],
-        (batch, units) each. Returns (h_t, new_states), new_states shaped like states."""
-        x_t = _checks.array("inputs", inputs, rank=2).astype(self.dtype, copy=False)  # (batch, features)
-        if not self.built:
-            self.build((None, x_t.shape[1]))
-        if x_t.shape[1] != self.input_dim:
-            _checks.fail("inputs", x_t, f"last dimension {self.input_dim}: the cell was built for it")
-        as_list = isinstance(states, (list, tuple))
-        states = self._layer._check_states("states", states, x_t.shape[0])  # [(batch, units)]
-        h_t, new_states, _ = self._step(x_t, states)  # (batch, units), [(batch, units)]
-        return h_t, (new_states if as_list else new_states[0])
-
-    def _step(self, x_t, states, z_t=None, a_t=None):
-        """x_t·W_x + b, then this cell's step function from ``rnn_core.cells`` (the layer's
-        ``_step`` passes the weights). Returns (h_t, new_states, (z_t, a_t)) for traces."""
-        x_proj_t = self._layer._project_inputs(x_t[:, None, :])[:, 0]  # (G, batch, units)
-        if z_t is None:
-            z_t = np.empty_like(x_proj_t)  # (G, batch, units) gate pre-activations
-            a_t = np.empty_like(x_proj_t)  # (G, batch, units) gate activations
-        return self._layer._step(x_proj_t, states, z_t, a_t)
-
-
-class SimpleRNNCell(_Cell):
-    """One step of SimpleRNN: h_t = activation(x_t·W_x + h_(t−1)·W_h + b); SimpleRNN's arguments."""
-
-    keras_name = "simple_rnn_cell"
-    layer_class = SimpleRNN
-
-
-class LSTMCell(_Cell):
-    """One step of LSTM (``cells.lstm_step``), states [h, c]; LSTM's arguments."""
-
-    keras_name = "lstm_cell"
-    layer_class = LSTM
-
-
-class GRUCell(_Cell):
-    """One step of GRU (``cells.gru_step``), state [h]; GRU's arguments (``reset_after`` too)."""
-
-    keras_name = "gru_cell"
-    layer_class = GRU
-
-
-class _OfCells(_Composite):
-    """A stack of cells or the loop around them: ``self.cells`` hold the weights, bottom first."""
-
-    cells: list
-
-    @property
-    def input_dim(self):
-        return self.cells[0].input_dim
-
-    def _parts(self):
-        return self.cells
-
-
-class StackedRNNCells(_OfCells):
+class StackedRNNCells(_Composite):
     """Several cells acting as one (Keras's StackedRNNCells): cell k reads cell k−1's h_t."""
 
     keras_name = "stacked_rnn_cells"
@@ -189,7 +93,7 @@ class StackedRNNCells(_OfCells):
         if not isinstance(cells, (list, tuple)) or not cells:
             _checks.fail("cells", cells, "a non-empty list of cells (SimpleRNNCell, LSTMCell, GRUCell)")
         for i, cell in enumerate(cells):
-            if not isinstance(cell, _Cell):
+            if not isinstance(cell, Cell):
                 _checks.fail(f"cells[{i}]", cell, "a cell: SimpleRNNCell, LSTMCell or GRUCell")
         if len({id(c) for c in cells}) != len(cells):
             _checks.fail("cells", [c.name for c in cells], "distinct cell objects (a cell cannot be "
@@ -198,6 +102,13 @@ class StackedRNNCells(_OfCells):
             _checks.fail("cells", [c.dtype.name for c in cells], "cells of one dtype")
         super().__init__(name=name, dtype=cells[0].dtype.name)
         self.cells = list(cells)
+
+    @property
+    def input_dim(self):
+        return self.cells[0].input_dim
+
+    def _parts(self):
+        return self.cells
 
     @property
     def state_size(self):
@@ -212,7 +123,7 @@ class StackedRNNCells(_OfCells):
 
     def build(self, input_shape):
         """Build each unbuilt cell for the output size of the cell below it."""
-        shape = _step_input_shape(input_shape)  # (batch, features)
+        shape = step_input_shape(input_shape)  # (batch, features)
         for cell in self.cells:
             if not cell.built:
                 cell.build(shape)
@@ -220,7 +131,7 @@ class StackedRNNCells(_OfCells):
                 _checks.fail(f"input_shape (for {cell.name})", shape,
                              f"{cell.input_dim} features: {cell.name} is already built for them")
             shape = (shape[0], cell.output_size)  # (batch, units of this cell)
-        self.input_shape, self.built = _step_input_shape(input_shape), True
+        self.input_shape, self.built = step_input_shape(input_shape), True
         return self
 
     def call(self, inputs, states):
@@ -237,8 +148,35 @@ class StackedRNNCells(_OfCells):
         return inputs, (new_states[0] if len(new_states) == 1 else new_states)  # as Keras
 
 
-# --- the loop --------------------------------------------------------------------------------------
-class RNN(_OfCells):
+class _Steps:
+    """Where the loop puts each step of one cell: the gate buffers the step writes into, the
+    output sequence (when kept) and, for a trace, every step's states and gates. Without a trace
+    one pair of gate buffers serves every step."""
+
+    def __init__(self, cell, batch, timesteps, dtype, keep_outputs, trace):
+        kept = timesteps if trace else 1
+        shape = (kept, cell.n_gates, batch, cell.units)
+        self.pre = np.empty(shape, dtype)  # (timesteps or 1, G, batch, units) gate pre-activations
+        self.act = np.empty(shape, dtype)  # (timesteps or 1, G, batch, units) gate activations
+        # Written batch-major as it goes, so no transposed copy at the end.
+        self.outputs = np.empty((batch, timesteps, cell.units), dtype) if keep_outputs else None
+        self.states = ([np.empty((timesteps, batch, cell.units), dtype) for _ in cell.state_names]
+                       if trace else None)  # per state (timesteps, batch, units)
+
+    def gates(self, t):
+        """Step t's (pre_t, act_t) buffers, (G, batch, units) each."""
+        kept = t if self.states is not None else 0
+        return self.pre[kept], self.act[kept]
+
+    def keep(self, t, out_t, states):
+        if self.outputs is not None:
+            self.outputs[:, t] = out_t
+        if self.states is not None:
+            for buf, s in zip(self.states, states):
+                buf[t] = s
+
+
+class RNN(_Composite):
     """Keras's RNN: the time loop around a cell (``RNN(LSTMCell(n))`` is ``LSTM(n)``), or around
     a stack of cells (``RNN([cell, cell])``: then each state in ``states``, ``initial_state`` and
     the returned states is one list per cell, as in Keras)."""
@@ -246,10 +184,10 @@ class RNN(_OfCells):
     keras_name = "rnn"
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, zero_output_for_mask=False, name=None):
+                 stateful=False, zero_output_for_mask=False, unroll=False, name=None):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
-        if not isinstance(cell, (_Cell, StackedRNNCells)):
+        if not isinstance(cell, (Cell, StackedRNNCells)):
             _checks.fail("cell", cell, "a cell (SimpleRNNCell, LSTMCell, GRUCell), a list of cells "
                                        "or StackedRNNCells")
         super().__init__(name=name, dtype=cell.dtype.name)
@@ -261,8 +199,8 @@ class RNN(_OfCells):
         self.go_backwards = _checks.boolean("go_backwards", go_backwards)
         self.stateful = _checks.boolean("stateful", stateful)
         self.zero_output_for_mask = _checks.boolean("zero_output_for_mask", zero_output_for_mask)
-        size = cell.state_size
-        self.state_size = [size] if isinstance(size, int) else list(size)  # as Keras
+        # Unrolling the loop computes the same numbers: kept for the config and the Keras twin.
+        self.unroll = _checks.boolean("unroll", unroll)
         self._states: list[list[np.ndarray]] | None = None  # stateful: one list per cell
 
     # --- shapes and weights --------------------------------------------------------------------
@@ -270,16 +208,46 @@ class RNN(_OfCells):
     def units(self):
         return self.cell.output_size
 
+    @property
+    def input_dim(self):
+        return self.cells[0].input_dim
+
+    @property
+    def state_size(self):
+        size = self.cell.state_size
+        return [size] if isinstance(size, int) else list(size)  # as Keras
+
+    @property
+    def directions(self):
+        """One run over the sequence: this layer itself (Bidirectional has two)."""
+        return [self]
+
+    def _parts(self):
+        return self.cells
+
     def _prefix(self, part):
         return f"{part.name}/" if self.stacked else ""
 
-    def build(self, input_shape):
-        """Build the cell(s) for (batch, timesteps, features); stateful needs a known batch."""
+    def _check_input_shape(self, input_shape):
         shape = _checks.input_shape("input_shape", input_shape, rank=3)
         if shape[2] is None:
             _checks.fail("input_shape", shape, "a known feature size in the last position")
+        return shape
+
+    def _weight_specs(self, input_shape):
+        """The weights ``build(input_shape)`` would create, without creating them."""
+        specs, features = [], input_shape[2]
+        for cell in self.cells:
+            specs += [(self._prefix(cell) + name, shape, init)
+                      for name, shape, init in cell._weight_specs((input_shape[0], features))]
+            features = cell.output_size
+        return specs
+
+    def build(self, input_shape):
+        """Build the cell(s) for (batch, timesteps, features); stateful needs a known batch."""
+        shape = self._check_input_shape(input_shape)
         if self.stateful and shape[0] is None:
-            _checks.fail("input_shape", shape, "a known batch size: a stateful RNN keeps one state "
+            _checks.fail("input_shape", shape, "a known batch size: a stateful layer keeps one state "
                                                "per sample, e.g. (2, 5, 10)")
         if not self.cell.built:
             self.cell.build((shape[0], shape[2]))
@@ -288,6 +256,10 @@ class RNN(_OfCells):
                                                "built for them")
         self.input_shape, self.built, self._states = shape, True, None
         return self
+
+    def _ensure_built(self, x_shape):
+        if not self.built:  # a stateful layer's batch size is part of its state, as in Keras
+            self.build(((x_shape[0] if self.stateful else None),) + tuple(x_shape[1:]))
 
     def compute_output_shape(self, input_shape):
         """As Keras: the output shape, then (with return_state) one shape per state size."""
@@ -319,12 +291,12 @@ class RNN(_OfCells):
     def _per_cell(self, argument, states, batch):
         """States as the caller writes them -> one checked list of (batch, units) per cell."""
         if not self.stacked:
-            return [self.cell._layer._check_states(argument, states, batch)]
+            return [self.cell.check_states(argument, states, batch)]
         if not isinstance(states, (list, tuple)) or len(states) != len(self.cells):
             _checks.fail(argument, type(states).__name__ if not isinstance(states, (list, tuple))
                          else f"{len(states)} entries",
                          f"a list of {len(self.cells)} entries, one list of states per cell")
-        return [cell._layer._check_states(f"{argument}[{i}]", s, batch)
+        return [cell.check_states(f"{argument}[{i}]", s, batch)
                 for i, (cell, s) in enumerate(zip(self.cells, states))]
 
     def _as_written(self, per_cell):
@@ -333,7 +305,7 @@ class RNN(_OfCells):
 
     @property
     def states(self):
-        """The carried states of a stateful RNN (None before its first call)."""
+        """The carried states of a stateful layer (None before its first call)."""
         return None if self._states is None else self._as_written(self._states)
 
     def reset_state(self, states=None):
@@ -349,97 +321,112 @@ class RNN(_OfCells):
 
     # --- running -------------------------------------------------------------------------------
     def _prepare(self, x, initial_state, mask):
+        """Validate the call's arguments; return x, one list of states per cell, and the mask."""
         x = check_sequence(x, self.dtype)  # (batch, timesteps, features)
         batch, timesteps, features = x.shape
-        if not self.built:
-            self.build(((batch if self.stateful else None), timesteps, features))
+        self._ensure_built(x.shape)
         if features != self.input_dim:
-            _checks.fail("x", x, f"last dimension {self.input_dim}: the RNN was built for it")
+            _checks.fail("x", x, f"last dimension {self.input_dim}: the layer was built for "
+                                 f"input_dim={self.input_dim}")
         if initial_state is not None:
             states = self._per_cell("initial_state", initial_state, batch)
         elif self.stateful and self._states is not None:
             if self._states[0][0].shape[0] != batch:
-                _checks.fail("x", x, f"batch size {self._states[0][0].shape[0]}: a stateful RNN "
-                                     "keeps its states' batch size")
+                _checks.fail("x", x, f"batch size {self._states[0][0].shape[0]}: a stateful layer "
+                                     "keeps its states' batch size (call reset_state(states) to "
+                                     "change it)")
             states = self._states
         else:
             states = [[np.zeros((batch, c.units), self.dtype) for _ in c.state_names] for c in self.cells]
         return x, states, check_mask(mask, batch, timesteps)
 
+    def _loop(self, cell, x_proj, states, mask, steps):
+        """The time loop: the cell's step once per timestep t, in processing order.
+
+        x_proj: (G, timesteps, batch, units), x_t·kernel + bias for every t; states: [h_0 (, c_0)],
+        (batch, units) each; mask: (timesteps, batch, 1) bool or None. Returns the last output
+        and the final states; ``steps`` keeps the outputs (and, for a trace, gates and states).
+        """
+        out_t = np.zeros_like(states[0])  # (batch, units) Keras's output before step 0
+        for t in range(x_proj.shape[1]):
+            h_t, new_states = cell.step(x_proj[:, t], states, *steps.gates(t))  # (batch, units)
+            if mask is None:
+                out_t = h_t
+            else:  # a masked step carries the states; its output repeats (or zeroes) the last one
+                m_t = mask[t]  # (batch, 1)
+                new_states = [np.where(m_t, new, old) for new, old in zip(new_states, states)]
+                out_t = np.where(m_t, h_t, 0.0 if self.zero_output_for_mask else out_t)
+            states = new_states
+            steps.keep(t, out_t, states)
+        return out_t, states
+
     def _run(self, x, initial_state, mask, record):
-        """The loop: at every timestep, call the cell(s) once. Shared by call and trace."""
+        """Each cell's loop in turn (a stack's cell k reads the outputs of cell k−1: only its
+        unmasked steps count, and those are the same whichever way they are computed).
+        Shared by call and trace."""
         x, states, mask = self._prepare(x, initial_state, mask)  # states: one list per cell
-        initial_states = [[s.copy() for s in cs] for cs in states]
         batch, timesteps, _ = x.shape
         x_steps = x[:, ::-1] if self.go_backwards else x  # (batch, timesteps, features), step order
-        if mask is not None and self.go_backwards:
-            mask = mask[:, ::-1]  # (batch, timesteps), step order
-        n = len(self.cells)
-        outs = [np.zeros((batch, c.units), self.dtype) for c in self.cells]  # outputs before step 0
-        kept = range(n) if record else [n - 1]  # cells whose output sequence is written
-        seqs = {i: np.empty((batch, timesteps, self.cells[i].units), self.dtype)  # (batch, T, units)
-                for i in kept} if self.return_sequences else {}
-        if record:
-            buffers = [(timesteps, c.n_gates, batch, c.units) for c in self.cells]
-            z_all = [np.empty(b, self.dtype) for b in buffers]  # per cell (timesteps, G, batch, units)
-            a_all = [np.empty(b, self.dtype) for b in buffers]  # gate activations, same shapes
-            state_all = [[np.empty((timesteps, batch, c.units), self.dtype) for _ in c.state_names]
-                         for c in self.cells]
-            inputs_all = [None] + [  # cells above the first: (timesteps, batch, h of the cell below)
-                np.empty((timesteps, batch, c.units), self.dtype) for c in self.cells[:-1]]
-        for t in range(timesteps):
-            inputs = x_steps[:, t]  # (batch, features)
-            hs, new_states = [], []
-            for i, cell in enumerate(self.cells):  # StackedRNNCells.call, written out
-                if record and i:
-                    inputs_all[i][t] = inputs
-                scratch = (z_all[i][t], a_all[i][t]) if record else (None, None)
-                inputs, cell_states, _ = cell._step(inputs, states[i], *scratch)  # (batch, units)
-                hs.append(inputs)
-                new_states.append(cell_states)
-            if mask is not None:
-                # Masked steps carry every state; the output repeats (or zeroes) the last output.
-                m_t = mask[:, t, None]  # (batch, 1)
-                new_states = [[np.where(m_t, new, old) for new, old in zip(ns, olds)]
-                              for ns, olds in zip(new_states, states)]
-                hs = [np.where(m_t, h, 0.0 if self.zero_output_for_mask else o)
-                      for h, o in zip(hs, outs)]
-            states, outs = new_states, hs
-            for i, seq in seqs.items():
-                seq[:, t] = outs[i]
+        mask_steps = None
+        if mask is not None:
+            mask_pm = mask[:, ::-1] if self.go_backwards else mask  # (batch, timesteps) step order
+            mask_steps = np.ascontiguousarray(mask_pm.T)[:, :, None]  # (timesteps, batch, 1)
+        results, traces = [], []
+        for i, cell in enumerate(self.cells):
+            top = i == len(self.cells) - 1
+            steps = _Steps(cell, batch, timesteps, self.dtype,
+                           keep_outputs=self.return_sequences or not top, trace=record)
+            # Small steps never reach OpenBLAS's threading threshold, so only big ones pay for
+            # pinning one thread.
+            one_thread = _blas.single_thread() if batch * cell.units >= 1024 else contextlib.nullcontext()
+            with one_thread:
+                out_t, final = self._loop(cell, cell.project_inputs(x_steps), states[i], mask_steps, steps)
+            final = [s.copy() for s in final]  # a state may alias a scratch buffer
+            # what RNN(cell) alone returns: (batch, timesteps, units) or (batch, units), then states
+            output = steps.outputs if self.return_sequences else np.array(out_t, copy=True)
+            results.append((output, final))
             if record:
-                for bufs, cell_states in zip(state_all, states):
-                    for buf, s in zip(bufs, cell_states):
-                        buf[t] = s
-        states = [[s.copy() for s in cs] for cs in states]  # a state may alias a scratch buffer
-
-        def result(i, cell_states):  # what RNN returns, ending at cell i
-            output = seqs[i] if self.return_sequences else outs[i].copy()  # (batch, [T,] units)
-            return [output, *cell_states] if self.return_state else [output]
-
-        outputs = result(n - 1, self._as_written(states))
+                x_i = x_steps[:, ::-1] if self.go_backwards else x_steps  # input order
+                traces.append(self._make_trace(cell, x_i, states[i], mask_steps,
+                                               [output, *final] if self.return_state else [output], steps))
+            x_steps = steps.outputs  # (batch, timesteps, units) what the cell above reads
+        finals = [final for _, final in results]
         if self.stateful:
-            self._states = [[s.copy() for s in cs] for cs in states]
+            self._states = [[s.copy() for s in cs] for cs in finals]
+        outputs = [results[-1][0], *self._as_written(finals)] if self.return_state else [results[-1][0]]
         if not record:
             return outputs
-        mask_tm = None if mask is None else np.ascontiguousarray(mask.T)[:, :, None]  # (T, batch, 1)
-        traces = []
-        for i, cell in enumerate(self.cells):
-            x_i = x if i == 0 else inputs_all[i].transpose(1, 0, 2)  # (batch, timesteps, inputs)
-            if i and self.go_backwards:
-                x_i = x_i[:, ::-1]  # from step order to input order
-            outputs_i = result(i, states[i]) if self.stacked else outputs
-            traces.append(cell._layer._make_trace(x_i, initial_states[i], mask_tm,
-                                                  outputs_i, z_all[i], a_all[i], state_all[i],
-                                                  go_backwards=self.go_backwards))
         return StackedTrace(cells=traces, outputs=outputs) if self.stacked else traces[0]
+
+    def _make_trace(self, cell, x, initial_states, mask_steps, outputs, steps):
+        """A Trace of one cell's loop from what ``steps`` kept."""
+        def batch_major(a):  # (timesteps, batch, units) -> (batch, timesteps, units)
+            return a.transpose(1, 0, 2)  # a view: copying would cost more than the loop
+
+        blocks = cell.gate_names or ("h",)  # SimpleRNN's one block is h itself
+        timesteps = x.shape[1]
+        return Trace(
+            cell_name=cell.cell_name, units=cell.units, x=x,
+            timestep=np.arange(timesteps)[::-1].copy() if self.go_backwards else np.arange(timesteps),
+            h=batch_major(steps.states[0]),
+            c=batch_major(steps.states[1]) if len(steps.states) == 2 else None,
+            gates={g: batch_major(steps.act[:, k]) for k, g in enumerate(cell.gate_names)},
+            pre_activations={g: batch_major(steps.pre[:, k]) for k, g in enumerate(blocks)},
+            initial_states=[s.copy() for s in initial_states],
+            mask=None if mask_steps is None else np.ascontiguousarray(mask_steps[:, :, 0].T),
+            outputs=outputs,
+        )
 
     def call(self, x, initial_state=None, mask=None):
         """Returns what Keras returns: the output, or ``[output, *states]`` with return_state."""
         outputs = self._run(x, initial_state, mask, record=False)
         return outputs if self.return_state else outputs[0]
 
+    def _run_outputs(self, x, initial_state=None, mask=None):
+        """Like a call, but always a list: ``[output]`` or ``[output, *states]``."""
+        return self._run(x, initial_state, mask, record=False)
+
     def trace(self, x, initial_state=None, mask=None):
-        """Every step recorded: a Trace like the layer's for one cell, a StackedTrace (one Trace
-        per cell) for a stack."""
+        """Run exactly like a call and record every step: a Trace for one cell, a StackedTrace
+        (one Trace per cell) for a stack."""
         return self._run(x, initial_state, mask, record=True)
