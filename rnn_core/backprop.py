@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,8 +55,8 @@ class RecurrentGrads:
     weights: list  # [d_kernel (input_dim, G*units), d_recurrent_kernel (units, G*units), d_bias]
     x: np.ndarray  # (batch, timesteps, features) in input (time) order
     initial_states: list  # [(batch, units)] d_h0 (, d_c0)
-    h: np.ndarray  # (batch, timesteps, units) total dL/dh_k per processing step (what flows back in time)
-    c: np.ndarray | None = None  # (batch, timesteps, units) total dL/dc_k (LSTM)
+    h: np.ndarray  # (batch, timesteps, units) dL/dh_t reaching step t's state (output + later steps)
+    c: np.ndarray | None = None  # (batch, timesteps, units) dL/dc_t reaching step t's state (LSTM)
 
 
 @dataclass
@@ -64,33 +65,117 @@ class DenseGrads:
     x: np.ndarray  # same shape as the Dense input
 
 
-def _config(layer) -> dict:
-    # attributes, not get_config(): this runs once per layer per training step
-    return {
-        "cell_name": layer.cell_name,
-        "activation": getattr(layer, "activation", "tanh"),
-        "recurrent_activation": getattr(layer, "recurrent_activation", "sigmoid"),
-        "use_bias": getattr(layer, "use_bias", True),
-        "reset_after": getattr(layer, "reset_after", True),
-    }
+class StepRecord(NamedTuple):
+    """What the forward step t recorded (a trace keeps it); with a leading T axis, every step's."""
+
+    h_prev: np.ndarray            # (batch, units) h_(t−1)
+    c_prev: np.ndarray | None     # (batch, units) c_(t−1) (LSTM)
+    c_t: np.ndarray | None        # (batch, units) c_t (LSTM)
+    pre_t: np.ndarray             # (G, batch, units) gate pre-activations
+    act_t: np.ndarray             # (G, batch, units) gate activations (SimpleRNN: h_t)
+
+
+# --- one backward step per cell, each mirroring its forward step in rnn_core.cells -----------------
+# Each reads the forward lines bottom-up and returns (d_x_proj_t, d_rec_t, d_prev_states):
+# d_x_proj_t (G, batch, units) is dL/d(x_t·W_x + b), d_rec_t (G, batch, units) is dL/d(the
+# recurrent matmul's result), d_prev_states the gradients on h_(t−1) (, c_(t−1)).
+def simple_rnn_step_backward(cell, d_states, step, recurrent_kernel_t, candidate_recurrent_bias):
+    """Backward of ``cells.simple_rnn_step``; recurrent_kernel_t: (1, units, units) W_hᵀ."""
+    (d_h_t,) = d_states  # (batch, units)
+    # h_t = activation(pre_t)
+    d_pre_t = d_h_t * activation_grad(cell.activation, step.pre_t[0], step.act_t[0])  # (batch, units)
+    # pre_t = h_(t−1)·W_h + x_proj_t
+    d_h_prev = d_pre_t @ recurrent_kernel_t[0]  # (batch, units)
+    d_pre_t = d_pre_t[None]  # (1, batch, units)
+    return d_pre_t, d_pre_t, [d_h_prev]
+
+
+def lstm_step_backward(cell, d_states, step, recurrent_kernel_t, candidate_recurrent_bias):
+    """Backward of ``cells.lstm_step``; recurrent_kernel_t: (4, units, units), one W_hᵀ per gate."""
+    d_h_t, d_c_t = d_states  # (batch, units) each
+    i_t, f_t, c_tilde, o_t = step.act_t  # (batch, units) each
+    act, rec_act = cell.activation, cell.recurrent_activation
+    # h_t = o ⊙ activation(c_t)
+    act_c = ACTIVATIONS[act or "linear"](step.c_t)  # (batch, units)
+    d_o = d_h_t * act_c
+    d_c = d_c_t + d_h_t * o_t * activation_grad(act, step.c_t, act_c)  # (batch, units)
+    # c_t = f ⊙ c_(t−1) + i ⊙ c̃
+    d_c_prev = d_c * f_t
+    d_pre_t = np.empty_like(step.pre_t)  # (4, batch, units)
+    # i = σ(pre_i), f = σ(pre_f), c̃ = tanh(pre_c), o = σ(pre_o)
+    d_pre_t[0] = d_c * c_tilde * activation_grad(rec_act, step.pre_t[0], i_t)
+    d_pre_t[1] = d_c * step.c_prev * activation_grad(rec_act, step.pre_t[1], f_t)
+    d_pre_t[2] = d_c * i_t * activation_grad(act, step.pre_t[2], c_tilde)
+    d_pre_t[3] = d_o * activation_grad(rec_act, step.pre_t[3], o_t)
+    # pre = x_proj_t + h_(t−1)·W_h, one W_h per gate
+    d_h_prev = np.matmul(d_pre_t, recurrent_kernel_t).sum(axis=0)  # (batch, units)
+    return d_pre_t, d_pre_t, [d_h_prev, d_c_prev]
+
+
+def gru_step_backward(cell, d_states, step, recurrent_kernel_t, candidate_recurrent_bias):
+    """Backward of ``cells.gru_step``; recurrent_kernel_t: (3, units, units), U_zᵀ, U_rᵀ, U_hᵀ;
+    candidate_recurrent_bias: b_rec_h (1, units) or None. With reset_after=False, d_rec_t[2] is
+    dL/d((r ⊙ h_(t−1))·U_h): U_h multiplies r ⊙ h_(t−1) there."""
+    (d_h_t,) = d_states  # (batch, units)
+    h_prev = step.h_prev  # (batch, units)
+    update, reset, h_tilde = step.act_t  # (batch, units) each
+    act, rec_act = cell.activation, cell.recurrent_activation
+    d_pre_t = np.empty_like(step.pre_t)  # (3, batch, units)
+    d_rec_t = np.empty_like(step.pre_t)  # (3, batch, units)
+    # h_t = h̃ + z ⊙ (h_(t−1) − h̃)
+    d_update = d_h_t * (h_prev - h_tilde)
+    d_h_prev = d_h_t * update  # (batch, units)
+    # h̃ = activation(pre_h)
+    d_pre_t[2] = d_h_t * (1.0 - update) * activation_grad(act, step.pre_t[2], h_tilde)
+    if cell.reset_after:
+        # pre_h = x_proj_h + r ⊙ (h_(t−1)·U_h + b_rec_h)
+        rec_h = h_prev @ recurrent_kernel_t[2].T  # (batch, units) recomputed, not recorded
+        if candidate_recurrent_bias is not None:
+            rec_h += candidate_recurrent_bias
+        d_reset = d_pre_t[2] * rec_h
+        d_rec_t[2] = d_pre_t[2] * reset
+    else:
+        # pre_h = x_proj_h + (r ⊙ h_(t−1))·U_h
+        d_reset_h = d_pre_t[2] @ recurrent_kernel_t[2]  # (batch, units) dL/d(r ⊙ h_(t−1))
+        d_reset = d_reset_h * h_prev
+        d_h_prev += d_reset_h * reset
+        d_rec_t[2] = d_pre_t[2]
+    # z, r = σ(pre_z, pre_r)
+    d_pre_t[0] = d_update * activation_grad(rec_act, step.pre_t[0], update)
+    d_pre_t[1] = d_reset * activation_grad(rec_act, step.pre_t[1], reset)
+    d_rec_t[:2] = d_pre_t[:2]
+    # pre_z, pre_r (and pre_h with reset_after) = x_proj + h_(t−1)·U
+    through_h = 3 if cell.reset_after else 2  # the blocks whose recurrent matmul reads h_(t−1)
+    d_h_prev += np.matmul(d_rec_t[:through_h], recurrent_kernel_t[:through_h]).sum(axis=0)
+    return d_pre_t, d_rec_t, [d_h_prev]
 
 
 def recurrent_backward(layer, trace, d_h=None, d_states=None, truncate=None, weights=None) -> RecurrentGrads:
-    """BPTT through one SimpleRNN / LSTM / GRU layer from its ``trace``.
+    """BPTT through one SimpleRNN / LSTM / GRU layer (or RNN over one cell) from its ``trace``.
 
     d_h: (batch, timesteps, units) gradient on ``trace.h`` (processing order) or None.
     d_states: gradients on the final states ``[h_T (, c_T)]`` (entries may be None).
     truncate: None for full BPTT, or k: the gradient through the state is cut every k steps.
     weights: the layer's weights if already at hand (saves a copy in training loops).
     """
-    cfg = _config(layer)
+    from .layers.rnn_cells import Cell  # here: the cells name their backward steps from this module
+
+    cell = getattr(layer, "cell", None)
+    if not isinstance(cell, Cell):
+        _checks.fail("layer", type(layer).__name__, "SimpleRNN, LSTM, GRU or RNN over one cell")
+    if truncate is not None:
+        truncate = _checks.positive_int("truncate", truncate)
     if weights is None:
         weights = layer.get_weights()
+    if d_h is None:
+        d_h = np.zeros_like(trace.h)
+    elif d_h.shape != trace.h.shape:
+        _checks.fail("d_h", d_h, f"shape {trace.h.shape} like trace.h")
     batch, _, units = trace.h.shape
     # as the forward loop: step matmuls this size make OpenBLAS threads spin-wait (rnn_core._blas)
     one_thread = _blas.single_thread() if batch * units >= 1024 else contextlib.nullcontext()
     with one_thread:
-        return _backward(cfg, weights, trace, d_h, d_states, truncate)
+        return _backward(cell, weights, trace, d_h, list(d_states or []), truncate)
 
 
 def _time_major(a):
@@ -98,188 +183,98 @@ def _time_major(a):
     return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
-def _backward(cfg, weights, trace, d_h, d_states, truncate) -> RecurrentGrads:
-    """The time loop carries only dL/dh (and dL/dc); everything else is one vectorised op.
+def _records(cell, trace) -> StepRecord:
+    """What every step recorded, as one StepRecord of time-major sequences (T, ...)."""
+    h = _time_major(trace.h)  # (T, batch, units)
+    h_prev = np.concatenate([trace.initial_states[0][None], h[:-1]])  # (T, batch, units)
+    blocks = cell.gate_names or ("h",)  # SimpleRNN's one block is h itself
+    pre = np.empty((len(h), len(blocks)) + h.shape[1:], h.dtype)  # (T, G, batch, units)
+    act = np.empty_like(pre)  # (T, G, batch, units)
+    for k, g in enumerate(blocks):
+        pre[:, k] = trace.pre_activations[g].transpose(1, 0, 2)
+        act[:, k] = trace.gates[g].transpose(1, 0, 2) if cell.gate_names else h
+    if trace.c is None:
+        return StepRecord(h_prev, None, None, pre, act)
+    c = _time_major(trace.c)  # (T, batch, units)
+    c_prev = np.concatenate([trace.initial_states[1][None], c[:-1]])  # (T, batch, units)
+    return StepRecord(h_prev, c_prev, c, pre, act)
 
-    Within a step every gradient is linear in the incoming dh (and dc), so the per-step factors
-    (gate derivatives, mask) are computed for all steps up front, and the gate gradients for
-    all steps after the loop from the recorded dh/dc.
-    """
-    if truncate is not None:
-        truncate = _checks.positive_int("truncate", truncate)
-    cell = cfg["cell_name"]
-    h_seq = trace.h  # (batch, T, units)
-    batch, steps, units = h_seq.shape
-    dtype = h_seq.dtype
-    if d_h is None:
-        d_h = np.zeros_like(h_seq)
-    elif d_h.shape != h_seq.shape:
-        _checks.fail("d_h", d_h, f"shape {h_seq.shape} like trace.h")
-    d_states = list(d_states or [])
-    n_states = 2 if cell == "LSTM" else 1
-    d_states += [None] * (n_states - len(d_states))
 
-    if cfg["use_bias"]:
-        kernel, recurrent_kernel, bias = weights
-    else:
-        (kernel, recurrent_kernel), bias = weights, None
-    act, rec_act = cfg["activation"], cfg["recurrent_activation"]
+def _backward(cell, weights, trace, d_h, d_states, truncate) -> RecurrentGrads:
+    """The time loop backwards: the cell's backward step once per step, last step first; then
+    the weight gradients, one contraction over (time, batch) each."""
+    batch, steps, units = trace.h.shape
+    dtype, n_gates = trace.h.dtype, cell.n_gates
+    kernel, recurrent_kernel = weights[0], weights[1]  # (features, G·units), (units, G·units)
+    bias = weights[2] if cell.use_bias else None
+    # one W_hᵀ per gate, contiguous so that the step's batched matmul runs in BLAS
+    recurrent_kernel_t = np.ascontiguousarray(
+        recurrent_kernel.reshape(units, n_gates, units).transpose(1, 2, 0))  # (G, units, units)
+    b_rec = None
+    if bias is not None and getattr(cell, "reset_after", False):
+        b_rec = bias[1, 2 * units:].reshape(1, units)  # (1, units) the candidate's recurrent bias
+    step_backward = cell.step_backward_function
+    recorded = _records(cell, trace)
     d_h_tm = _time_major(d_h.astype(dtype, copy=False))  # (T, batch, units)
-    h_prev = np.concatenate([trace.initial_states[0][:, None], h_seq[:, :-1]], axis=1)  # (batch, T, units)
-    # m: 1 where the step ran, 0 where a mask carried the state through it
-    m = None if trace.mask is None else _time_major(trace.mask.astype(dtype)[:, :, None])  # (T, batch, 1)
-    keep = None if m is None else 1.0 - m
-    cut = np.zeros(steps, dtype=bool)  # cut[k]: no gradient from step k into the state before it
-    if truncate is not None:
-        cut[truncate::truncate] = True
-    zeros = np.zeros((batch, units), dtype)
-    d_h_next = zeros.copy() if d_states[0] is None else np.array(d_states[0], dtype=dtype)
-    d_hs = np.empty((steps, batch, units), dtype)  # total dL/dh_k (before the mask split)
-    u_t = recurrent_kernel.T  # (G*units, units)
+    # m_t: 1 where the step ran, 0 where a mask carried the states through it
+    mask = None if trace.mask is None else _time_major(trace.mask.astype(dtype)[:, :, None])  # (T, batch, 1)
+    d_states = [np.zeros((batch, units), dtype) if d is None else np.array(d, dtype=dtype)
+                for d in d_states + [None] * (len(cell.state_names) - len(d_states))]
+    # Keras's column layout (T, batch, G, units), so the weight gradients need no transposed copy
+    d_x_proj = np.empty((steps, batch, n_gates, units), dtype)
+    d_rec = None  # the same as d_x_proj unless the cell says otherwise (GRU)
+    d_state_seqs = [np.empty((steps, batch, units), dtype) for _ in d_states]  # per state (T, batch, units)
+    for t in range(steps - 1, -1, -1):
+        d_states[0] = d_states[0] + d_h_tm[t]  # the output at step t reads h_t too
+        for seq, d in zip(d_state_seqs, d_states):
+            seq[t] = d
+        if mask is not None:  # a masked step passed its states on unchanged
+            carried = [d * (1.0 - mask[t]) for d in d_states]  # (batch, units) each
+            d_states = [d * mask[t] for d in d_states]
+        step_t = StepRecord(*(None if a is None else a[t] for a in recorded))
+        d_x_proj_t, d_rec_t, d_states = step_backward(cell, d_states, step_t, recurrent_kernel_t, b_rec)
+        d_x_proj[t] = d_x_proj_t.transpose(1, 0, 2)  # (batch, G, units)
+        if d_rec_t is not d_x_proj_t:
+            if d_rec is None:
+                d_rec = np.empty_like(d_x_proj)  # (T, batch, G, units)
+            d_rec[t] = d_rec_t.transpose(1, 0, 2)
+        if mask is not None:
+            d_states = [d + c for d, c in zip(d_states, carried)]
+        if truncate is not None and t % truncate == 0 and t:  # stop_gradient on the state at t−1
+            d_states = [np.zeros_like(d) for d in d_states]
+    grads, d_x = _weight_grads(cell, trace, recorded, kernel, bias, d_x_proj,
+                               d_x_proj if d_rec is None else d_rec)
+    return RecurrentGrads(weights=grads, x=d_x, initial_states=d_states,
+                          h=d_state_seqs[0].transpose(1, 0, 2),
+                          c=d_state_seqs[1].transpose(1, 0, 2) if len(d_state_seqs) == 2 else None)
 
-    if cell == "SimpleRNN":
-        d_pre_dh = activation_grad(act, trace.pre_activations["h"], h_seq)  # (batch, T, units)
-        a = _time_major(d_pre_dh if trace.mask is None else d_pre_dh * trace.mask[:, :, None])  # (T, batch, units)
-        for k in range(steps - 1, -1, -1):
-            dh = d_h_tm[k] + d_h_next  # (batch, units)
-            d_hs[k] = dh
-            d_h_next = (dh * a[k]) @ u_t  # (batch, units)
-            if keep is not None:
-                d_h_next += dh * keep[k]
-            if cut[k]:
-                d_h_next = zeros.copy()
-        d_x_proj = d_rec = d_hs * a  # (T, batch, units)
-        d_init = [d_h_next]
-        d_cs = None
 
-    elif cell == "LSTM":
-        gates, pre = trace.gates, trace.pre_activations
-        i, f, g, o = gates["input"], gates["forget"], gates["candidate"], gates["output"]  # (batch, T, units)
-        c_seq = trace.c  # (batch, T, units)
-        c_prev = np.concatenate([trace.initial_states[1][:, None], c_seq[:, :-1]], axis=1)  # (batch, T, units)
-        act_c = ACTIVATIONS[act or "linear"](c_seq)  # (batch, T, units)
-        # dc_k += dh_k * o * act'(c_k); the c-path gates take dc, the output gate takes dh
-        dh_to_dc = _time_major(o * activation_grad(act, c_seq, act_c))  # (T, batch, units)
-        dc_gates = np.concatenate([g * activation_grad(rec_act, pre["input"], i),
-                                   c_prev * activation_grad(rec_act, pre["forget"], f),
-                                   i * activation_grad(act, pre["candidate"], g)], axis=-1)  # (batch, T, 3u)
-        dh_gate = act_c * activation_grad(rec_act, pre["output"], o)  # (batch, T, units)
-        f_tm = _time_major(f)  # (T, batch, units)
-        dc_gates_tm = _time_major(dc_gates).reshape(steps, batch, 3, units)  # (T, batch, gate, units)
-        dh_gate_tm = _time_major(dh_gate)
-        d_c_next = zeros.copy() if d_states[1] is None else np.array(d_states[1], dtype=dtype)
-        d_cs = np.empty_like(d_hs)  # total dL/dc_k, the step's own gradient included
-        dh_e = np.empty_like(d_hs)  # dh that reached the step's gates (after the mask)
-        d_z = np.empty((steps, batch, 4 * units), dtype)  # (T, batch, 4u) gate pre-activations i,f,c,o
-        d_z_gates = d_z.reshape(steps, batch, 4, units)  # the same memory, one gate per row
-        for k in range(steps - 1, -1, -1):
-            dh = d_h_tm[k] + d_h_next  # (batch, units)
-            d_hs[k] = dh
-            dc = d_c_next
-            if m is not None:
-                carry_h, carry_c = dh * keep[k], dc * keep[k]
-                dh, dc = dh * m[k], dc * m[k]
-            dc = dc + dh * dh_to_dc[k]
-            d_cs[k] = dc
-            dh_e[k] = dh
-            np.multiply(dc[:, None], dc_gates_tm[k], out=d_z_gates[k, :, :3])
-            np.multiply(dh, dh_gate_tm[k], out=d_z_gates[k, :, 3])
-            d_h_next = d_z[k] @ u_t  # (batch, units)
-            d_c_next = dc * f_tm[k]
-            if m is not None:
-                d_h_next += carry_h
-                d_c_next += carry_c
-            if cut[k]:
-                d_h_next, d_c_next = zeros.copy(), zeros.copy()
-        d_x_proj = d_rec = d_z
-        d_init = [d_h_next, d_c_next]
+def _weight_grads(cell, trace, recorded, kernel, bias, d_x_proj, d_rec):
+    """dL/dkernel, dL/drecurrent_kernel, dL/dbias (Keras layout) and dL/dx (input order).
 
-    elif cell == "GRU":
-        gates, pre = trace.gates, trace.pre_activations
-        z, r, hh = gates["update"], gates["reset"], gates["candidate"]  # (batch, T, units)
-        dz = activation_grad(rec_act, pre["update"], z)
-        dr = activation_grad(rec_act, pre["reset"], r)
-        a_h = (1.0 - z) * activation_grad(act, pre["candidate"], hh)  # d a_h / d h_k (batch, T, units)
-        a_z = (h_prev - hh) * dz  # d a_z / d h_k
-        if trace.mask is not None:
-            mk = trace.mask[:, :, None].astype(dtype)  # (batch, T, 1)
-            a_h, a_z, z_eff = a_h * mk, a_z * mk, z * mk
-        else:
-            z_eff = z
-        z_tm = _time_major(z_eff)  # (T, batch, units) the direct path h_{k-1} -> h_k
-        reset_after = cfg["reset_after"]
-        u_h = recurrent_kernel[:, 2 * units:]  # (units, units)
-        if reset_after:
-            rec_h = h_prev @ u_h  # (batch, T, units) the candidate's recurrent term, all steps
-            if bias is not None:
-                rec_h += bias[1, 2 * units:]
-            a_r = a_h * rec_h * dr
-            # d (z, r, h̃ recurrent) / d h_k: one matmul per step through the whole recurrent kernel
-            rec_factor = _time_major(np.concatenate([a_z, a_r, a_h * r], axis=-1))  # (T, batch, 3u)
-            rec_factor_gates = rec_factor.reshape(steps, batch, 3, units)
-            for k in range(steps - 1, -1, -1):
-                dh = d_h_tm[k] + d_h_next  # (batch, units)
-                d_hs[k] = dh
-                d_h_next = (dh[:, None] * rec_factor_gates[k]).reshape(batch, 3 * units) @ u_t
-                d_h_next += dh * z_tm[k]
-                if keep is not None:
-                    d_h_next += dh * keep[k]
-                if cut[k]:
-                    d_h_next = zeros.copy()
-            tiled = np.concatenate([d_hs] * 3, axis=-1)  # (T, batch, 3u)
-            d_rec = tiled * rec_factor  # (T, batch, 3u)
-            d_x_proj = tiled * _time_major(np.concatenate([a_z, a_r, a_h], axis=-1))
-        else:
-            u_zr_t = recurrent_kernel[:, :2 * units].T  # (2u, units)
-            u_h_t = u_h.T
-            a_h_tm, a_z_tm = _time_major(a_h), _time_major(a_z)
-            r_tm, hr_tm = _time_major(r), _time_major(h_prev * dr)  # d a_r / d (r*h_prev) factor
-            d_x_proj = np.empty((steps, batch, 3 * units), dtype)  # (T, batch, 3u)
-            for k in range(steps - 1, -1, -1):
-                dh = d_h_tm[k] + d_h_next  # (batch, units)
-                d_hs[k] = dh
-                da_h = dh * a_h_tm[k]
-                d_rh = da_h @ u_h_t  # (batch, units) gradient on r*h_prev
-                d_x_proj[k, :, :units] = dh * a_z_tm[k]
-                d_x_proj[k, :, units:2 * units] = d_rh * hr_tm[k]
-                d_x_proj[k, :, 2 * units:] = da_h
-                d_h_next = d_x_proj[k, :, :2 * units] @ u_zr_t + d_rh * r_tm[k] + dh * z_tm[k]
-                if keep is not None:
-                    d_h_next += dh * keep[k]
-                if cut[k]:
-                    d_h_next = zeros.copy()
-            d_rec = None
-        d_init = [d_h_next]
-        d_cs = None
-    else:
-        _checks.fail("cell_name", cell, "'SimpleRNN', 'LSTM' or 'GRU'")
-
-    # weight gradients: one contraction over (time, batch) each, outside the loop
+    d_x_proj, d_rec: (T, batch, G, units), dL/d(x_t·W_x + b) and dL/d(the recurrent matmul)."""
+    steps, batch, n_gates, units = d_x_proj.shape
     flat = steps * batch
-    x_proc = _time_major(trace.x[:, trace.timestep]).reshape(flat, -1)  # (T*batch, features)
-    h_prev_flat = _time_major(h_prev).reshape(flat, units)  # (T*batch, units)
-    d_x_proj_flat = d_x_proj.reshape(flat, -1)  # (T*batch, G*units)
-    d_kernel = x_proc.T @ d_x_proj_flat  # (features, G*units)
-    if d_rec is None:  # GRU reset_after=False: U_h multiplies r*h_prev, not h_prev
-        d_recurrent = np.empty_like(recurrent_kernel)  # (units, 3u)
-        d_recurrent[:, :2 * units] = h_prev_flat.T @ d_x_proj_flat[:, :2 * units]
-        rh = _time_major(r * h_prev).reshape(flat, units)
-        d_recurrent[:, 2 * units:] = rh.T @ d_x_proj_flat[:, 2 * units:]
-    else:
-        d_rec_flat = d_rec.reshape(flat, -1)
-        d_recurrent = h_prev_flat.T @ d_rec_flat  # (units, G*units)
+    d_x_proj_flat = d_x_proj.reshape(flat, n_gates * units)  # (T·batch, G·units)
+    d_rec_flat = d_rec.reshape(flat, n_gates * units)  # (T·batch, G·units)
+    x_steps = _time_major(trace.x[:, trace.timestep]).reshape(flat, -1)  # (T·batch, features)
+    h_prev = recorded.h_prev.reshape(flat, units)  # (T·batch, units)
+    d_kernel = x_steps.T @ d_x_proj_flat  # (features, G·units)
+    d_recurrent = h_prev.T @ d_rec_flat  # (units, G·units)
+    if getattr(cell, "reset_after", True) is False:
+        # GRU reset_after=False: U_h multiplies r ⊙ h_(t−1), not h_(t−1)
+        reset_h = (recorded.act_t[:, 1] * recorded.h_prev).reshape(flat, units)  # (T·batch, units)
+        d_recurrent[:, 2 * units:] = reset_h.T @ d_rec_flat[:, 2 * units:]
     grads = [d_kernel, d_recurrent]
     if bias is not None:
-        d_bias_in = d_x_proj_flat.sum(axis=0)  # (G*units,)
-        if cell == "GRU" and reset_after:
-            grads.append(np.stack([d_bias_in, d_rec_flat.sum(axis=0)]))  # (2, 3*units)
-        else:
-            grads.append(d_bias_in)
-    d_x_proc = (d_x_proj_flat @ kernel.T).reshape(steps, batch, -1).transpose(1, 0, 2)  # (batch, T, features)
-    d_x = np.empty_like(d_x_proc)
-    d_x[:, trace.timestep] = d_x_proc  # back to input order
-    return RecurrentGrads(weights=grads, x=d_x, initial_states=d_init, h=d_hs.transpose(1, 0, 2),
-                          c=None if d_cs is None else d_cs.transpose(1, 0, 2))
+        d_bias = d_x_proj_flat.sum(axis=0)  # (G·units,)
+        if bias.ndim == 2:  # GRU reset_after: the recurrent bias row follows the input one
+            d_bias = np.stack([d_bias, d_rec_flat.sum(axis=0)])  # (2, 3·units)
+        grads.append(d_bias)
+    d_x_steps = (d_x_proj_flat @ kernel.T).reshape(steps, batch, -1).transpose(1, 0, 2)  # (batch, T, features)
+    d_x = np.empty_like(d_x_steps)
+    d_x[:, trace.timestep] = d_x_steps  # back to input order
+    return grads, d_x
 
 
 def _d_h_from_output(layer, trace, d_out) -> np.ndarray:
@@ -326,7 +321,7 @@ def bidirectional_backward(layer, btrace, d_outputs, truncate=None):
     d_outputs = list(d_outputs)
     if len(d_outputs) != len(btrace.outputs):
         _checks.fail("d_outputs", f"{len(d_outputs)} arrays", f"{len(btrace.outputs)} like btrace.outputs")
-    n_fw_states = 2 if fw.cell_name == "LSTM" else 1
+    n_fw_states = 1 if fw.c is None else 2
     n_out = 2 if merge_mode is None else 1
     outs, states = d_outputs[:n_out], d_outputs[n_out:]
     fw_states, bw_states = states[:n_fw_states], states[n_fw_states:]
@@ -351,17 +346,12 @@ def bidirectional_backward(layer, btrace, d_outputs, truncate=None):
             _checks.fail("merge_mode", merge_mode, "'concat', 'sum', 'ave', 'mul' or None")
     if sequences and d_bw is not None:
         d_bw = d_bw[:, ::-1]  # the backward layer's own processing order
-    fw_layer, bw_layer = _directions(layer)
+    if len(getattr(layer, "directions", ())) != 2:
+        _checks.fail("layer", type(layer).__name__, "a Bidirectional layer")
+    fw_layer, bw_layer = layer.directions
     g_fw = recurrent_backward(fw_layer, fw, _d_h_from_output(fw_layer, fw, d_fw), fw_states, truncate=truncate)
     g_bw = recurrent_backward(bw_layer, bw, _d_h_from_output(bw_layer, bw, d_bw), bw_states, truncate=truncate)
     return g_fw, g_bw, g_fw.x + g_bw.x
-
-
-def _directions(layer):
-    for fw_name, bw_name in (("forward_layer", "backward_layer"), ("forward", "backward")):
-        if hasattr(layer, fw_name) and hasattr(layer, bw_name):
-            return getattr(layer, fw_name), getattr(layer, bw_name)
-    _checks.fail("layer", type(layer).__name__, "a Bidirectional layer with forward_layer/backward_layer")
 
 
 def dense_backward(kernel, bias, x, y, d_y, activation=None) -> DenseGrads:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _checks, activations, cells, initializers
+from .. import _checks, activations, backprop, cells, initializers
 from .base import Layer
 
 # Layer arguments about the sequence: they belong to RNN(cell, ...), not to a cell.
@@ -36,6 +36,7 @@ class Cell(Layer):
     gate_names: tuple[str, ...] = ()
     state_names: tuple[str, ...] = ("h",)
     step_function = None            # the maths: this cell's pure step in rnn_core.cells
+    step_backward_function = None   # its backward step for BPTT, in rnn_core.backprop
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -217,6 +218,7 @@ class SimpleRNNCell(Cell):
     cell_name = "SimpleRNN"
     n_gates = 1
     step_function = staticmethod(cells.simple_rnn_step)
+    step_backward_function = staticmethod(backprop.simple_rnn_step_backward)
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", dropout=0.0,
@@ -244,6 +246,7 @@ class LSTMCell(Cell):
     gate_names = ("input", "forget", "candidate", "output")
     state_names = ("h", "c")
     step_function = staticmethod(cells.lstm_step)
+    step_backward_function = staticmethod(backprop.lstm_step_backward)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -289,6 +292,7 @@ class GRUCell(Cell):
     n_gates = 3
     gate_names = ("update", "reset", "candidate")
     step_function = staticmethod(cells.gru_step)
+    step_backward_function = staticmethod(backprop.gru_step_backward)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
