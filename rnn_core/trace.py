@@ -27,6 +27,11 @@ class Trace:
     def timesteps(self) -> int:
         return self.h.shape[1]
 
+    @property
+    def directions(self) -> list[Trace]:
+        """The runs over time: this one (a BidirectionalTrace has two)."""
+        return [self]
+
 
 @dataclass
 class BidirectionalTrace:
@@ -38,6 +43,10 @@ class BidirectionalTrace:
     merge_mode: str | None
     merged: np.ndarray | None             # (batch, timesteps, merged_units) time order, or None
     outputs: list[np.ndarray]
+
+    @property
+    def directions(self) -> list[Trace]:
+        return [self.forward, self.backward]
 
 
 @dataclass
