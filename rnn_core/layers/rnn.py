@@ -148,7 +148,7 @@ class StackedRNNCells(_Composite):
         return inputs, (new_states[0] if len(new_states) == 1 else new_states)  # as Keras
 
 
-class _Steps:
+class _StepBuffers:
     """Where the loop puts each step of one cell: the gate buffers the step writes into, the
     output sequence (when kept) and, for a trace, every step's states and gates. Without a trace
     one pair of gate buffers serves every step."""
@@ -340,16 +340,16 @@ class RNN(_Composite):
             states = [[np.zeros((batch, c.units), self.dtype) for _ in c.state_names] for c in self.cells]
         return x, states, check_mask(mask, batch, timesteps)
 
-    def _loop(self, cell, x_proj, states, mask, steps):
+    def _loop(self, cell, x_proj, states, mask, buffers):
         """The time loop: the cell's step once per timestep t, in processing order.
 
         x_proj: (G, timesteps, batch, units), x_t·kernel + bias for every t; states: [h_0 (, c_0)],
         (batch, units) each; mask: (timesteps, batch, 1) bool or None. Returns the last output
-        and the final states; ``steps`` keeps the outputs (and, for a trace, gates and states).
+        and the final states; ``buffers`` keep the outputs (and, for a trace, gates and states).
         """
         out_t = np.zeros_like(states[0])  # (batch, units) Keras's output before step 0
         for t in range(x_proj.shape[1]):
-            h_t, new_states = cell.step(x_proj[:, t], states, *steps.gates(t))  # (batch, units)
+            h_t, new_states = cell.step(x_proj[:, t], states, *buffers.gates(t))  # (batch, units)
             if mask is None:
                 out_t = h_t
             else:  # a masked step carries the states; its output repeats (or zeroes) the last one
@@ -357,7 +357,7 @@ class RNN(_Composite):
                 new_states = [np.where(m_t, new, old) for new, old in zip(new_states, states)]
                 out_t = np.where(m_t, h_t, 0.0 if self.zero_output_for_mask else out_t)
             states = new_states
-            steps.keep(t, out_t, states)
+            buffers.keep(t, out_t, states)
         return out_t, states
 
     def _run(self, x, initial_state, mask, record):
@@ -374,22 +374,22 @@ class RNN(_Composite):
         results, traces = [], []
         for i, cell in enumerate(self.cells):
             top = i == len(self.cells) - 1
-            steps = _Steps(cell, batch, timesteps, self.dtype,
-                           keep_outputs=self.return_sequences or not top, trace=record)
+            buffers = _StepBuffers(cell, batch, timesteps, self.dtype,
+                                   keep_outputs=self.return_sequences or not top, trace=record)
             # Small steps never reach OpenBLAS's threading threshold, so only big ones pay for
             # pinning one thread.
             one_thread = _blas.single_thread() if batch * cell.units >= 1024 else contextlib.nullcontext()
             with one_thread:
-                out_t, final = self._loop(cell, cell.project_inputs(x_steps), states[i], mask_steps, steps)
+                out_t, final = self._loop(cell, cell.project_inputs(x_steps), states[i], mask_steps, buffers)
             final = [s.copy() for s in final]  # a state may alias a scratch buffer
             # what RNN(cell) alone returns: (batch, timesteps, units) or (batch, units), then states
-            output = steps.outputs if self.return_sequences else np.array(out_t, copy=True)
+            output = buffers.outputs if self.return_sequences else np.array(out_t, copy=True)
             results.append((output, final))
             if record:
                 x_i = x_steps[:, ::-1] if self.go_backwards else x_steps  # input order
                 traces.append(self._make_trace(cell, x_i, states[i], mask_steps,
-                                               [output, *final] if self.return_state else [output], steps))
-            x_steps = steps.outputs  # (batch, timesteps, units) what the cell above reads
+                                               [output, *final] if self.return_state else [output], buffers))
+            x_steps = buffers.outputs  # (batch, timesteps, units) what the cell above reads
         finals = [final for _, final in results]
         if self.stateful:
             self._states = [[s.copy() for s in cs] for cs in finals]
@@ -398,8 +398,8 @@ class RNN(_Composite):
             return outputs
         return StackedTrace(cells=traces, outputs=outputs) if self.stacked else traces[0]
 
-    def _make_trace(self, cell, x, initial_states, mask_steps, outputs, steps):
-        """A Trace of one cell's loop from what ``steps`` kept."""
+    def _make_trace(self, cell, x, initial_states, mask_steps, outputs, buffers):
+        """A Trace of one cell's loop from what ``buffers`` kept."""
         def batch_major(a):  # (timesteps, batch, units) -> (batch, timesteps, units)
             return a.transpose(1, 0, 2)  # a view: copying would cost more than the loop
 
@@ -408,10 +408,10 @@ class RNN(_Composite):
         return Trace(
             cell_name=cell.cell_name, units=cell.units, x=x,
             timestep=np.arange(timesteps)[::-1].copy() if self.go_backwards else np.arange(timesteps),
-            h=batch_major(steps.states[0]),
-            c=batch_major(steps.states[1]) if len(steps.states) == 2 else None,
-            gates={g: batch_major(steps.act[:, k]) for k, g in enumerate(cell.gate_names)},
-            pre_activations={g: batch_major(steps.pre[:, k]) for k, g in enumerate(blocks)},
+            h=batch_major(buffers.states[0]),
+            c=batch_major(buffers.states[1]) if len(buffers.states) == 2 else None,
+            gates={g: batch_major(buffers.act[:, k]) for k, g in enumerate(cell.gate_names)},
+            pre_activations={g: batch_major(buffers.pre[:, k]) for k, g in enumerate(blocks)},
             initial_states=[s.copy() for s in initial_states],
             mask=None if mask_steps is None else np.ascontiguousarray(mask_steps[:, :, 0].T),
             outputs=outputs,
