@@ -100,7 +100,8 @@ if cfg.bidirectional:
     merged = trace.merged[sample] if trace.merged is not None else None
     figs["bidirectional_chart"] = figures.bidirectional(
         trace.forward.h[sample], trace.backward.h[sample][::-1], merged, cfg.merge,
-        figures.Where(sample, layer_index + 1))
+        figures.Where(sample, layer_index + 1),
+        trace.forward.mask[sample] if trace.forward.mask is not None else None)
     chart(figs["bidirectional_chart"], key="bidirectional_chart")
     st.markdown(
         f"The backward copy reads x from the end (`go_backwards=True`); Keras flips its sequence "

@@ -347,10 +347,16 @@ def compare_lines(curves: dict[str, np.ndarray], colours: dict[str, str], title:
 
 
 def bidirectional(forward: np.ndarray, backward: np.ndarray, merged: np.ndarray | None,
-                  merge_mode: str | None, where: Where | None = None) -> dict:
+                  merge_mode: str | None, where: Where | None = None,
+                  mask: np.ndarray | None = None) -> dict:
     """Forward and backward h (both in time order, (timesteps, units)) and their merge;
-    ``where`` names the sample and layer in the hover labels (step field: ``time t``)."""
+    ``where`` names the sample and layer in the hover labels (step field: ``time t``).
+
+    ``mask`` (timesteps,) time order, False = padded: there the merged panel shows what Keras
+    returns, 0 (Bidirectional's zero_output_for_mask=True), not a merge of the carried states."""
     where = where or Where()
+    if merged is not None and mask is not None:
+        merged = np.where(mask[:, None], merged, 0.0)           # (timesteps, merged units)
     panels = [("forward h (reads x₀ → x_T)", forward, colors.FORWARD, "forward"),
               ("backward h (reads x_T → x₀), re-reversed to time order", backward,
                colors.BACKWARD, "backward")]
