@@ -70,7 +70,8 @@ def _has_str(values) -> bool:
 
 def d3(value, spec: str | None) -> str:
     """``value`` as plotly.js prints it in a hover label with format ``spec`` (the subset the
-    app uses: .Nf, .Ne, d, none); negative numbers with the minus sign U+2212, as d3 does."""
+    app uses: .Nf, .Ne, d, none); plotly.js 4 writes negatives with an ASCII '-' (seen in the
+    browser test's DOM)."""
     if isinstance(value, str):
         return value
     v = float(value)
@@ -86,7 +87,7 @@ def d3(value, spec: str | None) -> str:
         text = str(int(v))
     else:
         text = repr(v)
-    return text.replace("-", "−")
+    return text
 
 
 def fill(template: str, point: dict) -> str:
