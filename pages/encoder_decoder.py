@@ -103,7 +103,7 @@ series = {"h": (enc.h[sample], dec.h[sample])}
 if cfg.cell == "LSTM":
     series["c"] = (enc.c[sample], dec.c[sample])
 chart(stack_figures.encoder_decoder_states({k: v[0] for k, v in series.items()},
-                                           {k: v[1] for k, v in series.items()}),
+                                           {k: v[1] for k, v in series.items()}, sample),
       key="ed_states")
 st.caption("Left: the encoder's steps e0…; right: the decoder's d0…. The boxed column is the "
            "encoder's final state; the arrow is the handover: the decoder's first step reads it "

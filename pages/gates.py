@@ -39,7 +39,8 @@ if cfg.cell == "SimpleRNN":
             "SimpleRNN's h_t, which saturates the same way a gate does when |h| → 1.",
             icon=":material/info:")
     series = {"h": one.h[sample]}
-    figs = {"gates_step_through": figures.step_through(series, start=step, lines="h"),
+    figs = {"gates_step_through": figures.step_through(series, start=step, lines="h",
+                                                       where=figures.Where(sample, layer_index + 1)),
             "saturation": figures.histograms({"h": one.h})}
     with player:
         lab.step_through("gates_step_through", stack_figures.mark_padded(
@@ -56,7 +57,8 @@ series["h"] = one.h[sample]
 sigmoid = [name for name in series if colors.is_gate01(name)]
 tanh_like = [name for name in series if not colors.is_gate01(name)]
 figs = {"gates_step_through": figures.step_through(series, panels=[sigmoid, tanh_like],
-                                                   start=step, cols=2)}
+                                                   start=step, cols=2,
+                                                   where=figures.Where(sample, layer_index + 1))}
 with player:
     st.subheader(f"{cfg.cell} gates over time (sample {sample})")
     lab.step_through("gates_step_through", stack_figures.mark_padded(

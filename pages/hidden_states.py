@@ -45,12 +45,15 @@ if not cfg.bidirectional:
                                              and not trace.mask[sample, k] else ")")
               for k in range(timesteps)]
     title = "h_t over time, and the update at the current step"
-    fig = figures.step_through(series, start=step, lines="h", step_labels=labels)
+    fig = figures.step_through(series, start=step, lines="h", step_labels=labels,
+                               where=figures.Where(sample, layer_index + 1))
 else:
     fw, bw = trace.forward, trace.backward
     series = {"h forward": fw.h[sample], "h backward": bw.h[sample]}  # processing order each
     title = "h_t over time, both directions (each in its own processing order)"
-    fig = figures.step_through(series, panels=[list(series)], start=step, lines="h forward")
+    fig = figures.step_through(series, panels=[list(series)], start=step, lines="h forward",
+                               where={name: figures.Where(sample, layer_index + 1, name.split()[1])
+                                      for name in series})
 fig = stack_figures.mark_padded(fig, one.mask[sample] if one.mask is not None else None,
                                "padded: h carried")
 figs = {"step_through": fig}
@@ -71,7 +74,8 @@ lab.show_source(cfg.cell)
 st.subheader("What the layer returns: the whole sequence or only the final state")
 final_label = f"step {timesteps - 1}"
 figs["sequence_vs_final"] = figures.sequence_vs_final(one.h[sample], layer.return_sequences,
-                                                      final_label)
+                                                      final_label,
+                                                      figures.Where(sample, layer_index + 1))
 chart(figs["sequence_vs_final"], key="sequence_vs_final")
 outputs = trace.outputs
 names = layer.output_names()
@@ -95,7 +99,9 @@ if cfg.bidirectional:
     st.subheader("Bidirectional: two layers, one merge")
     merged = trace.merged[sample] if trace.merged is not None else None
     figs["bidirectional_chart"] = figures.bidirectional(
-        trace.forward.h[sample], trace.backward.h[sample][::-1], merged, cfg.merge)
+        trace.forward.h[sample], trace.backward.h[sample][::-1], merged, cfg.merge,
+        figures.Where(sample, layer_index + 1),
+        trace.forward.mask[sample] if trace.forward.mask is not None else None)
     chart(figs["bidirectional_chart"], key="bidirectional_chart")
     st.markdown(
         f"The backward copy reads x from the end (`go_backwards=True`); Keras flips its sequence "
@@ -134,7 +140,7 @@ for chunk in chunks:
 carried_h = np.concatenate(carried)                            # (3·timesteps, units)
 reset_h = np.concatenate(reset)
 shown = min(cfg.units, 3)
-curves, colours_, dashes = {}, {}, {}
+curves, colours_, dashes, hover = {}, {}, {}, {}
 palette = figures.unit_palette(shown, colors.H)
 for u in range(shown):
     curves[f"unit {u}, state carried (stateful=True)"] = carried_h[:, u]
@@ -142,9 +148,11 @@ for u in range(shown):
     colours_[f"unit {u}, state carried (stateful=True)"] = palette[u]
     colours_[f"unit {u}, state reset each batch"] = palette[u]
     dashes[f"unit {u}, state reset each batch"] = "dot"
+    for run in ("state carried (stateful=True)", "state reset each batch"):
+        hover[f"unit {u}, {run}"] = ("h_t", figures.Where(sample, 1, note=run), u)
 figs["stateful_chart"] = figures.compare_lines(
     curves, colours_, f"h over {n_batches} batches ({chunk_text})", "h", dashes,
-    boundaries=[k * timesteps - 0.5 for k in range(1, n_batches)])
+    boundaries=[k * timesteps - 0.5 for k in range(1, n_batches)], hover=hover)
 chart(figs["stateful_chart"], key="stateful_chart")
 first_gap = float(np.abs(carried_h[timesteps] - reset_h[timesteps]).max()) if n_batches > 1 else 0.0
 st.markdown(

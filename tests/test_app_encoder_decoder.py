@@ -196,8 +196,8 @@ def test_step_through_of_an_upper_layer_with_padding_matches_keras(keras, page, 
     h_keras = np.asarray(kmodel(x)[2])[0]                           # layer 2, sample 0 (T, units)
     fig = chart_figure(at, key)
     heat = [t for t in fig["data"] if t["type"] == "heatmap"]
-    z = _z(heat[-1] if page == "gates" else heat[0])                # the panel with h (last rows)
-    h_shown = z[:cfg.units][::-1].T                                 # rows were stacked upside down
+    z = _z(heat[-1] if page == "gates" else heat[0])                # the block with h: (units, T)
+    h_shown = z.T
     np.testing.assert_allclose(h_shown, h_keras, atol=ATOL)
     padded = [s for s in fig["layout"]["shapes"] if s.get("fillcolor") and s["x0"] == 3.5]
     assert padded and padded[0]["x1"] == 9.5                        # steps 4..9 greyed

@@ -2,21 +2,75 @@
 
 Plain functions returning figure dicts (see ui.plot). Arrays come in as
 (timesteps, units) for one sample, in processing order, unless the docstring says otherwise.
+
+Every value a chart of the layer's numbers shows carries a hover label that alone names it
+(``label``), in one grammar, fields joined by " · "::
+
+    <quantity> · sample <s> · layer <l> · <direction> · step <k> · unit <u>[ · <note>] = <value>
+
+- quantity: ``h_t``, ``c_t`` or a gate as the trace names it (``input``, ``forget``,
+  ``candidate``, ``output``, ``update``, ``reset``);
+- sample: the batch index; layer: 1 = the bottom layer, as the pages number them (or a name,
+  ``encoder`` / ``decoder``);
+- direction: ``forward`` (the layer itself, or a Bidirectional's forward_layer; go_backwards is
+  the layer's own setting, seen in the step order), ``backward`` (a Bidirectional's
+  backward_layer) or ``merged`` (the Bidirectional merge);
+- ``step k``: the k-th step the direction computes (processing order), or ``time t``: position
+  t of the sequence Keras returns (time order: a Bidirectional's backward sequence re-reversed);
+- unit: the index in the vector (a concat merge has 2·units);
+- note: an optional qualifier (e.g. which of two compared runs).
+
+The step and unit come from the plotted coordinates (``%{x}``, ``%{y}``) or per-cell
+``customdata`` (a unit or step index), never from a list the browser cannot see; so a label is
+right by construction and the screen oracle (tests/oracle) decodes it from the text alone.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from ui import colors
-from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks
+from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks, unit_ticks
 
 # Above this many numbers in all frames together, frames only move the cursor (no fill-in).
 MAX_FRAME_VALUES = 250_000
 MAX_LINES = 16          # per-unit lines drawn at most (the first units)
-MAX_HOVER_LABELS = 6_000  # per-cell hover labels only for heatmaps up to this many cells
 SATURATION = 0.05   # a sigmoid gate within 0.05 of 0 or 1 (tanh: of ±1) counts as saturated
+
+
+@dataclass(frozen=True)
+class Where:
+    """The label fields of a chart's values besides step and unit (see the module docstring)."""
+    sample: int = 0
+    layer: int | str = 1        # 1 = bottom, as the pages number layers
+    direction: str = "forward"  # forward | backward | merged
+    note: str = ""              # optional qualifier field
+
+
+QUANTITY = {"h": "h_t", "c": "c_t"}
+
+
+def quantity(name: str) -> str:
+    """The label's quantity for a series name: 'h' and 'h forward' -> 'h_t', gates as named."""
+    return QUANTITY.get(name.split(" ")[0], name)
+
+
+def label(quantity_: str, where: Where, step: str = "step %{x}", unit: str = "%{y}",
+          value: str = "%{z:.4f}") -> str:
+    """A hovertemplate in the module's label grammar; ``step`` is the whole field
+    ("step %{x}" or "time %{x}"), ``unit`` and ``value`` Plotly placeholders or numbers."""
+    fields = [quantity_, f"sample {where.sample}", f"layer {where.layer}", where.direction, step,
+              f"unit {unit}"] + ([where.note] if where.note else [])
+    return " · ".join(fields) + f" = {value}<extra></extra>"
+
+
+def _where(where, name: str) -> Where:
+    """``where`` is one Where for every series, or a dict series name -> Where."""
+    if isinstance(where, dict):
+        return where[name]
+    return where or Where()
 
 
 def _limit(values: np.ndarray) -> float:
@@ -37,37 +91,26 @@ def _filled(z: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _stack(series: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
-    """(rows, timesteps): the names' (timesteps, units) arrays transposed and stacked
-    top to bottom, one NaN row between blocks."""
-    blocks = []
-    for i, name in enumerate(names):
-        if i:
-            blocks.append(np.full((1, series[name].shape[0]), np.nan))
-        blocks.append(series[name].T.astype(float))
-    return np.concatenate(blocks)[::-1]  # first block on top (heatmap rows grow upwards)
-
-
 def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None = None,
                  start: int = 0, cols: int = 1, lines: str | None = None, step_labels=None,
-                 title: str | None = None, row_px: int = 16) -> dict:
+                 title: str | None = None, row_px: int = 16,
+                 where: Where | dict[str, Where] | None = None) -> dict:
     """Heatmaps (units × timesteps) animated step by step in the browser.
 
-    series: name -> (timesteps, units). ``panels`` groups names that share one heatmap,
-    stacked (default: one panel per name); fewer panels draw much faster. Play/pause and a
-    slider run Plotly frames (no server round trip); frame k shows steps 0..k and a cursor
-    at k. ``lines`` names a series also drawn as one line per unit; ``start`` is the first
-    frame shown.
+    series: name -> (timesteps, units). ``panels`` groups names that share one heatmap panel,
+    one block under the other, the first on top, unit 0 at the top of each block (default: one
+    panel per name); fewer panels draw much faster. Play/pause and a slider run Plotly frames
+    (no server round trip); frame k shows steps 0..k and a cursor at k. ``lines`` names a
+    series also drawn as one line per unit; ``start`` is the first frame shown. ``where``
+    (one, or per series name) fills the hover labels' sample, layer and direction.
     """
     panels = panels or [[name] for name in series]
     timesteps, units = next(iter(series.values())).shape
     start = int(np.clip(start, 0, timesteps - 1))
     labels = list(step_labels) if step_labels is not None else [str(k) for k in range(timesteps)]
-    stacks = [_stack(series, names) for names in panels]          # each (rows, timesteps)
+    panel_rows = [len(names) * (units + 1) - 1 for names in panels]  # one blank row between blocks
     heat_rows = math.ceil(len(panels) / cols)
-    row_heights = [max(stacks[i].shape[0] for i in range(r * cols, min((r + 1) * cols,
-                                                                          len(panels))))
-                   for r in range(heat_rows)]
+    row_heights = [max(panel_rows[r * cols:(r + 1) * cols]) for r in range(heat_rows)]
     row_heights = [int(np.clip(h * row_px, 110, 520)) for h in row_heights]
     cells = [(i // cols, i % cols, 1) for i in range(len(panels))]
     titles = [", ".join(_label(n) for n in names) for names in panels]
@@ -81,7 +124,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     plot_px = sum(row_heights) + vgap_px * (len(row_heights) - 1)
     layout, refs = grid(cells, len(row_heights), cols, titles, vgap=vgap_px / plot_px, hgap=0.1,
                         row_heights=row_heights)
-    fill_in = timesteps * timesteps * (sum(s.shape[0] for s in stacks)
+    fill_in = timesteps * timesteps * (sum(panel_rows)
                                        + (min(units, MAX_LINES) if lines else 0)) <= MAX_FRAME_VALUES
 
     kinds = ["gate" if all(colors.is_gate01(n) for n in names) else "tanh" for names in panels]
@@ -91,42 +134,41 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
         if kind == "gate":
             low, high, scale = 0.0, 1.0, colors.SEQUENTIAL
         else:
-            high = max(_limit(s) for s, k in zip(stacks, kinds) if k == kind)
+            high = max(_limit(series[n]) for names, k in zip(panels, kinds) if k == kind
+                       for n in names)
             low, scale = -high, colors.DIVERGING
         layout[axis] = dict(colorscale=scale, cmin=low, cmax=high, colorbar=dict(
             title=dict(text="gate" if kind == "gate" else "value"), thickness=10, len=0.45,
             x=1.02, y=1.0 - 0.55 * j, yanchor="top"))  # stacked: titles never collide
 
-    data, heat_idx, cursor_idx, line_idx = [], [], [], []
-    for i, (names, z) in enumerate(zip(panels, stacks)):
+    # unit index of every cell, for the blocks below the first (their y is not the unit)
+    unit_index = np.repeat(np.arange(units, dtype=np.int32)[:, None], timesteps, 1)  # (units, T)
+    data, heat, cursor_idx, line_idx = [], [], [], []
+    for i, (names, rows) in enumerate(zip(panels, panel_rows)):
         xref, yref = refs[i]
-        rows = z.shape[0]
-        heat = dict(type="heatmap", z=_filled(z, start) if fill_in else z,
-                    coloraxis=axes[kinds[i]], x0=0, dx=1, y0=0, dy=1, xaxis=xref, yaxis=yref)
-        ticks = {}
-        if len(names) == 1:
-            heat["hovertemplate"] = f"{names[0]}<br>step %{{x}}<br>unit %{{y}}<br>%{{z:.3f}}<extra></extra>"
-        elif z.size > MAX_HOVER_LABELS:
-            heat["hovertemplate"] = "row %{y}<br>step %{x}<br>%{z:.3f}<extra></extra>"
-        else:
-            row_names = []
-            for b, name in enumerate(names):
-                row_names += ([""] if b else []) + [f"{name}, unit {u}" for u in range(units)]
-            row_names = row_names[::-1]
-            heat["customdata"] = np.array(row_names, dtype=object)[:, None].repeat(timesteps, 1)
-            heat["hovertemplate"] = "%{customdata}<br>step %{x}<br>%{z:.3f}<extra></extra>"
-        if len(names) > 1:
-            centres = [rows - 1 - (b * (units + 1) + (units - 1) / 2) for b in range(len(names))]
-            ticks = dict(tickvals=centres, ticktext=list(names))
-        data.append(heat)
-        heat_idx.append(len(data) - 1)
+        for b, name in enumerate(names):
+            block = series[name].T.astype(float)                   # (units, timesteps)
+            trace = dict(type="heatmap", z=_filled(block, start) if fill_in else block,
+                         coloraxis=axes[kinds[i]], x0=0, dx=1, y0=b * (units + 1), dy=1,
+                         xaxis=xref, yaxis=yref,
+                         hovertemplate=label(quantity(name), _where(where, name),
+                                             unit="%{customdata}" if b else "%{y}"))
+            if b:
+                trace["customdata"] = unit_index
+            data.append(trace)
+            heat.append((len(data) - 1, block))
         data.append(dict(type="scatter", x=[start, start], y=[-0.5, rows - 0.5], mode="lines",
                          line=dict(color=colors.HIGHLIGHT, width=2), hoverinfo="skip",
                          showlegend=False, xaxis=xref, yaxis=yref))
         cursor_idx.append(len(data) - 1)
         layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], **int_ticks(timesteps))
-        layout["yaxis" + yref[1:]].update(range=[-0.5, rows - 0.5], **(ticks or int_ticks(rows)),
-                                          title=dict(text="unit") if not ticks else None)
+        if len(names) > 1:
+            ticks = dict(tickvals=[b * (units + 1) + (units - 1) / 2 for b in range(len(names))],
+                         ticktext=list(names))
+        else:
+            ticks = dict(unit_ticks(units), title=dict(text="unit"))
+        # reversed: the first block and unit 0 on top, and y is still the row index
+        layout["yaxis" + yref[1:]].update(range=[rows - 0.5, -0.5], **ticks)
     if lines:
         xref, yref = refs[-1]
         values = series[lines]  # (timesteps, units)
@@ -137,7 +179,8 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
                 type="scatter", x=np.arange(shown), y=values[:shown, u], mode="lines",
                 line=dict(color=palette[u], width=1.5), name=f"unit {u}", showlegend=False,
                 xaxis=xref, yaxis=yref,
-                hovertemplate=f"unit {u}<br>step %{{x}}<br>%{{y:.3f}}<extra></extra>"))
+                hovertemplate=label(quantity(lines), _where(where, lines), unit=str(u),
+                                    value="%{y:.4f}")))
             line_idx.append(len(data) - 1)
         low, high = min(-1.0, float(values.min())), max(1.0, float(values.max()))
         data.append(dict(type="scatter", x=[start, start], y=[low, high], mode="lines",
@@ -152,8 +195,8 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     for k in range(timesteps):
         frame_data, idx = [], []
         if fill_in:
-            for z, i in zip(stacks, heat_idx):
-                frame_data.append(dict(type="heatmap", z=_filled(z, k)))
+            for i, block in heat:
+                frame_data.append(dict(type="heatmap", z=_filled(block, k)))
                 idx.append(i)
             for u, i in enumerate(line_idx):
                 frame_data.append(dict(type="scatter", x=np.arange(k + 1), y=series[lines][: k + 1, u]))
@@ -218,17 +261,20 @@ def _simple_layout(height: int, title: str | None = None, **extra) -> dict:
     return layout
 
 
-def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: str) -> dict:
+def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: str,
+                      where: Where | None = None) -> dict:
     """h (timesteps, units): what return_sequences=True returns vs the final state alone."""
     timesteps, units = h.shape
+    where = where or Where()
     limit = _limit(h)
     scale = dict(colorscale=colors.DIVERGING, zmin=-limit, zmax=limit)
+    final = Where(where.sample, where.layer, where.direction, "final state")
     data = [
         dict(type="heatmap", z=h.T, x0=0, dx=1, y0=0, dy=1, opacity=1.0 if return_sequences
              else 0.35, colorbar=dict(thickness=10, title=dict(text="h")),
-             hovertemplate="step %{x}<br>unit %{y}<br>%{z:.3f}<extra></extra>", **scale),
+             hovertemplate=label("h_t", where), **scale),
         dict(type="heatmap", z=h[-1:].T, x0=timesteps - 1, dx=1, y0=0, dy=1, showscale=False,
-             hovertemplate="final state<br>unit %{y}<br>%{z:.3f}<extra></extra>", **scale),
+             hovertemplate=label("h_t", final), **scale),
     ]
     shapes = [dict(type="rect", x0=timesteps - 1.5, x1=timesteps - 0.5, y0=-0.5, y1=units - 0.5,
                    line=dict(color=colors.HIGHLIGHT, width=3))]
@@ -241,7 +287,8 @@ def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: s
     return figure(data, _simple_layout(
         140 + 14 * units, shapes=shapes, annotations=annotations,
         xaxis=dict(title=dict(text="step"), range=[-0.6, timesteps - 0.4], **int_ticks(timesteps)),
-        yaxis=dict(title=dict(text="unit"), range=[-0.6, units + 0.4], **int_ticks(units))))
+        # the range leaves room above the last unit for the note: ticks on real units only
+        yaxis=dict(title=dict(text="unit"), range=[-0.6, units + 0.4], **unit_ticks(units))))
 
 
 def saturated_share(name: str, values: np.ndarray) -> float:
@@ -278,11 +325,19 @@ def histograms(gates: dict[str, np.ndarray]) -> dict:
 
 def compare_lines(curves: dict[str, np.ndarray], colours: dict[str, str], title: str,
                   yaxis_title: str, dashes: dict[str, str] | None = None,
-                  boundaries: list[float] | None = None) -> dict:
-    """A few named curves over steps (e.g. a toggle on vs off, carried vs reset state)."""
+                  boundaries: list[float] | None = None,
+                  hover: dict[str, tuple[str, Where, int]] | None = None) -> dict:
+    """A few named curves over steps (e.g. a toggle on vs off, carried vs reset state).
+
+    ``hover``: curve name -> (quantity, Where, unit) for curves of one unit of the layer's
+    numbers: their points get labels in the module's grammar (x is the step)."""
     data = [dict(type="scatter", x=np.arange(len(y)), y=y, mode="lines+markers", name=name,
                  line=dict(color=colours[name], width=2, dash=(dashes or {}).get(name, "solid")),
                  marker=dict(size=5)) for name, y in curves.items()]
+    for trace in data:
+        if hover and trace["name"] in hover:
+            quantity_, where, unit = hover[trace["name"]]
+            trace["hovertemplate"] = label(quantity_, where, unit=str(unit), value="%{y:.4f}")
     shapes = [dict(type="line", x0=b, x1=b, xref="x", yref="paper", y0=0, y1=1,
                    line=dict(color="#888", dash="dash", width=1)) for b in boundaries or []]
     steps = max(len(y) for y in curves.values())
@@ -292,21 +347,31 @@ def compare_lines(curves: dict[str, np.ndarray], colours: dict[str, str], title:
 
 
 def bidirectional(forward: np.ndarray, backward: np.ndarray, merged: np.ndarray | None,
-                  merge_mode: str | None) -> dict:
-    """Forward and backward h (both in time order, units × timesteps) and their merge."""
-    panels = [("forward h (reads x₀ → x_T)", forward, colors.FORWARD),
-              ("backward h (reads x_T → x₀), re-reversed to time order", backward, colors.BACKWARD)]
+                  merge_mode: str | None, where: Where | None = None,
+                  mask: np.ndarray | None = None) -> dict:
+    """Forward and backward h (both in time order, (timesteps, units)) and their merge;
+    ``where`` names the sample and layer in the hover labels (step field: ``time t``).
+
+    ``mask`` (timesteps,) time order, False = padded: there the merged panel shows what Keras
+    returns, 0 (Bidirectional's zero_output_for_mask=True), not a merge of the carried states."""
+    where = where or Where()
+    if merged is not None and mask is not None:
+        merged = np.where(mask[:, None], merged, 0.0)           # (timesteps, merged units)
+    panels = [("forward h (reads x₀ → x_T)", forward, colors.FORWARD, "forward"),
+              ("backward h (reads x_T → x₀), re-reversed to time order", backward,
+               colors.BACKWARD, "backward")]
     if merged is not None:
-        panels.append((f"merged: merge_mode={merge_mode!r}", merged, colors.MERGED))
+        panels.append((f"merged: merge_mode={merge_mode!r}", merged, colors.MERGED, "merged"))
     layout, refs = grid([(i, 0, 1) for i in range(len(panels))], len(panels), 1,
                         [p[0] for p in panels], vgap=0.14, title_colours=[p[2] for p in panels])
     limit = max(_limit(p[1]) for p in panels)
     data = []
-    for i, ((_, values, _), (xref, yref)) in enumerate(zip(panels, refs)):
+    for i, ((_, values, _, direction), (xref, yref)) in enumerate(zip(panels, refs)):
         data.append(dict(type="heatmap", z=values.T, x0=0, dx=1, y0=0, dy=1,
                          coloraxis="coloraxis", xaxis=xref, yaxis=yref,
-                         hovertemplate="timestep %{x}<br>unit %{y}<br>%{z:.3f}<extra></extra>"))
-        layout["yaxis" + yref[1:]].update(title=dict(text="unit"), **int_ticks(values.shape[1]))
+                         hovertemplate=label("h_t", Where(where.sample, where.layer, direction),
+                                             step="time %{x}")))
+        layout["yaxis" + yref[1:]].update(title=dict(text="unit"), **unit_ticks(values.shape[1]))
         layout["xaxis" + xref[1:]].update(**int_ticks(values.shape[0]))
     layout["xaxis" + refs[-1][0][1:]].update(title=dict(text="timestep (time order)"))
     layout.update(coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,

@@ -62,6 +62,12 @@ def int_ticks(n: int) -> dict:
     return dict(tick0=0, dtick=max(1, math.ceil(n / 6)), tickformat="d")
 
 
+def unit_ticks(n: int) -> dict:
+    """Ticks on the cells 0..n-1 only, as explicit values: an axis whose range is padded past
+    the last cell (room for a note) never shows a tick n for a unit that does not exist."""
+    return dict(tickmode="array", tickvals=list(range(0, n, max(1, math.ceil(n / 6)))))
+
+
 def axis_names(n: int) -> tuple[str, str, str, str]:
     """(layout x-axis key, layout y-axis key, trace xref, trace yref) of the n-th subplot (1-based)."""
     suffix = "" if n == 1 else str(n)

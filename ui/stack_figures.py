@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ui import colors
-from ui.plot import figure, grid
+from ui.figures import QUANTITY, Where, label
+from ui.plot import figure, grid, unit_ticks
 
 PADDED_FILL = "rgba(150,150,150,0.55)"
 
@@ -28,21 +29,22 @@ def _hatch(steps: np.ndarray, units: int, xref: str, yref: str, text: str) -> di
 
 
 def masked_states(panels: list[tuple[str, np.ndarray]], mask: np.ndarray | None,
-                  note: str = "padded: state carried") -> dict:
+                  note: str = "padded: state carried", wheres: list[Where] | None = None) -> dict:
     """One heatmap per layer (title, h (timesteps, units)) for one sample; masked steps
-    (mask (timesteps,) False) hatched grey over the values, which repeat the last real step."""
+    (mask (timesteps,) False) hatched grey over the values, which repeat the last real step.
+    ``wheres``: each panel's sample, layer and direction for the hover labels."""
+    wheres = wheres or [Where(layer=i + 1) for i in range(len(panels))]
     layout, refs = grid([(i, 0, 1) for i in range(len(panels))], len(panels), 1,
                         [title for title, _ in panels], vgap=0.22 if len(panels) > 1 else 0.1)
     limit = _limit([h for _, h in panels])
     data, annotations = [], layout.pop("annotations")
-    for (title, h), (xref, yref) in zip(panels, refs):
+    for (title, h), where, (xref, yref) in zip(panels, wheres, refs):
         timesteps, units = h.shape
         data.append(dict(type="heatmap", z=h.T, x0=0, dx=1, y0=0, dy=1, coloraxis="coloraxis",
-                         xaxis=xref, yaxis=yref,
-                         hovertemplate="step %{x}<br>unit %{y}<br>h = %{z:.4f}<extra></extra>"))
+                         xaxis=xref, yaxis=yref, hovertemplate=label("h_t", where)))
         ax, ay = "xaxis" + xref[1:], "yaxis" + yref[1:]
         layout[ax].update(range=[-0.5, timesteps - 0.5], dtick=1 if timesteps <= 30 else None)
-        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"))
+        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"), **unit_ticks(units))
         if mask is not None and not mask.all():
             padded = np.flatnonzero(~mask)
             data.append(_hatch(padded, units, xref, yref, note))
@@ -59,10 +61,13 @@ def masked_states(panels: list[tuple[str, np.ndarray]], mask: np.ndarray | None,
     return figure(data, layout)
 
 
-def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np.ndarray]) -> dict:
+def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np.ndarray],
+                           sample: int = 0) -> dict:
     """Encoder then decoder states over time on one axis, a gap and the handover between them.
 
-    encoder / decoder: state name ("h", "c") -> (timesteps, units), one sample."""
+    encoder / decoder: state name ("h", "c") -> (timesteps, units) of batch index ``sample``.
+    Hover labels name layer ``encoder`` / ``decoder``; a decoder cell's step is its customdata
+    (its x is shifted past the encoder's columns)."""
     names = list(encoder)
     t_enc = next(iter(encoder.values())).shape[0]
     t_dec = next(iter(decoder.values())).shape[0]
@@ -77,15 +82,15 @@ def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np
     for name, (xref, yref) in zip(names, refs):
         units = encoder[name].shape[1]
         for part, values, x0 in (("encoder", encoder[name], 0), ("decoder", decoder[name], start)):
+            steps = np.tile(np.arange(values.shape[0], dtype=np.int32), (units, 1))  # (units, T)
             data.append(dict(type="heatmap", z=values.T, x0=x0, dx=1, y0=0, dy=1,
-                             coloraxis="coloraxis", xaxis=xref, yaxis=yref,
-                             hovertemplate=f"{part} step %{{text}}<br>unit %{{y}}<br>{name} = "
-                                           "%{z:.4f}<extra></extra>",
-                             text=np.tile(np.arange(values.shape[0]), (units, 1))))
+                             coloraxis="coloraxis", xaxis=xref, yaxis=yref, customdata=steps,
+                             hovertemplate=label(QUANTITY[name], Where(sample, part),
+                                                 step="step %{customdata}")))
         ax, ay = "xaxis" + xref[1:], "yaxis" + yref[1:]
         layout[ax].update(range=[-0.5, start + t_dec - 0.5], tickvals=ticks, ticktext=labels,
                           showgrid=False)
-        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"))
+        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"), **unit_ticks(units))
         shapes.append(dict(type="rect", xref=xref, yref=yref, x0=t_enc - 1.5, x1=t_enc - 0.5,
                            y0=-0.5, y1=units - 0.5, line=dict(color=colors.HIGHLIGHT, width=2.5)))
         annotations.append(dict(x=start - 0.5, y=units / 2 - 0.5, ax=t_enc - 0.5, ay=units / 2 - 0.5,

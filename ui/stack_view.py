@@ -99,7 +99,7 @@ def _padding(cfg: Config, current: Lab) -> None:
         "sample", 0, batch - 1, value=shortest, key="mask_sample", disabled=batch == 1,
         help="Which sequence of the batch to draw (the shortest by default).")
     trace = current.model_trace()
-    panels, notes = [], []
+    panels, notes, wheres = [], [], []
     for i, entry in enumerate(trace.recurrent):
         steps = entry.steps.forward if hasattr(entry.steps, "forward") else entry.steps
         h = steps.h[sample]  # (timesteps, units), processing order
@@ -107,9 +107,10 @@ def _padding(cfg: Config, current: Lab) -> None:
         panels.append((f"{_title(entry.layer, i)}{direction}: h_t of sample {sample} "
                        f"(length {lengths[sample]})", h))
         notes.append(_carried(steps, sample))
+        wheres.append(stack_figures.Where(sample, i + 1))
     step_mask = trace.recurrent[0].steps
     step_mask = (step_mask.forward if hasattr(step_mask, "forward") else step_mask).mask[sample]
-    chart(stack_figures.masked_states(panels, step_mask), key="masked_states")
+    chart(stack_figures.masked_states(panels, step_mask, wheres=wheres), key="masked_states")
     st.caption("Hatched grey columns: padded steps. Their colours repeat the last real step: "
                "a masked step leaves every state unchanged." +
                (" With go_backwards the padding is read first, so h stays at h₀ = 0 there."

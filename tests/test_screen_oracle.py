@@ -1,0 +1,230 @@
+"""The screen oracle over a matrix of configurations: every chart of the layer's numbers, as the
+browser receives it, has a hover label on every value that names (quantity, sample, layer,
+direction, step, unit), and that value is the one real Keras computes for what the label names.
+
+Labels are decoded from their text only (tests/oracle/labels.py); the expected numbers come from
+Keras layers built here from the page's settings (the URL the page writes) with our layers'
+weights (tests/oracle/keras_ref.py: states from Keras's cells, gates from the textbook
+equations in NumPy on Keras's weights and Keras's previous states: an oracle independent of
+rnn_core). The matrix covers each axis (cells, Bidirectional with every merge_mode,
+go_backwards, stateful, stacks of 2 and 3, lengths, the presets, the pages) without the full
+product; the flip tests show that a wrong label fails it.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from app_helpers import chart_elements, open_page
+from oracle import keras_ref
+from oracle.labels import LabelError, parse, readings
+
+pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
+
+# Charts that show the layer's numbers per (sample, layer, direction, step, unit): the oracle
+# reads every value of these. The others are named with why they are out of its scope.
+LABELLED = {"step_through", "gates_step_through", "sequence_vs_final", "bidirectional_chart",
+            "stateful_chart", "masked_states", "ed_states"}
+NOT_PER_UNIT = {
+    "saturation": "histogram counts over all samples, steps and units",
+    "toggle_effect": "means over units and samples of two other layers (flag on vs off)",
+    "data_flow": "a diagram of shapes", "stack_flow": "a diagram of shapes",
+    "handover": "a diagram of shapes", "weights": "the weights: inputs, not results",
+}
+
+MATRIX = [  # (page, query): each axis at least once
+    ("hidden_states", dict(cell="LSTM", units="3", timesteps="5")),
+    ("gates", dict(cell="LSTM", units="3", timesteps="5", sample="1")),
+    ("gates", dict(cell="GRU", units="4", timesteps="6", go_backwards="true", lengths="6,3",
+                   reset_after="false")),
+    ("hidden_states", dict(cell="GRU", units="3", timesteps="6", go_backwards="true",
+                           lengths="6,3", sample="1", show_stateful="true")),
+    ("hidden_states", dict(cell="SimpleRNN", units="3", timesteps="5", layers="3",
+                           layer_index="2", preset="sine", sample="1")),
+    ("gates", dict(cell="LSTM", units="2", timesteps="6", layers="2", layer_index="1",
+                   lengths="4,6", preset="sine")),
+    ("hidden_states", dict(cell="LSTM", units="2", bidirectional="true", merge_mode="concat",
+                           timesteps="5", lengths="3,5", return_sequences="true")),
+    ("hidden_states", dict(cell="GRU", units="3", bidirectional="true", merge_mode="sum",
+                           layers="2", layer_index="1", timesteps="4")),
+    ("hidden_states", dict(cell="SimpleRNN", units="3", bidirectional="true", merge_mode="mul",
+                           preset="word", word="hello")),
+    ("hidden_states", dict(cell="LSTM", units="2", bidirectional="true", merge_mode="ave",
+                           timesteps="4", lengths="4,2", sample="1")),
+    ("gates", dict(cell="GRU", units="2", bidirectional="true", merge_mode="None",
+                   return_sequences="true", timesteps="4")),
+    ("hidden_states", dict(cell="LSTM", units="3", stateful="true", preset="train_X")),
+    ("shapes", dict(cell="LSTM", units="3", layers="2", lengths="3,6", timesteps="6")),
+    ("shapes", dict(cell="GRU", units="2", layers="3", bidirectional="true", lengths="2,4",
+                    timesteps="4")),
+    ("encoder_decoder", dict(cell="LSTM", units="3", timesteps="5")),
+    ("encoder_decoder", dict(cell="GRU", units="3", lengths="4,6", timesteps="6")),
+]
+_REFERENCES: dict = {}  # one Keras twin per (page kind, settings): shared by the tests
+
+
+def _query(at) -> dict:
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+
+
+def page_settings(at):
+    """The page's settings as it wrote them into its URL (Config, ViewSettings)."""
+    from ui.settings import Config, ViewSettings
+    query = _query(at)
+    cfg, _ = Config.from_query(query)
+    view, _ = ViewSettings.from_query(query)
+    return cfg, view
+
+
+def reference(keras, page: str, at) -> keras_ref.Reference:
+    """Keras's numbers for the page's settings (cached per configuration)."""
+    from ui import inputs, lab
+    cfg, view = page_settings(at)
+    key = (page == "encoder_decoder", cfg, view.decoder_timesteps if page == "encoder_decoder" else 0)
+    if key not in _REFERENCES:
+        x = lab.pad(inputs.make_input(cfg), cfg.valid_lengths())     # (batch, T, input_dim): an input
+        if page == "encoder_decoder":
+            encoder, decoder = lab.encoder_decoder(cfg)
+            y = inputs.decoder_input(cfg, view.decoder_timesteps)
+            encoder.build(x.shape)
+            decoder.build(y.shape)
+            ref = keras_ref.encoder_decoder_reference(keras, cfg, x, y, encoder, decoder)
+        else:
+            ref = keras_ref.stack_reference(keras, cfg, x, lab.build_model(cfg))
+            ref.notes.update(_stateful_runs(keras, cfg, x))
+        _REFERENCES[key] = ref
+    return _REFERENCES[key]
+
+
+def _stateful_runs(keras, cfg, x) -> dict:
+    """/hidden_states' stateful section: the same three chunks the page feeds (inputs), Keras's h."""
+    from ui import inputs, lab
+    n, timesteps = 3, cfg.timesteps
+    if cfg.preset in ("random", "sine"):
+        chunks = np.split(inputs.make_input(dataclasses.replace(cfg, timesteps=n * timesteps)), n, axis=1)
+    else:
+        chunks = [x] * n
+    weights = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, stateful=True)).get_weights()
+    single = dataclasses.replace(cfg, bidirectional=False, layers=1, lengths="")
+    return keras_ref.stateful_runs(keras, single, chunks, weights)
+
+
+def oracle(keras, page: str, at) -> tuple[list[str], int]:
+    """(every problem the oracle finds on the page's charts, how many values it read)."""
+    ref = reference(keras, page, at)
+    problems, count = [], 0
+    for data in chart_elements(at):
+        key = data["key"]
+        if key in NOT_PER_UNIT:
+            continue
+        if key not in LABELLED:
+            problems.append(f"{key}: a chart the oracle does not know (label it, or say why not)")
+            continue
+        found, bad = readings(json.loads(data["figure"]))
+        problems += [f"{key}: {b}" for b in bad]
+        problems += [f"{key}: {w}" for w in keras_ref.check(found, ref)]
+        count += len(found)
+    return problems, count
+
+
+@pytest.mark.parametrize("page, query", MATRIX, ids=[f"{p}-{'-'.join(f'{k}={v}' for k, v in q.items())}"
+                                                      for p, q in MATRIX])
+def test_every_charted_value_is_what_keras_computes(keras, page, query):
+    at = open_page(page, **query)
+    problems, count = oracle(keras, page, at)
+    assert not problems, "\n".join(problems[:20]) + f"\n({len(problems)} problems)"
+    assert count > 0
+    cfg, view = page_settings(at)
+    shown = {d["key"] for d in chart_elements(at)}
+    if page in ("hidden_states", "gates"):
+        assert {"step_through", "gates_step_through"} & shown
+    if cfg.stateful or view.show_stateful:
+        assert page != "hidden_states" or "stateful_chart" in shown
+
+
+# --- the oracle can fail ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def gates_page(keras):
+    at = open_page("gates", cell="LSTM", units="3", timesteps="5", sample="1")
+    return at, reference(keras, "gates", at)
+
+
+def _figure(at, key):
+    return next(json.loads(d["figure"]) for d in chart_elements(at) if d["key"] == key)
+
+
+def _swap_units(fig):
+    """Swap the unit labels 0 and 1 of a block below the first (its customdata rows)."""
+    trace = next(t for t in fig["data"] if t.get("customdata") is not None)
+    from oracle.labels import array
+    custom = array(trace["customdata"]).copy()
+    custom[[0, 1]] = custom[[1, 0]]
+    trace["customdata"] = custom.tolist()
+
+
+def _upside_down(fig):
+    """The original /hidden_states bug: rows reversed, labels still 'unit %{y}'."""
+    from oracle.labels import array
+    for trace in fig["data"]:
+        if trace["type"] == "heatmap":
+            trace["z"] = array(trace["z"])[::-1].tolist()
+    fig.pop("frames", None)
+
+
+def _retemplate(old, new):
+    def mutate(fig):
+        for trace in fig["data"]:
+            if old in (trace.get("hovertemplate") or ""):
+                trace["hovertemplate"] = trace["hovertemplate"].replace(old, new)
+                return
+        raise AssertionError(f"{old!r} not in any label")
+    return mutate
+
+
+def _shift_steps(fig):
+    trace = next(t for t in fig["data"] if t["type"] == "heatmap")
+    trace["x0"] = 1
+    fig.pop("frames", None)
+
+
+@pytest.mark.parametrize("mutate", [_swap_units, _upside_down, _retemplate("sample 1", "sample 0"),
+                                    _retemplate("layer 1", "layer 2"),
+                                    _retemplate("forget · ", "input · "), _shift_steps],
+                         ids=["units swapped", "rows upside down", "wrong sample", "wrong layer",
+                              "wrong gate", "steps shifted"])
+def test_a_wrong_label_fails_the_oracle(gates_page, mutate):
+    at, ref = gates_page
+    fig = _figure(at, "gates_step_through")
+    found, bad = readings(fig)
+    assert not bad and not keras_ref.check(found, ref)              # the page itself is right
+    broken = copy.deepcopy(fig)
+    mutate(broken)
+    found, bad = readings(broken)
+    assert bad or keras_ref.check(found, ref), "the oracle missed a wrong label"
+
+
+def test_labels_that_break_the_grammar_are_reported():
+    with pytest.raises(LabelError):
+        parse("h_t · sample 0 · layer 1 · step 3 · unit 0 = 0.1")  # no direction
+    with pytest.raises(LabelError):
+        parse("step 3<br>unit 0<br>0.100")                          # the old unnamed label
+    r = parse("c_t · sample 1 · layer 2 · backward · time 3 · unit 4 · final state = −0.0310")
+    assert (r.quantity, r.sample, r.layer, r.direction, r.order, r.index, r.unit, r.note,
+            r.value) == ("c_t", 1, 2, "backward", "time", 3, 4, "final state", -0.031)
+
+
+def test_the_layer_returns_heatmap_ticks_only_real_units():
+    """A tick 4 for units 0–3 was drawn: the axis range leaves room above the last unit."""
+    from ui import figures
+    fig = figures.sequence_vs_final(np.zeros((5, 4)), True, "step 4")
+    axis = fig["layout"]["yaxis"]
+    if "tickvals" in axis:
+        ticks = axis["tickvals"]
+    else:  # what plotly.js draws from tick0/dtick over the range
+        lo, hi = axis["range"]
+        ticks = [t for t in np.arange(axis.get("tick0", 0), hi + 1e-9, axis["dtick"]) if t >= lo]
+    assert max(ticks) <= 3 and min(ticks) >= 0
