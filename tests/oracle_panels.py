@@ -418,3 +418,71 @@ def keras_layer(keras, cfg, layer_index: int) -> KerasLayer:
                       np.stack(cs, axis=1) if cfg.cell == "LSTM" else None,
                       [np.asarray(w, dtype=float) for w in cell.get_weights()],
                       cfg.activation, cfg.recurrent_activation, cfg.reset_after)
+
+
+# --- tables and readouts -----------------------------------------------------------------------
+def keras_stack(keras, cfg) -> list[list[np.ndarray]]:
+    """What every recurrent layer of the config's model returns in Keras (as a list: output,
+    then states), with the page's weights on the page's input: Masking when lengths are set, the
+    config's flags (the top layer's return_sequences/return_state, lower layers returning
+    sequences), Bidirectional with its merge mode."""
+    from ui import inputs, lab
+
+    ours = [layer for layer in lab.build_model(cfg).layers if layer.name != "masking"]
+    x = lab.pad(inputs.make_input(cfg), cfg.valid_lengths()).astype("float32")
+    inp = keras.Input(x.shape[1:], batch_size=x.shape[0])
+    h = keras.layers.Masking(0.0)(inp) if cfg.valid_lengths() else inp
+    outs = []
+    for i, layer in enumerate(ours):
+        top = i == len(ours) - 1
+        flags = dict(activation=cfg.activation, use_bias=cfg.use_bias,
+                     return_sequences=cfg.return_sequences if top else cfg.lower_return_sequences,
+                     return_state=cfg.return_state and top, go_backwards=cfg.go_backwards)
+        if cfg.cell != "SimpleRNN":
+            flags["recurrent_activation"] = cfg.recurrent_activation
+        if cfg.cell == "GRU":
+            flags["reset_after"] = cfg.reset_after
+        rnn = getattr(keras.layers, cfg.cell)(cfg.units, **flags)
+        klayer = keras.layers.Bidirectional(rnn, merge_mode=cfg.merge) if cfg.bidirectional else rnn
+        result = klayer(h)
+        klayer.set_weights(layer.get_weights())
+        result = list(result) if isinstance(result, (list, tuple)) else [result]
+        outs.append(result)
+        h = result[0]
+    values = keras.Model(inp, [o for layer_outs in outs for o in layer_outs])(x)
+    values = [np.asarray(v) for v in (values if isinstance(values, (list, tuple)) else [values])]
+    per_layer, i = [], 0
+    for layer_outs in outs:
+        per_layer.append(values[i:i + len(layer_outs)])
+        i += len(layer_outs)
+    return per_layer
+
+
+def keras_count(keras, cfg, input_dim: int) -> int:
+    """Keras's count_params of one layer of the config reading ``input_dim`` features."""
+    flags = dict(use_bias=cfg.use_bias)
+    if cfg.cell == "GRU":
+        flags["reset_after"] = cfg.reset_after
+    layer = getattr(keras.layers, cfg.cell)(cfg.units, **flags)
+    if cfg.bidirectional:
+        layer = keras.layers.Bidirectional(layer, merge_mode=cfg.merge)
+    layer.build((None, cfg.timesteps, input_dim))
+    return layer.count_params()
+
+
+def arithmetic(text: str, **symbols: int) -> int:
+    """A printed count formula's value: ×, +, −, brackets, and named symbols (units, input_dim)."""
+    expr = text.replace("×", "*").replace("−", "-").replace(",", "")
+    assert re.fullmatch(r"[\w\s*+\-()]+", expr), f"not a count's arithmetic: {text!r}"
+    return int(eval(expr, {"__builtins__": {}}, dict(symbols)))  # digits, + - * ( ) and names only
+
+
+def printed_arrays(code: str) -> list[tuple[str, np.ndarray]]:
+    """Every ``name (shape):`` header of a code block and the NumPy-printed array under it."""
+    parts = re.split(r"^(\w+) \(([\d, ]*)\):$", code, flags=re.M)
+    out = []
+    for name, shape, body in zip(parts[1::3], parts[2::3], parts[3::3]):
+        numbers = re.findall(r"-?\d+\.\d*(?:e[-+]\d+)?|-?\d+(?:e[-+]\d+)?", body)
+        dims = tuple(int(d) for d in shape.split(",") if d.strip())
+        out.append((name, np.array([float(n) for n in numbers]).reshape(dims)))
+    return out
