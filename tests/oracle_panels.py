@@ -19,6 +19,7 @@ panel (``x_t W_i + h_{t−1} U_i + b_i``, ``f_t``, ``c_{t−1}``) is evaluated i
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -226,6 +227,18 @@ def evaluate(tokens: list[str], env: dict[str, np.ndarray]) -> np.ndarray:
     result = expr()
     assert pos == len(tokens), f"unparsed tokens {tokens[pos:]}"
     return result
+
+
+def page_config(query: dict):
+    """The config the page runs: the URL's, with the shape a preset fixes (train_X, word)."""
+    from ui import inputs
+    from ui.settings import Config
+    cfg, warnings = Config.from_query(query)
+    assert not warnings, warnings
+    fixed = inputs.fixed_shape(cfg, None)
+    if fixed:
+        cfg = dataclasses.replace(cfg, **dict(zip(("batch_size", "timesteps", "input_dim"), fixed)))
+    return cfg
 
 
 # --- the Keras side -------------------------------------------------------------------------------

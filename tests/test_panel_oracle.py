@@ -9,13 +9,13 @@ stateful, layers 2 and 3, lengths, presets), not their product.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
 
 from app_helpers import open_page
-from oracle_panels import fill, keras_layer, read, check_step, shipped
+from oracle_panels import check_step, fill, keras_layer, read, shipped
+from oracle_panels import page_config as _config
 
 KEYS = {"hidden_states": "step_through", "gates": "gates_step_through"}
 
@@ -42,18 +42,6 @@ MATRIX = [  # (page, URL query)
     ("gates", dict(cell="LSTM", init="constant", units="3", preset="train_X",
                    activation="relu")),
 ]
-
-
-def _config(query):
-    """The config the page runs: the URL's, with the shape a preset fixes (train_X, word)."""
-    from ui import inputs
-    from ui.settings import Config
-    cfg, warnings = Config.from_query(query)
-    assert not warnings, warnings
-    fixed = inputs.fixed_shape(cfg, None)
-    if fixed:
-        cfg = dataclasses.replace(cfg, **dict(zip(("batch_size", "timesteps", "input_dim"), fixed)))
-    return cfg
 
 
 def panels(page: str, query: dict) -> tuple[dict, list[str]]:

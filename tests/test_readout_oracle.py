@@ -4,7 +4,6 @@
 built by the test with the page's weights on the page's input (tests/oracle_panels.py)."""
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import numpy as np
@@ -12,17 +11,7 @@ import pytest
 
 from app_helpers import by_key, open_page, texts
 from oracle_panels import arithmetic, keras_count, keras_stack, printed_arrays
-
-
-def _config(query):
-    from ui import inputs
-    from ui.settings import Config
-    cfg, warnings = Config.from_query(query)
-    assert not warnings, warnings
-    fixed = inputs.fixed_shape(cfg, None)
-    if fixed:
-        cfg = dataclasses.replace(cfg, **dict(zip(("batch_size", "timesteps", "input_dim"), fixed)))
-    return cfg
+from oracle_panels import page_config as _config
 
 
 # --- /parameters ------------------------------------------------------------------------------
@@ -96,3 +85,15 @@ def test_what_the_layer_returns_is_keras(keras, query):
     for (name, ours), theirs in zip(shown, expected):
         assert ours.shape == theirs.shape, name
         np.testing.assert_allclose(ours, theirs, atol=2e-6, err_msg=name)
+
+
+# --- /shapes: the list of returned tensors ---------------------------------------------------------
+@pytest.mark.parametrize("query", OUTPUTS[:4] + OUTPUTS[5:],
+                         ids=lambda q: "-".join(f"{k}={v}" for k, v in q.items()))
+def test_the_shapes_listed_are_what_keras_returns(keras, query):
+    cfg = _config(query)
+    at = open_page("shapes", **query)
+    listed = re.findall(r"^\d+\. `(\w+)` — \*\*(\([^)]*\))\*\*", "\n".join(
+        texts(by_key(at, "output_shapes"))), flags=re.M)
+    expected = keras_stack(keras, cfg)[-1]                       # the model returns the top's
+    assert [shape for _, shape in listed] == [str(e.shape) for e in expected], listed
