@@ -47,6 +47,14 @@ class _Builder:
         cells = [f"<mn>{self.slot(text[:, j])}</mn>" for j in range(text.shape[1])]
         return _bracket(name, cells, np.asarray(values).shape[1] > MAX_UNITS)
 
+    def vec_text(self, name: str, values: np.ndarray) -> list[str]:
+        """The same row vector as ``vec``, as one finished HTML string per step (for slots whose
+        whole content changes from step to step, like a padded step's extra rows)."""
+        v = np.asarray(values, dtype=float)                          # (timesteps, n)
+        text = np.char.replace(np.char.mod(f"%.{DIGITS}f", v[:, :MAX_UNITS]), "-", "−")
+        return [_bracket(name, [f"<mn>{x}</mn>" for x in row], v.shape[1] > MAX_UNITS)
+                for row in text]
+
     def values(self) -> list[list[str]]:
         return np.stack(self.columns, axis=1).tolist() if self.columns else [[]] * self.timesteps
 
@@ -115,11 +123,13 @@ GATES = {  # trace gate name -> (symbol, weight letter, activation)
 
 def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool = True,
                note: str = "", activation: str = "tanh",
-               recurrent_activation: str = "sigmoid") -> StepPanel:
+               recurrent_activation: str = "sigmoid", where: str = "") -> StepPanel:
     """The panel for every step of ``sample``: the inputs, each equation, the new state.
 
     weights in Keras order (kernel, recurrent_kernel[, bias]); ``note`` is shown on top;
-    ``activation``/``recurrent_activation`` are the layer's (Keras names).
+    ``activation``/``recurrent_activation`` are the layer's (Keras names); ``where`` names the
+    layer and direction after the sample ("layer 2 of 3 · forward direction"), so every number
+    on the panel says which sample, layer, direction and step it belongs to.
     """
     fns = {"tanh": activation, "sigmoid": recurrent_activation}  # the default names' roles
     kernel, recurrent_kernel = weights[0], weights[1]
@@ -130,7 +140,8 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
     h_prev, c_prev = _previous(trace, sample)                  # (timesteps, units)
     cut = units > MAX_UNITS or x_t.shape[1] > MAX_UNITS
     head = (f'<p class="step-head"><b>step k = {b.slot(np.arange(steps))}</b> reads '
-            f'<i>x</i><sub>{b.slot(trace.timestep)}</sub>'
+            f'<i>x</i><sub>{b.slot(trace.timestep)}</sub> · sample {sample}'
+            + (f" · {where}" if where else "")
             + (f" · vectors show their first {MAX_UNITS} entries (⋯ = cut)" if cut else "")
             + (f" · {note}" if note else "") + "</p>")
     given = [_equation(sym("x"), b.vec("x_t", x_t)), _equation(sym("h", "t-1"), b.vec("h_prev", h_prev))]
@@ -138,7 +149,11 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
         given.append(_equation(sym("c", "t-1"), b.vec("c_prev", c_prev)))
     lines = []
     pre, act = trace.pre_activations, trace.gates
+    padded = (~trace.mask[sample] if trace.mask is not None
+              else np.zeros(steps, bool))                       # (timesteps,) processing order
     if trace.cell_name == "SimpleRNN":
+        value, carried = _state_value(b, "h", trace.h[sample],
+                                      _activation(activation)(pre["h"][sample]), padded)
         xk = x_t @ kernel                                       # (timesteps, units)
         hr = h_prev @ recurrent_kernel                          # (timesteps, units)
         bias_v = bias if bias is not None else np.zeros(units)
@@ -149,7 +164,7 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
             _fn(activation, f"{b.vec('xW', xk)}<mo>+</mo>{b.vec('hU', hr)}<mo>+</mo>"
                             f"{const_vec('b', bias_v)}"),
             _fn(activation, b.vec("pre_h", pre["h"][sample])),
-            b.vec("h_t", trace.h[sample])))
+            value) + carried)
     else:
         bias_rows = _gate_biases(trace.cell_name, bias, units)
         for name, letter, weight, role in GATES[trace.cell_name]:
@@ -164,9 +179,9 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
             rows += [_fn(fn, b.vec("pre_" + name, pre[name][sample])), b.vec(name, act[name][sample])]
             lines.append(_equation(lhs, *rows))
         if trace.cell_name == "LSTM":
-            lines += _lstm_state(b, trace, sample, c_prev, activation)
+            lines += _lstm_state(b, trace, sample, h_prev, c_prev, activation, padded)
         else:
-            lines += _gru_state(b, trace, sample, h_prev, reset_after, activation)
+            lines += _gru_state(b, trace, sample, h_prev, reset_after, activation, padded)
     html = head + '<div class="eq-given">' + "".join(given) + "</div>" + "".join(lines)
     return StepPanel(html, b.values())
 
@@ -180,21 +195,56 @@ def _gate_biases(cell: str, bias, units: int) -> dict | None:
     return {name: row[i * units:(i + 1) * units] for i, name in enumerate(names)}
 
 
-def _lstm_state(b: _Builder, trace, sample: int, c_prev, activation: str) -> list[str]:
+DISCARDED = ("<mtext> ← computed, then discarded: a padded step keeps the previous state"
+             "</mtext>")
+
+
+def _activation(name: str):
+    from rnn_core import activations
+    return activations.ACTIVATIONS[name]
+
+
+def _state_value(b: _Builder, letter: str, state: np.ndarray, computed: np.ndarray,
+                 padded: np.ndarray) -> tuple[str, str]:
+    """The last row of the equation of state ``letter`` (h or c) and what follows the equation.
+
+    At a real step the row is the new state. At a padded step the equation's arithmetic is the
+    cell's update, which the mask throws away: the row shows that computed value, says so, and a
+    row of its own follows: "padded step: h_t = h_{t−1} = [...] (carried)". state and computed:
+    (timesteps, units); padded: (timesteps,) bool."""
+    if not padded.any():
+        return b.vec(f"{letter}_t", state), ""
+    shown = np.where(padded[:, None], computed, state)        # (timesteps, units)
+    value = b.vec(f"{letter}_t", shown) + b.slot([DISCARDED if p else "" for p in padded])
+    carried = b.vec_text(f"{letter}_t_carried", state)
+    after = [_equation(f"<mtext>padded step: </mtext>{sym(letter)}", sym(letter, "t-1"),
+                       carried[k] + "<mtext> (carried)</mtext>") if p else ""
+             for k, p in enumerate(padded)]
+    return value, b.slot(after)
+
+
+def _lstm_state(b: _Builder, trace, sample: int, h_prev, c_prev, activation: str,
+                padded) -> list[str]:
     act = trace.gates
     f, i, c_tilde, o = (b.vec(n, act[n][sample]) for n in ("forget", "input", "candidate", "output"))
-    c_t = trace.c[sample]
+    g = {n: act[n][sample] for n in ("forget", "input", "candidate", "output")}  # (timesteps, units)
+    c_computed = g["forget"] * c_prev + g["input"] * g["candidate"]  # the update a mask discards
+    h_computed = g["output"] * _activation(activation)(c_computed)
+    c_value, c_carried = _state_value(b, "c", trace.c[sample], c_computed, padded)
+    h_value, h_carried = _state_value(b, "h", trace.h[sample], h_computed, padded)
+    # h_t's arithmetic reads the c_t computed above: at a padded step, the discarded one
+    c_used = np.where(padded[:, None], c_computed, trace.c[sample])   # (timesteps, units)
     return [
         _equation(sym("c"), f"{sym('f')}<mo>⊙</mo>{sym('c', 't-1')}<mo>+</mo>{sym('i')}<mo>⊙</mo>{sym('c', tilde=True)}",
                   f"{f}<mo>⊙</mo>{b.vec('c_prev', c_prev)}", ("+", f"{i}<mo>⊙</mo>{c_tilde}"),
-                  b.vec("c_t", c_t)),
+                  c_value) + c_carried,
         _equation(sym("h"), f"{sym('o')}<mo>⊙</mo>{_fn(activation, sym('c'))}",
-                  f"{o}<mo>⊙</mo>{_fn(activation, b.vec('c_t', c_t))}", b.vec("h_t", trace.h[sample])),
+                  f"{o}<mo>⊙</mo>{_fn(activation, b.vec('c_t', c_used))}", h_value) + h_carried,
     ]
 
 
 def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool,
-               activation: str) -> list[str]:
+               activation: str, padded) -> list[str]:
     act, pre = trace.gates, trace.pre_activations
     r_h = (f"{sym('r')}<mo>⊙</mo><mo>(</mo>{sym('h', 't-1')}{sym('U', 'h')}<mo>+</mo>"
            f"<msubsup><mi>b</mi><mi>h</mi><mo>′</mo></msubsup><mo>)</mo>" if reset_after
@@ -203,6 +253,9 @@ def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool,
              else f"{sym('x')}{sym('W', 'h')}<mo>+</mo>{r_h}<mo>+</mo>{sym('b', 'h')}")
     z = b.vec("update", act["update"][sample])
     h_tilde = b.vec("candidate", act["candidate"][sample])
+    z_t = act["update"][sample]                                            # (timesteps, units)
+    h_computed = z_t * h_prev + (1 - z_t) * act["candidate"][sample]    # what a mask discards
+    h_value, h_carried = _state_value(b, "h", trace.h[sample], h_computed, padded)
     return [
         _equation(sym("h", tilde=True), _fn(activation, inner),
                   _fn(activation, b.vec("pre_candidate", pre["candidate"][sample])), h_tilde),
@@ -210,5 +263,5 @@ def _gru_state(b: _Builder, trace, sample: int, h_prev, reset_after: bool,
                             f"{sym('z')}<mo>)</mo><mo>⊙</mo>{sym('h', tilde=True)}",
                   f"{z}<mo>⊙</mo>{b.vec('h_prev', h_prev)}",
                   ("+", f"<mo>(</mo><mn>1</mn><mo>−</mo>{z}<mo>)</mo><mo>⊙</mo>{h_tilde}"),
-                  b.vec("h_t", trace.h[sample])),
+                  h_value) + h_carried,
     ]

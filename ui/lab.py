@@ -304,15 +304,15 @@ def padded_note(trace, sample: int) -> str:
 def step_panel(current: Lab, trace, sample: int, note: str = "", layer_index: int = 0):
     """The equations of every step of ``trace`` (forward direction when Bidirectional), with the
     weights of stacked layer ``layer_index``."""
+    cfg = current.cfg
     weights = current.stack[layer_index].get_weights()
-    steps = trace.forward if hasattr(trace, "forward") else trace
-    if steps.mask is not None and not steps.mask[sample].all():
-        note = (note + " · " if note else "") + ("at a greyed (padded) step the cell computes "
-                                                 "these values, then the mask keeps the previous "
-                                                 "state: the state shown is h_(t−1)")
-    if current.cfg.bidirectional:
+    where = []  # the panel names its layer and direction (the sample it names itself)
+    if cfg.layers > 1:
+        where.append(f"layer {layer_index + 1} of {cfg.layers}")
+    if cfg.bidirectional:
         weights = weights[:len(weights) // 2]
-        note = (note + " · " if note else "") + "forward direction shown"
-    return equations.step_panel(trace, weights, sample, reset_after=current.cfg.reset_after,
-                                note=note, activation=current.cfg.activation,
-                                recurrent_activation=current.cfg.recurrent_activation)
+        where.append("forward direction")
+    return equations.step_panel(trace, weights, sample, reset_after=cfg.reset_after,
+                                note=note, activation=cfg.activation,
+                                recurrent_activation=cfg.recurrent_activation,
+                                where=" · ".join(where))
