@@ -13,6 +13,7 @@ import pytest
 
 from app_helpers import (PAGES, array_after, open_page, panel_vector, plotly_figures, shapes_in,
                          step_panel, texts)
+from formula_check import arithmetic, formula_total
 
 
 @pytest.mark.parametrize("page, cell", [(page, "LSTM") for page in PAGES] + [
@@ -78,15 +79,48 @@ def test_shapes_page_keras_code_runs_and_prints_the_shapes(keras):
     assert shapes_in(printed.getvalue()) == shown
 
 
-@pytest.mark.parametrize("cell, gates, units, input_dim", [
-    ("SimpleRNN", 1, 3, 10), ("LSTM", 4, 128, 64), ("GRU", 3, 8, 4)])
-def test_parameters_page_count_matches_the_formula(cell, gates, units, input_dim):
-    at = open_page("parameters", cell=cell, units=str(units), input_dim=str(input_dim))
-    bias = 2 * units if cell == "GRU" else units       # reset_after=True: a second bias row
-    expected = gates * (units * (input_dim + units) + bias)
+PARAM_CONFIGS = [
+    dict(cell="SimpleRNN", units=3, input_dim=10), dict(cell="LSTM", units=128, input_dim=64),
+    dict(cell="GRU", units=8, input_dim=4), dict(cell="GRU", units=5, input_dim=3, reset_after=False),
+    dict(cell="LSTM", units=6, input_dim=2, bidirectional=True)]
+
+
+def _keras_count(keras, cfg, input_dim) -> int:
+    layer = getattr(keras.layers, cfg["cell"])(
+        cfg["units"], **({"reset_after": cfg["reset_after"]} if "reset_after" in cfg else {}))
+    if cfg.get("bidirectional"):
+        layer = keras.layers.Bidirectional(layer)
+    layer.build((None, 5, input_dim))
+    return layer.count_params()
+
+
+@pytest.mark.parametrize("cfg", PARAM_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+def test_parameters_page_formula_adds_up_to_keras_count(keras, cfg):
+    """The formula's own arithmetic (symbolic, and filled in) gives Keras's count; the total
+    after '=' alone would not catch a wrong formula."""
+    at = open_page("parameters", **{k: str(v).lower() if isinstance(v, bool) else str(v)
+                                    for k, v in cfg.items()})
+    expected = _keras_count(keras, cfg, cfg["input_dim"])
     assert at.subheader[0].value == f"Your layer: {expected:,} parameters"
-    filled = next(m.value for m in at.markdown if m.value.startswith("**Filled in:**"))
-    assert filled.endswith(f"= {expected:,}`")
+    shown = texts(at.get_by_key("param_formula"))
+    symbolic = next(t for t in shown if t.startswith("**Formula:**")).split("`")[1]
+    filled = next(t for t in shown if t.startswith("**Filled in:**")).split("`")[1]
+    assert formula_total(filled) == (expected, expected)
+    assert arithmetic(symbolic, units=cfg["units"], input_dim=cfg["input_dim"]) == expected
+
+
+def test_parameters_page_stack_formulas_add_up_to_keras_counts(keras):
+    cfg = dict(cell="GRU", units=5, input_dim=3, layers=3)
+    at = open_page("parameters", **{k: str(v) for k, v in cfg.items()})
+    model = keras.Sequential([keras.Input((4, 3))] + [
+        keras.layers.GRU(5, return_sequences=True) for _ in range(3)])
+    counts = [layer.count_params() for layer in model.layers]
+    table = next(t for t in texts(at.get_by_key("stack_params")) if t.startswith("| layer"))
+    rows = [row.split(" | ") for row in table.splitlines()[2:-1]]  # one per layer, then total
+    assert [formula_total(row[3].strip("`")) for row in rows] == [(n, n) for n in counts]
+    assert [arithmetic(row[2].strip("`"), units=5, input_dim=int(row[1]))
+            for row in rows] == counts
+    assert f"**{sum(counts):,}**" in table.splitlines()[-1]
 
 
 def test_parameters_page_counts_bidirectional_twice():
