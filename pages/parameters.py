@@ -97,7 +97,7 @@ figs = {"params_vs_units": figures.params_vs_units(grid, counts, cfg.units, cfg.
 chart(figs["params_vs_units"], key="params_vs_units")
 st.caption("Growth is quadratic in units (the recurrent kernel is units × G·units). At equal "
            "units an LSTM has 4×, a GRU about 3× the parameters of a SimpleRNN.")
-frameworks.section(cfg, layer)
+frameworks.section(cfg, current.stack)
 
 st.subheader("Model builder")
 st.markdown("One layer per line, in Keras syntax (`Embedding`, `SimpleRNN`, `LSTM`, `GRU`, "
