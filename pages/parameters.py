@@ -118,7 +118,9 @@ col1, col2 = st.columns([3, 1])
 col1.text_area("Layers", key="model_spec", height=130, max_chars=B.spec("model_spec")["max_len"],
                disabled=sidebar.locked())
 sidebar.widget(B, "model_input_shape", "input_shape", where=col2,
-               help="Batch first. (None, None) = token ids of any length (for Embedding).")
+               help="Batch first, e.g. (None, 5, 10); or as in Keras, without the batch axis: "
+                    "Input(shape=(5, 10)). (None, None) = token ids of any length (for "
+                    "Embedding). A first layer line Input(shape=...) replaces this box.")
 sidebar.write_query(sidebar.settings(B))  # the builder's text travels in the link too
 try:
     model = builder.build(st.session_state["model_spec"], st.session_state["model_input_shape"])

@@ -146,6 +146,46 @@ def test_model_builder_reports_bad_lines():
     assert "line 2" in at.error[0].value and "Conv2D" in at.error[0].value
 
 
+def _builder(spec: str, input_shape: str):
+    at = open_page("parameters")
+    at.text_area(key="model_spec").input(spec)
+    at.text_input(key="model_input_shape").input(input_shape).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_model_builder_names_the_line_and_return_sequences(keras):
+    """LSTM(8) on LSTM(8): Keras refuses the model (a ValueError about ndim); the page names the
+    line that reads a sequence, the line that dropped the time axis and the flag."""
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        keras.Sequential([keras.Input((5, 4)), keras.layers.LSTM(8), keras.layers.LSTM(8)])
+    at = _builder("LSTM(8)\nLSTM(8)", "(None, 5, 4)")
+    assert [e.value for e in at.error] == [
+        "line 2: LSTM(8) reads a 3-D sequence (batch, timesteps, features), but line 1's LSTM "
+        "returns only its last state (None, 8): add return_sequences=True to line 1"]
+    # the advice works: Keras accepts the model with the flag, and the page agrees on its count
+    kmodel = keras.Sequential([keras.Input((5, 4)), keras.layers.LSTM(8, return_sequences=True),
+                               keras.layers.LSTM(8)])
+    at = _builder("LSTM(8, return_sequences=True)\nLSTM(8)", "(None, 5, 4)")
+    assert not at.error
+    assert f"Total params: {kmodel.count_params():,}" in at.get_by_key("model_summary").code[0].value
+
+
+@pytest.mark.parametrize("spec, input_shape", [
+    ("LSTM(8)\nDense(3)", "Input(shape=(5, 4))"),                 # Keras's form, no batch axis
+    ("Input(shape=(5, 4))\nLSTM(8)\nDense(3)", "(None, None)"),   # as the first line, as in Keras
+    ("keras.Input(shape=(5, 4))\nlayers.LSTM(8)\nlayers.Dense(3)", "(None, None)"),
+    ("LSTM(8)\nDense(3)", "(None, 5, 4)"),                         # the batch-first form still works
+])
+def test_model_builder_accepts_keras_input_shape(keras, spec, input_shape):
+    kmodel = keras.Sequential([keras.Input(shape=(5, 4)), keras.layers.LSTM(8), keras.layers.Dense(3)])
+    at = _builder(spec, input_shape)
+    assert not at.error, [e.value for e in at.error]
+    summary = at.get_by_key("model_summary").code[0].value
+    assert f"Total params: {kmodel.count_params():,}" in summary
+    assert shapes_in(summary) == [tuple(layer.output.shape) for layer in kmodel.layers]
+
+
 def test_hidden_states_reproduce_seed004_bidirectional_lstm():
     """Seed 004's notebook: Bidirectional(LSTM(3, ...)) with constant 0.1 weights on train_X."""
     at = open_page("hidden_states", preset="train_X", init="constant", cell="LSTM", units="3",
