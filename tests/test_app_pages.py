@@ -282,6 +282,16 @@ def test_gates_page_reset_after_changes_the_parameter_count():
     assert metrics["parameters, reset_after=False"] == f"{3 * (4 * (3 + 4) + 4):,}"
 
 
+def test_cross_check_timing_says_it_compares_warm_calls():
+    from rnn_core import crosscheck
+
+    at = open_page("cross_check")
+    caption = next(c.value for c in at.caption if "median of" in c.value)
+    assert caption.startswith(f"Warm calls on both sides: each bar is the median of "
+                              f"{crosscheck.TIMING_REPEATS} forward calls")
+    assert "first call that is not counted" in caption
+
+
 def test_cross_check_page_reports_tensorflow_agreement(keras):
     from app_helpers import by_key, wait_for
 
