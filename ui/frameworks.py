@@ -168,8 +168,9 @@ def section(cfg, stack: list) -> None:
                     language="python")
             st.markdown(f"PyTorch − Keras = **{torch.total - sum(keras_counts):+,}** parameters"
                         + (" for the whole stack." if len(stack) > 1 else "."))
-            st.caption("PyTorch's counts come from its conventions (two bias vectors, "
-                       "`num_layers` concatenating the directions); the test suite checks them "
-                       "against `sum(p.numel() for p in module.parameters())` of the real module.")
+            st.caption(f"PyTorch's count, **{torch.total:,}**, comes from its conventions (two "
+                       "bias vectors, `num_layers` concatenating the directions), computed here "
+                       "without importing torch; the test suite checks it against "
+                       "`sum(p.numel() for p in module.parameters())` of the real module.")
         for note in notes(layer, cfg.batch_size, len(stack), cfg.merge):
             st.markdown(f"- {note}")
