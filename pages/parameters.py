@@ -98,7 +98,7 @@ figs = {"params_vs_units": figures.params_vs_units(grid, counts, cfg.units, cfg.
 chart(figs["params_vs_units"], key="params_vs_units")
 st.caption("Growth is quadratic in units (the recurrent kernel is units × G·units). At equal "
            "units an LSTM has 4×, a GRU about 3× the parameters of a SimpleRNN.")
-frameworks.section(cfg, layer)
+frameworks.section(cfg, current.stack)
 
 st.subheader("Model builder")
 st.markdown("One layer per line, in Keras syntax (`Embedding`, `SimpleRNN`, `LSTM`, `GRU`, "
@@ -119,7 +119,9 @@ col1, col2 = st.columns([3, 1])
 col1.text_area("Layers", key="model_spec", height=130, max_chars=B.spec("model_spec")["max_len"],
                disabled=sidebar.locked())
 sidebar.widget(B, "model_input_shape", "input_shape", where=col2,
-               help="Batch first. (None, None) = token ids of any length (for Embedding).")
+               help="Batch first, e.g. (None, 5, 10); or as in Keras, without the batch axis: "
+                    "Input(shape=(5, 10)). (None, None) = token ids of any length (for "
+                    "Embedding). A first layer line Input(shape=...) replaces this box.")
 sidebar.write_query(sidebar.settings(B))  # the builder's text travels in the link too
 try:
     model = builder.build(st.session_state["model_spec"], st.session_state["model_input_shape"])

@@ -11,6 +11,7 @@ changed, the same rules are applied from an explicit list (Keras 3.15's).
 """
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import inspect
@@ -57,8 +58,9 @@ class CrossCheckResult:
     cudnn_reasons: list = field(default_factory=list)  # list[str], also filled without a GPU
     tf_version: str = ""
     keras_version: str = ""
-    numpy_ms: float = 0.0
-    keras_ms: float = 0.0
+    numpy_ms: float = 0.0  # median of TIMING_REPEATS warm calls (after a first call)
+    keras_ms: float = 0.0  # the same for Keras (eager), so tracing is not counted
+    keras_first_ms: float = 0.0  # Keras's first call here, tracing included (0: not measured)
 
 
 # --- lazy TensorFlow ---------------------------------------------------------------------------
@@ -454,6 +456,23 @@ def _step_twins(layer, x, initial_state, mask, dtype):
     return out
 
 
+# --- timing ------------------------------------------------------------------------------------
+TIMING_REPEATS = 3  # warm calls timed after the first; each costs one more forward pass
+
+
+def timed_ms(call):
+    """(what ``call()`` returns, its wall time in ms)."""
+    start = time.perf_counter()
+    out = call()
+    return out, (time.perf_counter() - start) * 1e3
+
+
+def warm_ms(call, repeats: int = TIMING_REPEATS) -> float:
+    """The median ms of ``repeats`` calls of ``call``, made after a call that has already run
+    (Keras's first eager call traces its functions; the first NumPy call warms caches)."""
+    return float(np.median([timed_ms(call)[1] for _ in range(repeats)]))
+
+
 def run(layer, x, initial_state=None, mask=None, tolerance=1e-5,
         every_step: bool = True) -> CrossCheckResult:
     """Call ``layer`` and its Keras twin on ``x`` (same initial_state, mask) and compare every output,
@@ -482,9 +501,12 @@ def run(layer, x, initial_state=None, mask=None, tolerance=1e-5,
                          klayer.compute_dtype)
              if every_step and _kind(layer) in ("SimpleRNN", "LSTM", "GRU", "Bidirectional") else [])
 
-    start = time.perf_counter()
-    ours = _as_list(layer(x, **kwargs))
-    numpy_ms = (time.perf_counter() - start) * 1e3
+    # The compared call is each side's first (warm-up) call; the timings are the median of warm
+    # calls after it. Our layer's copy times the repeats, so a stateful layer advances only once.
+    timing_copy = copy.deepcopy(layer)
+    ours, _ = timed_ms(lambda: _as_list(layer(x, **kwargs)))
+    timing_copy(x, **kwargs)
+    numpy_ms = warm_ms(lambda: timing_copy(x, **kwargs))
 
     gpu = _gpu()
     dtype = klayer.compute_dtype
@@ -495,9 +517,10 @@ def run(layer, x, initial_state=None, mask=None, tolerance=1e-5,
     if "mask" in kwargs:
         kkwargs["mask"] = tf.constant(kwargs["mask"])
     with tf.device(gpu[0] if gpu else "/CPU:0"):
-        start = time.perf_counter()
-        theirs = [np.asarray(t) for t in _as_list(_keras_call(klayer, kx, **kkwargs))]
-        keras_ms = (time.perf_counter() - start) * 1e3
+        theirs, keras_first_ms = timed_ms(
+            lambda: [np.asarray(t) for t in _as_list(_keras_call(klayer, kx, **kkwargs))])
+        # a stateful twin advances here too; the next run() copies our states into it again
+        keras_ms = warm_ms(lambda: _keras_call(klayer, kx, **kkwargs))
 
     names = _output_names(layer, max(len(ours), len(theirs)))
     diffs = []
@@ -528,4 +551,5 @@ def run(layer, x, initial_state=None, mask=None, tolerance=1e-5,
         keras_version=keras.__version__,
         numpy_ms=numpy_ms,
         keras_ms=keras_ms,
+        keras_first_ms=keras_first_ms,
     )

@@ -117,3 +117,17 @@ def test_cell_step_and_stacked_shapes_match_keras(keras):
     spelling, comment = stacked.removeprefix("layer = ").split("  # output ")
     out = run_keras(keras, spelling, np.zeros((2, 7, 3), np.float32))
     assert shapes_in(comment) == [tuple(out[0].shape)]
+
+
+def test_the_live_difference_says_it_compares_rnn_core_with_itself():
+    """The metric is rnn_core's layer against rnn_core's RNN(cell): the section says so, names
+    both sides as ours, and sends the reader to the Keras comparison on /cross_check."""
+    at = open_page("shapes", **query(cell="GRU", units=4))
+    (metric,) = [m for m in at.metric if m.label.startswith("max |")]
+    assert metric.label == "max |our GRU − our RNN(GRUCell)| (NumPy)"
+    assert any(t.startswith("**What the number below checks: our RNN loop over our cell gives our "
+                            "layer's numbers.**") and "not a comparison with Keras" in t
+               for t in section(at))
+    links = at.get_by_key("cell_loop").get("page_link")
+    assert [link.proto.page for link in links] == ["cross_check"]
+    assert links[0].proto.label.startswith("Against Keras: Cross-check")

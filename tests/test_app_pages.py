@@ -13,6 +13,7 @@ import pytest
 
 from app_helpers import (PAGES, array_after, open_page, panel_vector, plotly_figures, shapes_in,
                          step_panel, texts)
+from formula_check import arithmetic, formula_total
 
 
 @pytest.mark.parametrize("page, cell", [(page, "LSTM") for page in PAGES] + [
@@ -78,15 +79,48 @@ def test_shapes_page_keras_code_runs_and_prints_the_shapes(keras):
     assert shapes_in(printed.getvalue()) == shown
 
 
-@pytest.mark.parametrize("cell, gates, units, input_dim", [
-    ("SimpleRNN", 1, 3, 10), ("LSTM", 4, 128, 64), ("GRU", 3, 8, 4)])
-def test_parameters_page_count_matches_the_formula(cell, gates, units, input_dim):
-    at = open_page("parameters", cell=cell, units=str(units), input_dim=str(input_dim))
-    bias = 2 * units if cell == "GRU" else units       # reset_after=True: a second bias row
-    expected = gates * (units * (input_dim + units) + bias)
+PARAM_CONFIGS = [
+    dict(cell="SimpleRNN", units=3, input_dim=10), dict(cell="LSTM", units=128, input_dim=64),
+    dict(cell="GRU", units=8, input_dim=4), dict(cell="GRU", units=5, input_dim=3, reset_after=False),
+    dict(cell="LSTM", units=6, input_dim=2, bidirectional=True)]
+
+
+def _keras_count(keras, cfg, input_dim) -> int:
+    layer = getattr(keras.layers, cfg["cell"])(
+        cfg["units"], **({"reset_after": cfg["reset_after"]} if "reset_after" in cfg else {}))
+    if cfg.get("bidirectional"):
+        layer = keras.layers.Bidirectional(layer)
+    layer.build((None, 5, input_dim))
+    return layer.count_params()
+
+
+@pytest.mark.parametrize("cfg", PARAM_CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
+def test_parameters_page_formula_adds_up_to_keras_count(keras, cfg):
+    """The formula's own arithmetic (symbolic, and filled in) gives Keras's count; the total
+    after '=' alone would not catch a wrong formula."""
+    at = open_page("parameters", **{k: str(v).lower() if isinstance(v, bool) else str(v)
+                                    for k, v in cfg.items()})
+    expected = _keras_count(keras, cfg, cfg["input_dim"])
     assert at.subheader[0].value == f"Your layer: {expected:,} parameters"
-    filled = next(m.value for m in at.markdown if m.value.startswith("**Filled in:**"))
-    assert filled.endswith(f"= {expected:,}`")
+    shown = texts(at.get_by_key("param_formula"))
+    symbolic = next(t for t in shown if t.startswith("**Formula:**")).split("`")[1]
+    filled = next(t for t in shown if t.startswith("**Filled in:**")).split("`")[1]
+    assert formula_total(filled) == (expected, expected)
+    assert arithmetic(symbolic, units=cfg["units"], input_dim=cfg["input_dim"]) == expected
+
+
+def test_parameters_page_stack_formulas_add_up_to_keras_counts(keras):
+    cfg = dict(cell="GRU", units=5, input_dim=3, layers=3)
+    at = open_page("parameters", **{k: str(v) for k, v in cfg.items()})
+    model = keras.Sequential([keras.Input((4, 3))] + [
+        keras.layers.GRU(5, return_sequences=True) for _ in range(3)])
+    counts = [layer.count_params() for layer in model.layers]
+    table = next(t for t in texts(at.get_by_key("stack_params")) if t.startswith("| layer"))
+    rows = [row.split(" | ") for row in table.splitlines()[2:-1]]  # one per layer, then total
+    assert [formula_total(row[3].strip("`")) for row in rows] == [(n, n) for n in counts]
+    assert [arithmetic(row[2].strip("`"), units=5, input_dim=int(row[1]))
+            for row in rows] == counts
+    assert f"**{sum(counts):,}**" in table.splitlines()[-1]
 
 
 def test_parameters_page_counts_bidirectional_twice():
@@ -110,6 +144,46 @@ def test_model_builder_reports_bad_lines():
     at.text_area(key="model_spec").input("LSTM(128)\nConv2D(3)").run()
     assert not at.exception
     assert "line 2" in at.error[0].value and "Conv2D" in at.error[0].value
+
+
+def _builder(spec: str, input_shape: str):
+    at = open_page("parameters")
+    at.text_area(key="model_spec").input(spec)
+    at.text_input(key="model_input_shape").input(input_shape).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_model_builder_names_the_line_and_return_sequences(keras):
+    """LSTM(8) on LSTM(8): Keras refuses the model (a ValueError about ndim); the page names the
+    line that reads a sequence, the line that dropped the time axis and the flag."""
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        keras.Sequential([keras.Input((5, 4)), keras.layers.LSTM(8), keras.layers.LSTM(8)])
+    at = _builder("LSTM(8)\nLSTM(8)", "(None, 5, 4)")
+    assert [e.value for e in at.error] == [
+        "line 2: LSTM(8) reads a 3-D sequence (batch, timesteps, features), but line 1's LSTM "
+        "returns only its last state (None, 8): add return_sequences=True to line 1"]
+    # the advice works: Keras accepts the model with the flag, and the page agrees on its count
+    kmodel = keras.Sequential([keras.Input((5, 4)), keras.layers.LSTM(8, return_sequences=True),
+                               keras.layers.LSTM(8)])
+    at = _builder("LSTM(8, return_sequences=True)\nLSTM(8)", "(None, 5, 4)")
+    assert not at.error
+    assert f"Total params: {kmodel.count_params():,}" in at.get_by_key("model_summary").code[0].value
+
+
+@pytest.mark.parametrize("spec, input_shape", [
+    ("LSTM(8)\nDense(3)", "Input(shape=(5, 4))"),                 # Keras's form, no batch axis
+    ("Input(shape=(5, 4))\nLSTM(8)\nDense(3)", "(None, None)"),   # as the first line, as in Keras
+    ("keras.Input(shape=(5, 4))\nlayers.LSTM(8)\nlayers.Dense(3)", "(None, None)"),
+    ("LSTM(8)\nDense(3)", "(None, 5, 4)"),                         # the batch-first form still works
+])
+def test_model_builder_accepts_keras_input_shape(keras, spec, input_shape):
+    kmodel = keras.Sequential([keras.Input(shape=(5, 4)), keras.layers.LSTM(8), keras.layers.Dense(3)])
+    at = _builder(spec, input_shape)
+    assert not at.error, [e.value for e in at.error]
+    summary = at.get_by_key("model_summary").code[0].value
+    assert f"Total params: {kmodel.count_params():,}" in summary
+    assert shapes_in(summary) == [tuple(layer.output.shape) for layer in kmodel.layers]
 
 
 def test_hidden_states_reproduce_seed004_bidirectional_lstm():
@@ -206,6 +280,16 @@ def test_gates_page_reset_after_changes_the_parameter_count():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["parameters, reset_after=True"] == f"{3 * (4 * (3 + 4) + 2 * 4):,}"
     assert metrics["parameters, reset_after=False"] == f"{3 * (4 * (3 + 4) + 4):,}"
+
+
+def test_cross_check_timing_says_it_compares_warm_calls():
+    from rnn_core import crosscheck
+
+    at = open_page("cross_check")
+    caption = next(c.value for c in at.caption if "median of" in c.value)
+    assert caption.startswith(f"Warm calls on both sides: each bar is the median of "
+                              f"{crosscheck.TIMING_REPEATS} forward calls")
+    assert "first call that is not counted" in caption
 
 
 def test_cross_check_page_reports_tensorflow_agreement(keras):

@@ -256,3 +256,48 @@ def test_every_step_is_compared_and_a_wrong_step_fails(keras, monkeypatch):
     broken = crosscheck.run(layers.LSTM(4, seed=2), x, mask=mask)
     diffs = {d.name: d.max_abs_diff for d in broken.outputs}
     assert diffs["last_output"] < 1e-5 and diffs["h_t, every step"] > 9e-4 and not broken.passed
+
+
+class _Clock:
+    """A stand-in for ``time`` in rnn_core.crosscheck: only the Keras calls below move it."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+def test_timing_reports_warm_calls_and_keeps_the_first_apart(keras, monkeypatch, x):
+    """Keras's first eager call (tracing) is not the reported time: each side reports the median
+    of warm calls after a first call. A fake clock, no wall-clock comparison: the first Keras
+    call 'takes' 1 s, every later one 2 ms."""
+    clock, calls = _Clock(), []
+    real_call = crosscheck._keras_call
+
+    def keras_call(klayer, kx, **kwargs):
+        clock.now += 1.0 if not calls else 0.002
+        calls.append(kx)
+        return real_call(klayer, kx, **kwargs)
+
+    monkeypatch.setattr(crosscheck, "time", clock)
+    monkeypatch.setattr(crosscheck, "_keras_call", keras_call)
+    result = crosscheck.run(layers.GRU(3, return_sequences=True), x, every_step=False)
+    assert result.passed
+    assert result.keras_first_ms == pytest.approx(1000.0)
+    assert result.keras_ms == pytest.approx(2.0)
+    assert len(calls) == 1 + crosscheck.TIMING_REPEATS
+    assert result.numpy_ms == 0.0  # the NumPy side is timed on the same (fake) clock
+
+
+def test_timing_repeats_do_not_advance_a_stateful_layer(keras, x):
+    """The warm calls must not move a stateful layer's carried state: after run() it holds what
+    one call gives, as after one Keras call."""
+    layer = layers.LSTM(3, stateful=True, return_state=True).build((2, 6, 3))
+    klayer = keras.layers.LSTM(3, stateful=True, return_state=True)
+    klayer.build((2, 6, 3))
+    klayer.set_weights(layer.get_weights())
+    crosscheck.run(layer, x, every_step=False)
+    _, h, c = klayer(x)
+    np.testing.assert_allclose(layer.states[0], np.asarray(h), atol=1e-5)
+    np.testing.assert_allclose(layer.states[1], np.asarray(c), atol=1e-5)

@@ -21,9 +21,17 @@ def raises_naming(argument, value):
     return pytest.raises(ValueError, match=rf"{re.escape(argument)}[\s\S]*{re.escape(str(value))}")
 
 
-def keras_refuses(fn):
-    with pytest.raises(Exception):
+def keras_refuses(fn, error, match):
+    """Keras refuses too, with this exception type and a message matching ``match``: the same
+    rule, not just any failure (a typo in the Keras call would raise something else)."""
+    with pytest.raises(error, match=match):
         fn()
+
+
+def matmul_error():
+    """What TensorFlow raises when x's features do not fit the kernel (Keras checks nothing first)."""
+    import tensorflow as tf
+    return tf.errors.InvalidArgumentError
 
 
 # --- constructor arguments ------------------------------------------------------------------------
@@ -32,7 +40,8 @@ def keras_refuses(fn):
 def test_units_below_one(keras, cell, units):
     with raises_naming("units", units):
         getattr(layers, cell)(units)
-    keras_refuses(lambda: getattr(keras.layers, cell)(units))
+    keras_refuses(lambda: getattr(keras.layers, cell)(units), ValueError,
+                  rf"argument `units`, expected a positive integer, got {units}")
 
 
 @pytest.mark.parametrize("units", [2.5, "8", None, True])
@@ -45,7 +54,8 @@ def test_units_not_an_integer(units):
 def test_unknown_initializer(keras, argument):
     with raises_naming(argument, "glorot_banana"):
         layers.GRU(4, **{argument: "glorot_banana"})
-    keras_refuses(lambda: keras.layers.GRU(4, **{argument: "glorot_banana"}))
+    keras_refuses(lambda: keras.layers.GRU(4, **{argument: "glorot_banana"}), ValueError,
+                  "Could not interpret initializer identifier: glorot_banana")
 
 
 def test_unknown_initializer_by_get():
@@ -70,20 +80,23 @@ def test_flags_must_be_bool(flag):
 def test_unknown_merge_mode(keras, merge_mode):
     with raises_naming("merge_mode", merge_mode):
         layers.Bidirectional(layers.LSTM(3), merge_mode=merge_mode)
-    keras_refuses(lambda: keras.layers.Bidirectional(keras.layers.LSTM(3), merge_mode=merge_mode))
+    keras_refuses(lambda: keras.layers.Bidirectional(keras.layers.LSTM(3), merge_mode=merge_mode),
+                  ValueError, rf"Invalid merge mode. Received: {re.escape(str(merge_mode))}\.")
 
 
 def test_bidirectional_forward_go_backwards(keras):
     """Keras: 'Forward layer and backward layer should have different `go_backwards` value'."""
     with raises_naming("go_backwards", "True"):
         layers.Bidirectional(layers.LSTM(3, go_backwards=True))
-    keras_refuses(lambda: keras.layers.Bidirectional(keras.layers.LSTM(3, go_backwards=True)))
+    keras_refuses(lambda: keras.layers.Bidirectional(keras.layers.LSTM(3, go_backwards=True)), ValueError,
+                  "should have different `go_backwards` value")
 
 
 def test_bidirectional_backward_layer_same_direction(keras):
     with raises_naming("go_backwards", "False"):
         layers.Bidirectional(layers.LSTM(3), backward_layer=layers.LSTM(3))
-    keras_refuses(lambda: keras.layers.Bidirectional(keras.layers.LSTM(3), backward_layer=keras.layers.LSTM(3)))
+    keras_refuses(lambda: keras.layers.Bidirectional(keras.layers.LSTM(3), backward_layer=keras.layers.LSTM(3)),
+                  ValueError, "should have different `go_backwards` value")
 
 
 @pytest.mark.parametrize("attribute", ["return_sequences", "return_state", "stateful"])
@@ -93,7 +106,8 @@ def test_bidirectional_backward_layer_flag_mismatch(keras, attribute):
 
     with raises_naming(attribute, "True"):
         make(layers)
-    keras_refuses(lambda: make(keras.layers))
+    keras_refuses(lambda: make(keras.layers), ValueError,
+                  f'the same value for attribute "{attribute}", got "False" for forward layer')
 
 
 def test_bidirectional_needs_a_recurrent_layer():
@@ -110,7 +124,8 @@ def test_wrong_input_rank(keras, cell, shape):
     x = np.ones(shape, np.float32)
     with raises_naming("x", shape):
         getattr(layers, cell)(2)(x)
-    keras_refuses(lambda: getattr(keras.layers, cell)(2)(x))
+    keras_refuses(lambda: getattr(keras.layers, cell)(2)(x), ValueError,
+                  f"expected ndim=3, found ndim={len(shape)}")
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -121,7 +136,8 @@ def test_feature_size_mismatch_with_built_layer(keras, cell):
         layer(np.ones((1, 4, 5), np.float32))
     klayer = getattr(keras.layers, cell)(2)
     klayer.build((None, 4, 3))
-    keras_refuses(lambda: klayer(np.ones((1, 4, 5), np.float32)))
+    keras_refuses(lambda: klayer(np.ones((1, 4, 5), np.float32)), matmul_error(),
+                  r"Matrix size-incompatible: In\[0\]: \[1,5\], In\[1\]: \[3,")
 
 
 def test_feature_size_mismatch_in_bidirectional():
@@ -131,19 +147,21 @@ def test_feature_size_mismatch_in_bidirectional():
         layer(np.ones((1, 4, 5), np.float32))
 
 
-@pytest.mark.parametrize("cell,states,bad,keras_too", [
-    ("LSTM", [(2, 3)], "1 array", True),                   # LSTM needs h and c
-    ("LSTM", [(2, 4), (2, 3)], "(2, 4)", True),            # wrong units
-    ("GRU", [(2, 3), (2, 3)], "2 array", False),           # GRU has one state; Keras silently uses the first
-    ("SimpleRNN", [(2, 3, 1)], "(2, 3, 1)", True),         # wrong rank
+@pytest.mark.parametrize("cell,states,bad,keras_error", [
+    ("LSTM", [(2, 3)], "1 array", (IndexError, "list index out of range")),  # LSTM needs h and c
+    ("LSTM", [(2, 4), (2, 3)], "(2, 4)", ("matmul", "Matrix size-incompatible")),  # wrong units
+    ("GRU", [(2, 3), (2, 3)], "2 array", None),    # GRU has one state; Keras silently uses the first
+    ("SimpleRNN", [(2, 3, 1)], "(2, 3, 1)", ("matmul", "Matrix size-incompatible")),  # wrong rank
 ])
-def test_bad_initial_state(keras, cell, states, bad, keras_too):
+def test_bad_initial_state(keras, cell, states, bad, keras_error):
     x = np.ones((2, 5, 4), np.float32)
     init = [np.zeros(s, np.float32) for s in states]
     with raises_naming("initial_state", bad):
         getattr(layers, cell)(3)(x, initial_state=init)
-    if keras_too:
-        keras_refuses(lambda: getattr(keras.layers, cell)(3)(x, initial_state=init))
+    if keras_error:  # Keras fails only deep inside its call
+        error, match = keras_error
+        keras_refuses(lambda: getattr(keras.layers, cell)(3)(x, initial_state=init),
+                      matmul_error() if error == "matmul" else error, match)
     else:  # stricter than Keras on purpose: nothing is dropped silently
         getattr(keras.layers, cell)(3)(x, initial_state=init)
 
@@ -173,7 +191,8 @@ def test_bad_mask_shape(mask_shape):
 def test_stateful_needs_fixed_batch(keras):
     with raises_naming("input_shape", "None"):
         layers.LSTM(3, stateful=True).build((None, 5, 4))
-    keras_refuses(lambda: keras.layers.LSTM(3, stateful=True).build((None, 5, 4)))
+    keras_refuses(lambda: keras.layers.LSTM(3, stateful=True).build((None, 5, 4)), ValueError,
+                  "the batch size must be static")
 
 
 def test_stateful_batch_change(keras):
@@ -193,7 +212,8 @@ def test_set_weights_wrong_shape(keras):
         layer.set_weights([np.zeros((5, 12), np.float32)] + good[1:])
     klayer = keras.layers.LSTM(3)
     klayer.build((None, 5, 4))
-    keras_refuses(lambda: klayer.set_weights(good[:2]))
+    keras_refuses(lambda: klayer.set_weights(good[:2]), ValueError,
+                  "a weight list of length 2, but the layer was expecting 3 weights")
 
 
 def test_nan_input_refused():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formula_check import arithmetic, formula_total
 from rnn_core import Sequential, initializers, layers
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
@@ -48,8 +49,8 @@ def test_seed_000_summary_tables(keras, index):
         [tuple(layer.output.shape) for layer in kmodel.layers]
     text = model.summary(print_fn=lambda *_: None)
     assert f"{total:,}" in text
-    for r in rows:
-        assert r["formula"]  # every layer explains its count
+    # every layer explains its count, and the explanation's arithmetic gives Keras's count
+    assert [formula_total(r["formula"]) for r in rows] == [(n, n) for n in per_layer]
 
 
 def test_seed_001_simple_rnn_42_params(keras):
@@ -58,7 +59,8 @@ def test_seed_001_simple_rnn_42_params(keras):
     theirs = keras.layers.SimpleRNN(3)
     theirs.build((None, 2, 10))
     assert ours.count_params() == theirs.count_params() == 42  # 3 × (10 + 3) + 3
-    assert "42" in ours.param_formula()
+    assert formula_total(ours.param_formula()) == (42, 42)
+    assert arithmetic(ours.param_formula(symbolic=True), units=3, input_dim=10) == 42
     # with a batch size in the shape (seed 001's batch_input_shape=(8, 2, 10)) nothing changes
     ours8 = layers.SimpleRNN(3, return_sequences=True)
     ours8.build((8, 2, 10))

@@ -142,3 +142,71 @@ def test_what_has_no_pytorch_twin_is_a_value_error():
         torch_convert.torch_kwargs(layers.LSTM(3, recurrent_activation="hard_sigmoid").build((None, 4, 2)))
     with pytest.raises(ValueError, match="cell: got 'Conv'"):
         torch_convert.torch_param_count("Conv", 3, 2)
+
+
+# --- /parameters' "Keras vs PyTorch": the page's pure formula (ui.frameworks) vs real modules ----
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("num_layers", [1, 2, 3])
+@pytest.mark.parametrize("cell", CELLS)
+def test_frameworks_torch_stack_matches_a_real_num_layers_module(torch, cell, num_layers, bidirectional):
+    """The counts (per layer and total), the constructor and h_n/c_n shapes the page computes
+    without torch, against torch.nn.<cell>(..., num_layers=N, bidirectional=...) built here."""
+    from ui import frameworks
+
+    stack = [build(cell, 8, 4 if i == 0 else (16 if bidirectional else 8),
+                   bidirectional=bidirectional) for i in range(num_layers)]
+    shown = frameworks.torch_stack(stack, batch=3)
+    module = getattr(torch.nn, {"SimpleRNN": "RNN"}.get(cell, cell))(
+        4, 8, num_layers=num_layers, bidirectional=bidirectional, batch_first=True)
+    assert eval(shown.code(), {"torch": torch}).state_dict().keys() == module.state_dict().keys()  # noqa: S307
+    per_layer = [sum(p.numel() for name, p in module.named_parameters()
+                     if name.split("_l")[-1].removesuffix("_reverse") == str(k))
+                 for k in range(num_layers)]
+    assert list(shown.per_layer) == per_layer
+    assert shown.total == sum(p.numel() for p in module.parameters())
+    _, states = module(torch.zeros(3, 5, 4))  # (batch, timesteps, features)
+    states = states if isinstance(states, tuple) else (states,)
+    assert [tuple(s.shape) for s in states] == [shown.state_shape] * len(states)
+    assert shown.state_names.split(", ") == (["h_n", "c_n"] if cell == "LSTM" else ["h_n"])
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_parameters_page_compares_the_whole_stack_with_num_layers(keras, torch, bidirectional):
+    """layers=2: the page's Keras and PyTorch totals are the whole stack's (Keras's model and a
+    torch num_layers=2 module, both built here), and h_n's shape counts both layers."""
+    from app_helpers import open_page, shapes_in, texts
+
+    at = open_page("parameters", cell="LSTM", units="8", input_dim="4", layers="2",
+                   batch_size="2", bidirectional=str(bidirectional).lower())
+    assert not at.error, [e.value for e in at.error]
+    wrap = keras.layers.Bidirectional if bidirectional else (lambda layer: layer)
+    kmodel = keras.Sequential([keras.Input((5, 4))] + [
+        wrap(keras.layers.LSTM(8, return_sequences=True)) for _ in range(2)])
+    module = torch.nn.LSTM(4, 8, num_layers=2, bidirectional=bidirectional, batch_first=True)
+    _, (h_n, c_n) = module(torch.zeros(2, 5, 4))  # (batch, timesteps, features)
+    shown = texts(at.get_by_key("frameworks"))
+    table = next(t for t in shown if "| **whole stack** |" in t)
+    whole = table.splitlines()[-1]
+    assert whole == (f"| **whole stack** | **{kmodel.count_params():,}** | "
+                     f"**{sum(p.numel() for p in module.parameters()):,}** |")
+    code = next(t for t in shown if t.startswith("torch.nn.LSTM("))
+    assert "num_layers=2" in code and f"bidirectional={bidirectional}" in code
+    assert shapes_in(code.split("# h_n, c_n:")[1]) == [tuple(h_n.shape)] == [tuple(c_n.shape)]
+
+
+def test_parameters_page_does_not_import_torch():
+    """The app server never imports torch (issue 19): the page computes torch's conventions."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys; sys.path[:0] = ['tests', '.']\n"
+              "from app_helpers import open_page\n"
+              "at = open_page('parameters', layers='2', bidirectional='true')\n"
+              "assert not at.error, [e.value for e in at.error]\n"
+              "print('torch' in sys.modules)\n")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"

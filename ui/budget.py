@@ -41,8 +41,7 @@ MAX_SHAPE_CHARS = 100
 # ≈ 6 flops per multiply-add of the forward pass) ran at 6–8 GFLOP/s for units 128–256
 # (float32); gradient_flow (float64, Jacobian batch·units rows) at ~1.2 GFLOP/s plus ~0.5 ms per
 # step of its 36-run sweep. The constants below take about half those speeds, because the
-# cores are shared with the rest of the class. Re-measure with the snippet in
-# tests/test_budget.py::test_training_estimate_is_not_below_the_real_time.
+# cores are shared with the rest of the class. Re-measure with bench/calibrate_budget.py.
 TRAIN_STEP_SECONDS = 1e-4
 TRAIN_FLOPS_PER_SECOND = 4e9
 FLOW_STEP_SECONDS = 5e-4
@@ -81,8 +80,11 @@ def recurrent_params(cell: str, units: int, features: int, use_bias: bool = True
 
 def trace_bytes(cell: str, batch: int, timesteps: int, features: int, units: int,
                 directions: int = 1) -> int:
-    """A trace keeps every step's pre-activations and activations per gate, the states and x."""
-    per_step = units * (GATES[cell] * 2 + STATES[cell]) + features
+    """A trace keeps every step's x, states and pre-activations, and each gate's activation
+    (SimpleRNN has no gate: its activation is h_t, already counted as a state)."""
+    gates = GATES[cell]
+    activations = gates if gates > 1 else 0
+    per_step = units * (gates + activations + STATES[cell]) + features
     return directions * batch * timesteps * per_step * FLOAT_BYTES
 
 

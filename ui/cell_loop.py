@@ -117,10 +117,14 @@ def show(cfg: Config, current: Lab) -> None:
         except ValueError as err:
             st.error(f"Could not run RNN(cell): {err}")
             return
+        st.markdown(f"**What the number below checks: our RNN loop over our cell gives our "
+                    f"layer's numbers.** It is an identity inside rnn_core (NumPy on both sides), "
+                    f"not a comparison with Keras: it shows that `{cfg.cell}` really is the loop "
+                    f"over `{cfg.cell}Cell`.")
         col, values = st.columns([1, 2])
-        col.metric(f"max |{cfg.cell} − RNN({cfg.cell}Cell)|", f"{diff:.1e}",
-                   help="Computed live with rnn_core on this page's x and weights, over every "
-                        "output" + (" of both directions" if cfg.bidirectional else ""))
+        col.metric(f"max |our {cfg.cell} − our RNN({cfg.cell}Cell)| (NumPy)", f"{diff:.1e}",
+                   help="rnn_core against rnn_core, computed live on this page's x and weights, "
+                        "over every output" + (" of both directions" if cfg.bidirectional else ""))
         last = output[0] if output.ndim == 2 else output[0, -1]  # (units,)
         values.code(f"{'forward ' if cfg.bidirectional else ''}RNN({cfg.cell}Cell)(x)"
                     f"{'[0]' if output.ndim == 2 else '[0, -1]'} "
@@ -129,7 +133,12 @@ def show(cfg: Config, current: Lab) -> None:
                     language="text")
         st.caption(f"Both run the step function `rnn_core.cells.{STEP_FUNCTIONS[cfg.cell].__name__}`"
                    "; the layer first projects every timestep with one matmul, the cell "
-                     "projects x_t at each step, so the two may differ by float32 rounding.")
+                   "projects x_t at each step, so the two may differ by float32 rounding.")
+        st.page_link("pages/cross_check.py", icon=":material/compare_arrows:",
+                     label="Against Keras: Cross-check runs this layer in TensorFlow with the same "
+                           "weights and compares every output and every step"
+                           + (" (each step's c_t with Keras's own LSTMCell)" if cfg.cell == "LSTM"
+                              else ""))
         st.markdown("**Stacking cells**: a list of cells is one cell per level; at every step the "
                     "second cell reads the first cell's h_t.")
         st.code(f"layer = {stacked_spelling(cfg)}  # output "

@@ -1,8 +1,10 @@
-"""Keras vs PyTorch conventions for the current layer: per-gate parameters, gate order, biases,
-batch_first and the state shapes. ``rows``/``notes`` are pure; ``section`` draws them."""
+"""Keras vs PyTorch conventions for the current layer or stack: per-gate parameters, gate order,
+biases, batch_first, ``num_layers`` and the state shapes. ``rows``/``torch_stack``/``notes`` are
+pure and never import torch (the app server stays torch-free; tests/test_torch_parity.py checks
+them against real torch modules); ``section`` draws them."""
 from __future__ import annotations
 
-import importlib.util
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -37,7 +39,44 @@ def rows(layer) -> list[dict]:
     return out
 
 
-def notes(layer, batch: int) -> list[str]:
+@dataclass(frozen=True)
+class TorchStack:
+    """The PyTorch module that matches a Keras stack: one ``torch.nn.<class_name>(**kwargs)``
+    with ``num_layers``, its parameters per layer (both directions) and its state shapes."""
+
+    class_name: str      # "RNN", "LSTM" or "GRU"
+    kwargs: dict         # input_size, hidden_size, num_layers, bias, batch_first, bidirectional, ...
+    per_layer: tuple     # parameters of each of torch's layers, bottom first
+    state_shape: tuple   # h_n (and c_n): (num_layers·num_directions, batch, hidden_size)
+    state_names: str     # "h_n" or "h_n, c_n"
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_layer)
+
+    def code(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        return f"torch.nn.{self.class_name}({args})"
+
+
+def torch_stack(stack: list, batch: int) -> TorchStack:
+    """PyTorch's conventions for the Keras stack ``stack`` (bottom first), from formulas alone
+    (no torch import): torch's layer l > 0 reads num_directions·units features, because
+    ``num_layers`` always concatenates the two directions between layers. Raises ValueError
+    (from ``torch_convert.torch_kwargs``) when the layer has no PyTorch twin."""
+    kwargs = torch_convert.torch_kwargs(stack[0])
+    kwargs["num_layers"] = len(stack)
+    cell, units = _one_direction(stack[0]).cell_name, kwargs["hidden_size"]
+    directions = 2 if kwargs["bidirectional"] else 1
+    reads = [kwargs["input_size"]] + [directions * units] * (len(stack) - 1)  # features per layer
+    per_layer = tuple(torch_convert.torch_param_count(cell, units, n, kwargs["bias"],
+                                                      kwargs["bidirectional"]) for n in reads)
+    return TorchStack(torch_convert.TORCH_CLASSES[cell], kwargs, per_layer,
+                      (len(stack) * directions, batch, units),
+                      "h_n, c_n" if cell == "LSTM" else "h_n")
+
+
+def notes(layer, batch: int, num_layers: int = 1, merge_mode: str | None = "concat") -> list[str]:
     """What differs besides the counts: gate order, biases, reset_after, layout, states."""
     one = _one_direction(layer)
     cell, units = one.cell_name, one.units
@@ -59,7 +98,7 @@ def notes(layer, batch: int) -> list[str]:
                    f"({len(torch_convert.TORCH_GATES[cell])}·units each), and adds both; "
                    + ("Keras's LSTM/SimpleRNN keep one, so PyTorch has "
                       f"{len(torch_convert.TORCH_GATES[cell])}·units = "
-                      f"{len(torch_convert.TORCH_GATES[cell]) * units} more per direction "
+                      f"{len(torch_convert.TORCH_GATES[cell]) * units} more per layer and direction "
                       "(converting to Keras adds the two)." if cell != "GRU" else
                       "Keras's GRU with reset_after=True keeps two as well."))
     out.append(f"Layout: Keras is batch-major, x = (batch, timesteps, features); `torch.nn.{torch_class}` "
@@ -70,57 +109,68 @@ def notes(layer, batch: int) -> list[str]:
     if directions == 2:
         keras_states = ("[forward_h, forward_c, backward_h, backward_c]" if cell == "LSTM"
                         else "[forward_h, backward_h]")
+    stacked = (f" Stacked, each Keras layer returns its own states (`return_state` on each), while "
+               f"PyTorch's {state_names} hold every layer's final state, layer 1 first."
+               if num_layers > 1 else "")
     out.append(f"States: Keras returns a list {keras_states} of {shape_text((batch, units))} arrays "
-               f"(return_state); PyTorch returns {state_names} of shape (num_layers·directions, batch, "
-               f"units) = {shape_text((directions, batch, units))}, always, besides the output.")
+               f"(return_state); PyTorch returns {state_names} of shape (num_layers·num_directions, "
+               f"batch, units) = {shape_text((num_layers * directions, batch, units))}, always, "
+               f"besides the output.{stacked}")
     if directions == 2:
         out.append("Bidirectional: Keras wraps a layer (`layers.Bidirectional`), PyTorch sets "
                    "`bidirectional=True`; the backward weights are `*_l0_reverse`, and PyTorch's "
                    "output always concatenates the two directions (Keras: `merge_mode`).")
+    if directions == 2 and num_layers > 1 and merge_mode != "concat":
+        out.append(f"**Your stack merges the directions with `merge_mode={merge_mode!r}`**, so each "
+                   f"Keras layer above the first reads {units} features; `num_layers` in PyTorch "
+                   f"always concatenates ({2 * units} features), which is another model with other "
+                   "counts. Its twin is one PyTorch module per layer, merging in between.")
     return out
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _torch_count(class_name: str, kwargs: tuple) -> int:
-    """sum(p.numel()) of the real torch module (PyTorch is imported only here)."""
-    import torch
-
-    module = getattr(torch.nn, class_name)(**dict(kwargs))
-    return int(sum(p.numel() for p in module.parameters()))
-
-
-def section(cfg, layer) -> None:
-    """The Keras vs PyTorch comparison for the current layer."""
+def section(cfg, stack: list) -> None:
+    """The Keras vs PyTorch comparison for the current stack (one layer when ``layers=1``)."""
+    layer = stack[0]
     st.subheader("Keras vs PyTorch")
-    table = rows(layer)
     directions = 2 if cfg.bidirectional else 1
+    times = f" (× {directions} directions)" if directions == 2 else ""
     lines = ["| gate | Keras block | Keras params | PyTorch block | PyTorch params |",
              "|---|---|---:|---|---:|"]
-    for row in table:
+    for row in rows(layer):
         torch_params = "—" if row["torch_params"] is None else f"{row['torch_params']:,}"
         lines.append(f"| {row['meaning']} | `{row['keras']}` | {row['keras_params']:,} | "
                      f"`{row['torch']}` | {torch_params} |")
-    keras_total = layer.count_params()
     try:
-        kwargs = torch_convert.torch_kwargs(layer)
+        torch = torch_stack(stack, cfg.batch_size)
     except ValueError:
-        kwargs = None
-    torch_total = None if kwargs is None else torch_convert.torch_param_count(
-        cfg.cell, cfg.units, kwargs["input_size"], kwargs["bias"], cfg.bidirectional)
-    times = f" (× {directions} directions)" if directions == 2 else ""
-    lines.append(f"| **total**{times} | | **{keras_total:,}** | | "
-                 f"**{'—' if torch_total is None else f'{torch_total:,}'}** |")
+        torch = None
+    keras_counts = [each.count_params() for each in stack]
+    lines.append(f"| **{'layer 1 ' if len(stack) > 1 else ''}total**{times} | | "
+                 f"**{keras_counts[0]:,}** | | "
+                 f"**{'—' if torch is None else f'{torch.per_layer[0]:,}'}** |")
     with st.container(key="frameworks"):
+        if len(stack) > 1:
+            st.markdown(f"Per gate, for layer 1 (`{layer.name}`):")
         st.markdown("\n".join(lines))
-        if torch_total is not None:
-            st.markdown(f"PyTorch − Keras = **{torch_total - keras_total:+,}** parameters.")
-            if importlib.util.find_spec("torch") is not None:
-                torch_class = torch_convert.TORCH_CLASSES[cfg.cell]
-                real = _torch_count(torch_class, tuple(sorted(kwargs.items())))
-                st.caption(f"Measured: `sum(p.numel() for p in torch.nn.{torch_class}(...).parameters())`"
-                           f" = **{real:,}** (formula: {torch_total:,}).")
-            else:
-                st.caption("Install PyTorch (`pip install torch`) to see the count measured on a real "
-                           "`torch.nn` module; the formula above needs nothing.")
-        for note in notes(layer, cfg.batch_size):
+        if len(stack) > 1:
+            table = ["| layer | Keras params | PyTorch params |", "|---|---:|---:|"]
+            for i, keras_count in enumerate(keras_counts):
+                torch_count = "—" if torch is None else f"{torch.per_layer[i]:,}"
+                table.append(f"| layer {i + 1} | {keras_count:,} | {torch_count} |")
+            table.append(f"| **whole stack** | **{sum(keras_counts):,}** | "
+                         f"**{'—' if torch is None else f'{torch.total:,}'}** |")
+            st.markdown(f"The whole stack of {len(stack)} layers; in PyTorch one module with "
+                        f"`num_layers={len(stack)}`:")
+            st.markdown("\n".join(table))
+        if torch is not None:
+            st.code(f"{torch.code()}\n# {torch.state_names}: "
+                    f"{shape_text(torch.state_shape)}  (num_layers·num_directions, batch, units)",
+                    language="python")
+            st.markdown(f"PyTorch − Keras = **{torch.total - sum(keras_counts):+,}** parameters"
+                        + (" for the whole stack." if len(stack) > 1 else "."))
+            st.caption(f"PyTorch's count, **{torch.total:,}**, comes from its conventions (two "
+                       "bias vectors, `num_layers` concatenating the directions), computed here "
+                       "without importing torch; the test suite checks it against "
+                       "`sum(p.numel() for p in module.parameters())` of the real module.")
+        for note in notes(layer, cfg.batch_size, len(stack), cfg.merge):
             st.markdown(f"- {note}")

@@ -1,7 +1,9 @@
 """What every rnn_core layer shares: naming, build, weights in Keras order, parameter terms."""
 from __future__ import annotations
 
+import ast
 import itertools
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -26,6 +28,21 @@ class ParamTerm:
     shape: tuple
     count: int
     explanation: str
+
+
+_FORMULA_OPS = {ast.Add: operator.add, ast.Mult: operator.mul}
+
+
+def formula_value(formula: str) -> int:
+    """The value of a filled-in formula such as '4 × (8 × (4 + 8) + 8)': integers, +, × and
+    parentheses only (parsed, never eval'd)."""
+    def value(node):
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _FORMULA_OPS:
+            return _FORMULA_OPS[type(node.op)](value(node.left), value(node.right))
+        raise ValueError(f"formula: got {formula!r}, expected integers joined by + and ×")
+    return value(ast.parse(formula.replace("×", "*"), mode="eval").body)
 
 
 class Layer:
@@ -124,12 +141,12 @@ class Layer:
         return weight_name
 
     def param_formula(self, symbolic: bool = False) -> str:
-        """The count as a formula; with numbers filled in unless ``symbolic``."""
+        """The count as a formula; with numbers filled in unless ``symbolic``, then followed by
+        "= total", the formula's own value (so a wrong formula shows a wrong total)."""
         if not self.built:
             _checks.fail("param_formula", "an unbuilt layer", "build(input_shape) first")
-        if symbolic:
-            return self._formula(symbolic=True)
-        return f"{self._formula(symbolic=False)} = {self.count_params():,}"
+        formula = self._formula(symbolic)
+        return formula if symbolic else f"{formula} = {formula_value(formula):,}"
 
     def _formula(self, symbolic: bool) -> str:
         return " + ".join(str(w.size) for w in self._weights.values()) or "0"

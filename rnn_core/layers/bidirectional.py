@@ -138,12 +138,6 @@ class Bidirectional(Layer):
             return f"2 × ({fw})"
         return f"({fw}) + ({bw})"
 
-    def param_formula(self, symbolic=False):
-        if not self.built:
-            _checks.fail("param_formula", "an unbuilt layer", "build(input_shape) first")
-        formula = self._formula(symbolic)
-        return formula if symbolic else f"{formula} = {self.count_params():,}"
-
     def get_config(self):
         config = super().get_config()
         config.update(merge_mode=self.merge_mode, layer=self.forward_layer.get_config(),
