@@ -3,7 +3,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui import (arithmetic, builder, diagrams, exports, figures, frameworks, lab, settings, sidebar,
+from ui import (builder, diagrams, exports, figures, frameworks, lab, settings, sidebar,
                 status, tour)
 from ui.chart import chart
 from ui.settings import BuilderSettings
@@ -26,7 +26,7 @@ if cfg.layers > 1:
                 "|---|---:|---|---|---:|"]
         for i, (each, received, _) in enumerate(per_layer):
             rows.append(f"| layer {i + 1} (`{each.name}`) | {received[-1]} | "
-                        f"`{each.param_formula(symbolic=True)}` | `{arithmetic.filled_in(each)}` | "
+                        f"`{each.param_formula(symbolic=True)}` | `{each.param_formula()}` | "
                         f"{each.count_params():,} |")
         rows.append(f"| **total** | | | `{' + '.join(f'{r[0].count_params():,}' for r in per_layer)}` "
                     f"| **{model_total:,}** |")
@@ -42,7 +42,7 @@ else:
     st.subheader(f"Your layer: {total:,} parameters")
 with st.container(key="param_formula"):
     st.markdown(f"**Formula:** `{layer.param_formula(symbolic=True)}`")
-    st.markdown(f"**Filled in:** `{arithmetic.filled_in(layer)}`")
+    st.markdown(f"**Filled in:** `{layer.param_formula()}`")
 
 G = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cfg.cell]
 rows = ["| term | shape | count | why |", "|---|---|---:|---|"]

@@ -483,13 +483,6 @@ def keras_count(keras, cfg, input_dim: int) -> int:
     return layer.count_params()
 
 
-def arithmetic(text: str, **symbols: int) -> int:
-    """A printed count formula's value: ×, +, −, brackets, and named symbols (units, input_dim)."""
-    expr = text.replace("×", "*").replace("−", "-").replace(",", "")
-    assert re.fullmatch(r"[\w\s*+\-()]+", expr), f"not a count's arithmetic: {text!r}"
-    return int(eval(expr, {"__builtins__": {}}, dict(symbols)))  # digits, + - * ( ) and names only
-
-
 def printed_arrays(code: str) -> list[tuple[str, np.ndarray]]:
     """Every ``name (shape):`` header of a code block and the NumPy-printed array under it."""
     parts = re.split(r"^(\w+) \(([\d, ]*)\):$", code, flags=re.M)

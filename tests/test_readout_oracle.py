@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from app_helpers import by_key, open_page, texts
-from oracle_panels import arithmetic, keras_count, keras_stack, printed_arrays
+from formula_check import arithmetic
+from oracle_panels import keras_count, keras_stack, printed_arrays
 from oracle_panels import page_config as _config
 
 
