@@ -382,10 +382,6 @@ def torch_plan(cfg, parts: list[Part], view: View) -> tuple[str, str]:
             "states at padded steps, exactly as Keras does. pack_padded_sequence would not print "
             "Keras's numbers: its outputs at padded steps are 0 where a Keras layer repeats its "
             "last output, and it cannot pad at the front, which a backward direction needs.")
-    if cfg.bidirectional and cfg.go_backwards:
-        return "steps", ("Bidirectional(go_backwards=True): Keras's forward copy then reads "
-                         "backwards and its backward copy forwards; PyTorch's bidirectional=True "
-                         "cannot swap them, so each direction runs as a per-step loop.")
     if len(parts) == 1:
         return "modules", "One layer: one PyTorch module."
     if cfg.go_backwards:
