@@ -228,11 +228,6 @@ def decoder_code(cfg, view: View, x_code: str) -> str:
     return line if "def seeded_random" in x_code else f"{sources(inputs.seeded_random)}\n\n{line}"
 
 
-def _header(title: str, needs: str, link: str | None) -> str:
-    return (f"# RNN Lab: {title}\n" + needs + ("" if link is None else
-                                               f"\nSHARE_LINK = {link!r}  # this view in RNN Lab"))
-
-
 def title_of(cfg, view: View) -> str:
     if view.decoder_timesteps is not None:
         return f"{cfg.cell}({cfg.units}) encoder -> decoder"
@@ -738,16 +733,33 @@ def panel(cfg, current, charts: dict | None = None, decoder_timesteps: int | Non
     """A button that opens the downloads for this view: nothing is built before it is clicked,
     and its click reruns the page with the browser's URL, so the step the player is on is the
     step the exports print."""
-    if st.button("Take this view home: code, notebook, data, charts, link", key="exports_open",
-                 icon=":material/download:"):
-        _dialog(cfg, current, charts, decoder_timesteps)
+    st.button("Take this view home: code, notebook, data, charts, link", key="exports_open",
+              icon=":material/download:", on_click=_open,
+              help="Builds the downloads for the view on screen (the step the player is on).")
+    view_ = view_of(decoder_timesteps)
+    shown = (cfg, view_.sample, view_.layer_index, view_.step_of(current.x.shape[1]),
+             view_.decoder_timesteps)  # what the files print
+    state = st.session_state
+    if state.get(_OPEN) is True:  # just clicked: open for this view
+        state[_OPEN] = shown
+    if state.get(_OPEN) == shown:  # stays open across reruns of the same view (status updates)
+        _downloads(cfg, current, charts, decoder_timesteps)
+    else:  # another configuration or step: closed, so no file describes a view not on screen
+        state.pop(_OPEN, None)
 
 
-@st.dialog("Take this view home", width="large")
-def _dialog(cfg, current, charts, decoder_timesteps) -> None:
+_OPEN = "_exports_open_for"  # the view the downloads were built for
+
+
+def _open() -> None:
+    st.session_state[_OPEN] = True
+
+
+def _downloads(cfg, current, charts, decoder_timesteps) -> None:
+    """The downloads, shown until the next rerun (st.dialog is not used: AppTest cannot see it)."""
     view_ = view_of(decoder_timesteps)
     link = share_url(st.context.url, st.query_params.to_dict())
-    with st.container(key="exports"):
+    with st.container(key="exports", border=True):
         if decoder_timesteps is None:
             batch, timesteps, _ = current.x.shape
             st.caption(f"The code prints the model's outputs and step {view_.step_of(timesteps)} "
