@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import diagrams, inputs, lab, sidebar, stack_figures
+from ui import diagrams, exports, inputs, lab, sidebar, stack_figures
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -140,3 +140,4 @@ with st.container(key="ed_stateful"):
 st.page_link("pages/hidden_states.py", label="More on the Hidden states page: its section "
              "'Show what stateful=True changes' plots h across the pieces, carried and reset",
              icon=":material/timeline:")
+exports.panel(cfg, current, {}, decoder_timesteps=t_dec)

@@ -178,7 +178,7 @@ st.subheader("The Keras code")
 single = cfg.layers == 1 and not cfg.lengths
 with st.container(key="shapes_keras_code"):
     if single:  # the same input and weights: it prints this page's shapes and numbers
-        st.code(exports.keras_script(cfg, current.fresh_layer(), current.x), language="python",
+        st.code(exports.keras_script(cfg, current), language="python",
                 wrap_lines=True, height=420)
     else:
         st.code(keras_code.keras_code(cfg, input_shape, top.output_names(),

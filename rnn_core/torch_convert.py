@@ -260,3 +260,80 @@ def run_torch(layer, x, initial_state=None, module=None):
         output.numpy(), h_n.numpy(), None if c_n is None else c_n.numpy(),
         return_sequences=layer.return_sequences, return_state=layer.return_state,
         merge_mode=getattr(layer, "merge_mode", "concat"), bidirectional=bidirectional)
+
+
+# --- embedded, source and all, in the PyTorch code export (torch is imported inside) --------------
+def torch_steps(cell, x_in, states, mask=None, backwards=False, zero_output_for_mask=False):
+    """One direction of a Keras layer run step by step with PyTorch's cell (``nn.LSTMCell``,
+    ``nn.GRUCell`` or ``nn.RNNCell``), as Keras's loop runs it: step k reads x at T−1−k when
+    ``backwards``; at a padded step (mask False) every state keeps its value and the output
+    repeats the previous output (zeros with ``zero_output_for_mask``, as in a Bidirectional).
+
+    x_in: (batch, timesteps, features) tensor; states: [h] or [h, c], (batch, units) each;
+    mask: (batch, timesteps) bool tensor or None. Returns (outputs (batch, timesteps, units) in
+    processing order, the final states, the states before every step)."""
+    import torch
+
+    batch, timesteps, _ = x_in.shape
+    output = torch.zeros(batch, cell.hidden_size)  # Keras's output before step 0
+    outputs, before = [], []
+    for k in range(timesteps):
+        t = timesteps - 1 - k if backwards else k
+        before.append(states)
+        new = cell(x_in[:, t], tuple(states) if len(states) == 2 else states[0])
+        new = list(new) if isinstance(new, tuple) else [new]  # [h_t] or [h_t, c_t]
+        keep = torch.ones(batch, 1, dtype=torch.bool) if mask is None else mask[:, t, None]
+        states = [torch.where(keep, n, s) for n, s in zip(new, states)]
+        output = torch.where(keep, new[0], torch.zeros_like(output) if zero_output_for_mask else output)
+        outputs.append(output)
+    return torch.stack(outputs, dim=1), states, before
+
+
+def keras_layer_by_steps(cells, x_in, mask=None, go_backwards=False, return_sequences=False,
+                         return_state=False, merge_mode="concat", initial_states=None):
+    """What a Keras layer returns (a list of NumPy arrays), computed with PyTorch cells:
+    ``cells`` = [cell] for a plain layer, [forward, backward] for a Bidirectional (whose backward
+    copy reads the other way round, and whose outputs are zero at padded steps when it returns
+    sequences, as Keras sets zero_output_for_mask)."""
+    import torch
+
+    bidirectional = len(cells) == 2
+    runs = []
+    for d, cell in enumerate(cells):
+        n_states = 2 if isinstance(cell, torch.nn.LSTMCell) else 1
+        states = ([torch.zeros(x_in.shape[0], cell.hidden_size) for _ in range(n_states)]
+                  if initial_states is None else initial_states[d * n_states:(d + 1) * n_states])
+        seq, final, _ = torch_steps(cell, x_in, states, mask, backwards=go_backwards != (d == 1),
+                                    zero_output_for_mask=bidirectional and return_sequences)
+        runs.append((seq if return_sequences else seq[:, -1], final))  # (batch, [T,] units)
+    if bidirectional:
+        fw, bw = runs[0][0], runs[1][0]
+        if return_sequences:  # Keras flips the backward sequence back to time order
+            bw = torch.flip(bw, dims=[1])
+        outputs = {"concat": lambda: [torch.cat([fw, bw], dim=-1)], "sum": lambda: [fw + bw],
+                   "ave": lambda: [(fw + bw) / 2], "mul": lambda: [fw * bw],
+                   None: lambda: [fw, bw]}[merge_mode]()
+    else:
+        outputs = [runs[0][0]]
+    if return_state:  # forward h (, c), then backward h (, c)
+        outputs += [s for _, final in runs for s in final]
+    return [o.detach().numpy() for o in outputs]
+
+
+def torch_gates(cell_name, cell, x_t, h_prev):
+    """The gates at one step from PyTorch's cell parameters, under Keras's names (PyTorch's
+    i, f, g, o are Keras's i, f, c, o; its r, z, n are Keras's r, z and the candidate h̃)."""
+    import torch
+
+    gi = x_t @ cell.weight_ih.T + (cell.bias_ih if cell.bias else 0.0)     # (batch, G·units)
+    gh = h_prev @ cell.weight_hh.T + (cell.bias_hh if cell.bias else 0.0)  # (batch, G·units)
+    if cell_name == "LSTM":
+        i, f, g, o = (gi + gh).chunk(4, dim=1)
+        return {"input": torch.sigmoid(i), "forget": torch.sigmoid(f), "candidate": torch.tanh(g),
+                "output": torch.sigmoid(o)}
+    if cell_name == "GRU":
+        i_r, i_z, i_n = gi.chunk(3, dim=1)
+        h_r, h_z, h_n = gh.chunk(3, dim=1)
+        r = torch.sigmoid(i_r + h_r)
+        return {"update": torch.sigmoid(i_z + h_z), "reset": r, "candidate": torch.tanh(i_n + r * h_n)}
+    return {}

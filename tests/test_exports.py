@@ -1,24 +1,17 @@
-"""The exports reproduce the page's numbers: the Keras code and the notebook run in real Keras,
-the PyTorch code in real PyTorch, and what they compute is compared with rnn_core (1e-5).
-
-The notebook's code cells are executed in order in one namespace (what a kernel does with
-them), not through nbclient/ipykernel: a kernel process per test is too heavy on the shared
-2-core CI machine, and it would run the very same cells.
-"""
+"""The trace files, the chart files, the panel and its buttons. The code exports are run, for
+every configuration of a matrix, by tests/test_exports_run.py."""
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import re
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 
 from app_helpers import open_page
-from rnn_core import BidirectionalTrace, torch_convert
+from rnn_core import BidirectionalTrace
 from ui import exports, inputs, lab
 from ui.settings import Config
 
@@ -40,67 +33,10 @@ def lab_for(cfg: Config) -> lab.Lab:
     return lab.Lab(cfg, lab.build_model(cfg), inputs.make_input(cfg))
 
 
-def run(code: str, name: str) -> tuple[dict, str]:
-    """Execute exported code; returns its namespace and what it printed."""
-    namespace, printed = {"__name__": "__main__"}, io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(code, name, "exec"), namespace)  # noqa: S102  (our own export)
-    return namespace, printed.getvalue()
-
-
-def assert_matches_trace(namespace: dict, printed: str, current: lab.Lab):
-    """``outputs`` equal the layer call, each printed with its name; h at every step too."""
-    trace = current.trace()
-    assert len(namespace["outputs"]) == len(trace.outputs)
-    for name, ours, theirs in zip(current.layer.output_names(), trace.outputs, namespace["outputs"]):
-        np.testing.assert_allclose(theirs, ours, atol=TOL, rtol=0, err_msg=name)
-        assert f"{name} {tuple(ours.shape)}:" in printed
-    if isinstance(trace, BidirectionalTrace):
-        expected = {"h_forward": trace.forward.h, "h_backward": trace.backward.h}
-    else:
-        expected = {"h": trace.h}
-    for var, h in expected.items():
-        np.testing.assert_allclose(namespace[var], h, atol=TOL, rtol=0, err_msg=var)
-
-
-@pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)
-def test_keras_code_reproduces_the_page(keras, cfg):
-    current = lab_for(cfg)
-    code = exports.keras_script(cfg, current.layer, current.x, link="http://localhost/shapes?a=1")
-    namespace, printed = run(code, "<keras export>")
-    assert_matches_trace(namespace, printed, current)
-    np.testing.assert_array_equal(namespace["x"], current.x)  # the same input, bit for bit
-
-
-@pytest.mark.parametrize("cfg", CONFIGS[:3], ids=IDS[:3])
-def test_notebook_cells_reproduce_the_page(keras, cfg):
-    current = lab_for(cfg)
-    nb = nbformat.reads(exports.notebook(cfg, current.layer, current.x), as_version=4)
-    nbformat.validate(nb)
-    code = "\n\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
-    namespace, printed = run(code, "<notebook cells>")
-    assert_matches_trace(namespace, printed, current)
-    assert all("hihello" not in cell.source for cell in nb.cells if cell.cell_type == "markdown")
-
-
-@pytest.mark.parametrize("cfg", [c for c in CONFIGS if c.cell != "GRU" or c.reset_after],
-                         ids=[i for c, i in zip(CONFIGS, IDS) if c.cell != "GRU" or c.reset_after])
-def test_pytorch_code_reproduces_the_page(torch, cfg):
-    current = lab_for(cfg)
-    code = exports.torch_script(cfg, current.layer, current.x)
-    assert "def keras_to_torch(" in code
-    assert f"torch.nn.{torch_convert.TORCH_CLASSES[cfg.cell]}(" in code
-    namespace, printed = run(code, "<pytorch export>")
-    trace = current.trace()
-    for name, ours, theirs in zip(current.layer.output_names(), trace.outputs, namespace["outputs"]):
-        np.testing.assert_allclose(theirs, ours, atol=TOL, rtol=0, err_msg=name)
-        assert f"{name} {tuple(ours.shape)}:" in printed
-
-
 def test_pytorch_code_refuses_what_pytorch_cannot_do():
     current = lab_for(Config(cell="GRU", reset_after=False))
     with pytest.raises(ValueError, match="reset_after"):
-        exports.torch_script(current.cfg, current.layer, current.x)
+        exports.torch_script(current.cfg, current)
 
 
 @pytest.mark.parametrize("cfg", CONFIGS[:4], ids=IDS[:4])
@@ -166,12 +102,26 @@ def test_file_names_and_share_url():
     assert exports.share_url(None, {}) == ""
 
 
+def open_exports(at):
+    """Click "Take this view home": the page reruns and the dialog builds its buttons."""
+    at.button(key="exports_open").click()
+    return at.run(timeout=120)
+
+
+def test_the_step_in_view_reaches_the_files():
+    at = open_exports(open_page("gates", cell="GRU", units="3", timesteps="6", step="2",
+                                sample="1"))
+    assert any("step 2 of sample 1" in c.value for c in at.caption)
+
+
 @pytest.mark.parametrize("page, charts", [
     ("shapes", ["data_flow"]), ("parameters", ["params_vs_units"]),
     ("hidden_states", ["step_through", "sequence_vs_final"]),
     ("gates", ["gates_step_through", "saturation"]), ("cross_check", ["timings"])])
 def test_download_buttons_on_every_page(page, charts):
     at = open_page(page, cell="GRU", units="5", timesteps="6")
+    assert not at.get("download_button")  # nothing is built before the student asks
+    at = open_exports(at)
     labels = {b.proto.label for b in at.get("download_button")}
     stem = "rnnlab_gru_u5_t6"
     expected = {f"{stem}_keras.py", f"{stem}_pytorch.py", f"{stem}.ipynb", f"{stem}_trace.csv",
@@ -182,7 +132,7 @@ def test_download_buttons_on_every_page(page, charts):
 
 
 def test_no_pytorch_button_without_an_equivalent():
-    at = open_page("parameters", cell="GRU", reset_after="false")
+    at = open_exports(open_page("parameters", cell="GRU", reset_after="false"))
     labels = [b.proto.label for b in at.get("download_button")]
     assert not any(label.endswith("_pytorch.py") for label in labels)
     assert any("no PyTorch equivalent" in c.value for c in at.caption)
@@ -197,3 +147,10 @@ def test_parameters_page_compares_with_pytorch(torch):
     real = torch.nn.LSTM(3, 6, batch_first=True)
     assert any(f"**{sum(p.numel() for p in real.parameters()):,}**" in c.value
                for c in at.get_by_key("frameworks").caption)
+
+
+def test_encoder_decoder_page_offers_its_code(torch):
+    at = open_exports(open_page("encoder_decoder", cell="GRU", units="3", lengths="3,5"))
+    labels = {b.proto.label for b in at.get("download_button")}
+    stem = "rnnlab_gru_u3_t10_encdec"
+    assert {f"{stem}_keras.py", f"{stem}.ipynb", f"{stem}_pytorch.py"} <= labels, labels

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ui import lab
 from ui.settings import Config
 from ui.diagrams import shape_text
@@ -81,3 +83,66 @@ def keras_code(cfg: Config, input_shape: tuple, names: list[str], shapes: list[t
     for name, shape in zip(names, shapes):
         lines.append(f"print({name}.shape){' ' * (width - len(name))}  # {shape_text(shape)}")
     return "\n".join(lines)
+
+
+# --- functions embedded, source and all, in the Keras code export and the notebook ----------------
+# Self-contained: they use only NumPy (``np``) and Keras, imported inside, so a student's script
+# runs them as written here.
+def as_arrays(outputs):
+    """A layer call's result as a list of NumPy arrays (Keras returns a bare tensor when the layer
+    has one output, a list when it has several)."""
+    import keras
+
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return [np.asarray(keras.ops.convert_to_numpy(o)) for o in outputs]
+
+
+def keras_steps(cell, x_in, initial_states, mask, backwards, until):
+    """Keras's own cell called once per step, steps 0..until in processing order (backwards:
+    step k reads x at T−1−k), as the layer's loop calls it; at a padded step (mask False) every
+    state keeps its previous value. Returns (x_t read at step ``until``, the states before that
+    step, the states after it), each state (batch, units)."""
+    import keras
+
+    timesteps = x_in.shape[1]
+    states = [np.asarray(s, np.float32) for s in initial_states]
+    for k in range(until + 1):
+        t = timesteps - 1 - k if backwards else k
+        before = states
+        _, new = cell(x_in[:, t], states)
+        new = [np.asarray(keras.ops.convert_to_numpy(s)) for s in new]  # [h_t] or [h_t, c_t]
+        keep = np.ones((x_in.shape[0], 1), bool) if mask is None else mask[:, t, None]  # (batch, 1)
+        states = [np.where(keep, n, b) for n, b in zip(new, before)]
+    return x_in[:, t], before, states
+
+
+def keras_gates(cell_name, weights, x_t, h_prev, activation="tanh",
+                recurrent_activation="sigmoid", reset_after=True):
+    """The page's gate equations at one step, from the layer's weights in Keras's layout
+    [kernel, recurrent_kernel(, bias)]: {gate: (batch, units)} (SimpleRNN: no gates)."""
+    import keras
+
+    def act(name, z):  # Keras's own activation function
+        return np.asarray(keras.ops.convert_to_numpy(keras.activations.get(name)(z)))
+
+    kernel, recurrent_kernel, *bias = weights
+    xw = x_t @ kernel  # (batch, G·units)
+    if cell_name == "SimpleRNN":
+        return {}
+    if cell_name == "LSTM":  # columns i, f, c, o
+        z = xw + h_prev @ recurrent_kernel + (bias[0] if bias else 0.0)  # (batch, 4·units)
+        i, f, c, o = np.split(z, 4, axis=-1)
+        return {"input": act(recurrent_activation, i), "forget": act(recurrent_activation, f),
+                "candidate": act(activation, c), "output": act(recurrent_activation, o)}
+    if reset_after:  # GRU, columns z, r, h; bias rows: input, recurrent
+        b_x, b_h = (bias[0][0], bias[0][1]) if bias else (0.0, 0.0)
+        x_z, x_r, x_h = np.split(xw + b_x, 3, axis=-1)
+        h_z, h_r, h_h = np.split(h_prev @ recurrent_kernel + b_h, 3, axis=-1)
+        z, r = act(recurrent_activation, x_z + h_z), act(recurrent_activation, x_r + h_r)
+        candidate = act(activation, x_h + r * h_h)  # r acts after the recurrent matmul
+    else:
+        x_z, x_r, x_h = np.split(xw + (bias[0] if bias else 0.0), 3, axis=-1)
+        u_z, u_r, u_h = np.split(recurrent_kernel, 3, axis=-1)
+        z, r = act(recurrent_activation, x_z + h_prev @ u_z), act(recurrent_activation, x_r + h_prev @ u_r)
+        candidate = act(activation, x_h + (r * h_prev) @ u_h)  # r acts before it
+    return {"update": z, "reset": r, "candidate": candidate}
