@@ -364,7 +364,7 @@ def conditions() -> str:
                            capture_output=True, text=True).stdout.strip()
     return (f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}, commit {commit}{'+changes' if dirty else ''}, "
-            f"load average before {os.getloadavg()[0]:.1f}")
+            f"1-min load average at the end {os.getloadavg()[0]:.1f}")
 
 
 # --- --capacity: students held behind scripts/serve_class.sh ----------------------------------
