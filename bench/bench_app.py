@@ -16,6 +16,7 @@ A benchmark, not a test: it prints markdown tables and never fails on a missed t
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from streamlit_browser import (StreamlitServer, launch_chromium, set_widget,  # noqa: E402
                               wait_until_idle, wait_until_quiet)
+
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_class import conditions, ephemeral_port  # noqa: E402
 
 APP_PAGES = ["", "shapes", "parameters", "hidden_states", "gates", "cross_check"]
 if (ROOT / "pages" / "training.py").exists():
@@ -122,7 +126,7 @@ def bench_startup(browser, script: str, cwd: Path, content_selector: str, repeat
     """
     health, first, visible = [], [], []
     for _ in range(repeats):
-        server = StreamlitServer(script, cwd=cwd)
+        server = StreamlitServer(script, cwd=cwd, port=ephemeral_port())
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         try:
             server.spawn().wait_healthy(timeout=120)
@@ -151,6 +155,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trivial-streamlit-") as tmp, sync_playwright() as pw:
         trivial_script = Path(tmp) / "trivial.py"
         trivial_script.write_text(TRIVIAL_PAGE)
+        # the same server settings as the app's (e.g. runner.postScriptGC): only the page differs
+        (Path(tmp) / ".streamlit").mkdir()
+        shutil.copy(ROOT / ".streamlit" / "config.toml", Path(tmp) / ".streamlit" / "config.toml")
         browser = launch_chromium(pw)
         try:
             print("start-up ...", file=sys.stderr)
@@ -158,11 +165,13 @@ def main() -> None:
             start_app = bench_startup(browser, "app.py", ROOT, ".rnnlab-chart.js-plotly-plot .main-svg",
                                       args.startups)
             print("re-render ...", file=sys.stderr)
-            with StreamlitServer("app.py") as app, StreamlitServer(str(trivial_script), cwd=tmp) as trivial:
+            with StreamlitServer("app.py", port=ephemeral_port()) as app, \
+                    StreamlitServer(str(trivial_script), cwd=tmp, port=ephemeral_port()) as trivial:
                 rows = bench_rerender(browser, app, trivial, args.pages, args.repeats)
         finally:
             browser.close()
 
+    print(f"\n**bench_app — {conditions()}; the trivial page runs with the app's .streamlit/config.toml**")
     print(f"\nRe-render after changing `units` (median of {args.repeats}, headless Chromium; target ≤ 1.5×, aim 1.2×)\n")
     print("| page | app (ms) | trivial page (ms) | ratio | meets target | exceptions |")
     print("|---|---:|---:|---:|:---:|---:|")

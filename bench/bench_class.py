@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_class.py --students 200 --think 3
     .venv/bin/python bench/bench_class.py --url http://127.0.0.1:8700 --server-pids 1234   # e.g. nginx
     .venv/bin/python bench/bench_class.py --browsers 8                       # headless Chromium pages
+    .venv/bin/python bench/bench_class.py --per-page            # every page and a trivial app, one run
+    .venv/bin/python bench/bench_class.py --capacity --replicas 2   # students held at 3 s and 10 s think
 
 Each student opens a page (pages rotate over --pages) with its own configuration (or, with
 --shared, the teacher's), then changes it --changes times through the query string (ui/config.py's
@@ -14,6 +16,12 @@ roots and all their descendants: replicas, TensorFlow workers, nginx), sampled f
 pages count once per process: an upper bound), and its CPU time: % of one core over the run, the
 same for its busiest process (one interpreter cannot use much more than one core), and ms per
 script run (opens, changes and fragment reruns).
+`--per-page`: one student per page changes `units` --changes times (0.3 s apart) on the app and,
+in the same run, on a trivial app (one number input, one st.plotly_chart, the app's own
+.streamlit/config.toml); per change: the server process's CPU, full script runs started
+(new_session messages, status reruns included: the student drains after every change), bytes
+received, latency. `--capacity`: scripts/serve_class.sh --replicas N (nginx in front, N ≥ 1) and,
+for each --think-times value, a bounded search for the most students with p95 ≤ 1 s and 0 errors.
 A benchmark, not a test: it prints a markdown table and never fails on a missed target.
 The client runs on the same cores as the server, so heavy runs understate the server a little.
 """
@@ -269,6 +277,184 @@ HEADER = ("| server | load | think | configs | changes done | p50 s | p95 s | ma
           "|---|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|---|:---:|")
 
 
+# --- --per-page: each page against a trivial app, in one run ------------------------------------
+
+TRIVIAL_APP = """import plotly.graph_objects as go
+import streamlit as st
+
+units = st.number_input("units", 1, 256, int(st.query_params.get("units", 8)))
+st.plotly_chart(go.Figure(go.Scatter(y=list(range(units)))))
+"""
+
+
+def ephemeral_port() -> int:
+    """A port the kernel picks: other agents' test servers crowd 8600-8699 (streamlit_browser.PORTS),
+    and a server that loses the race for its port would leave us measuring someone else's."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process, not its children."""
+    return _rss_and_cpu(pid)[1]
+
+
+async def page_changes(url: str, page: str, pid: int, changes: int, timeout: float) -> dict:
+    """One student on `page`: open, settle, then `changes` changes of `units` (0.3 s apart, each
+    drained), measured as the server process's CPU, full runs, bytes and latency per change."""
+    async with Student(url, page, timeout=timeout) as s:
+        await s.change("units=6&seed=7")
+        await s.drain()
+        cpu0, runs0, frags0, bytes0 = process_cpu(pid), s.full_runs, s.fragment_runs, s.bytes_received
+        latencies = []
+        for k in range(changes):
+            await asyncio.sleep(0.3)
+            latencies.append(await s.change(f"units={7 + (k * 7) % 57}&seed=7"))
+            await s.drain()
+        # the drains' idle time costs the server next to nothing (tornado waits in epoll)
+        cpu = process_cpu(pid) - cpu0
+        return {"cpu_ms": 1000 * cpu / changes, "runs": (s.full_runs - runs0) / changes,
+                "fragments": (s.fragment_runs - frags0) / changes,
+                "kib": (s.bytes_received - bytes0) / changes / 1024,
+                "p50": statistics.median(latencies), "errors": len(s.exceptions)}
+
+
+def per_page(args) -> None:
+    import shutil
+    import tempfile
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="trivial-app-") as tmp:
+        (Path(tmp) / ".streamlit").mkdir()
+        shutil.copy(ROOT / ".streamlit" / "config.toml", Path(tmp) / ".streamlit" / "config.toml")
+        (Path(tmp) / "trivial.py").write_text(TRIVIAL_APP)
+        extra = tuple(args.server_args.split())
+        with StreamlitServer("app.py", port=ephemeral_port(), extra_args=extra) as app, \
+                StreamlitServer("trivial.py", cwd=tmp, port=ephemeral_port(), extra_args=extra) as trivial:
+            asyncio.run(warm_up(app.url, args.pages, timeout=120))
+            asyncio.run(warm_up(trivial.url, [""], timeout=120))
+            time.sleep(args.settle)
+            # interleaved: the trivial app is measured right before each page, under the same load
+            for page in args.pages:
+                base = asyncio.run(page_changes(trivial.url, "", trivial.proc.pid, args.changes, args.timeout))
+                got = asyncio.run(page_changes(app.url, page, app.proc.pid, args.changes, args.timeout))
+                rows.append((page, got, base))
+                print(f"  /{page}: {got['cpu_ms']:.0f} ms, trivial {base['cpu_ms']:.0f} ms", file=sys.stderr)
+    print(f"\n**bench_class --per-page — {conditions()}{'; ' + args.server_args if args.server_args else ''}; {args.changes} changes of `units` per page, "
+          "one student, shipped configuration**\n")
+    print("| page | server CPU ms/change (trivial) | ratio | full runs/change (trivial) "
+          "| fragment runs/change | KiB/change (trivial) | ratio | p50 latency s (trivial) | exceptions |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for page, got, base in rows:
+        print(f"| /{page} | {got['cpu_ms']:.0f} ({base['cpu_ms']:.0f}) | {got['cpu_ms'] / base['cpu_ms']:.2f}× "
+              f"| {got['runs']:.2f} ({base['runs']:.2f}) | {got['fragments']:.2f} "
+              f"| {got['kib']:.0f} ({base['kib']:.0f}) | {got['kib'] / base['kib']:.1f}× "
+              f"| {got['p50']:.3f} ({base['p50']:.3f}) | {got['errors']} |")
+
+
+def conditions() -> str:
+    import subprocess
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "?"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return (f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}, commit {commit}{'+changes' if dirty else ''}, "
+            f"1-min load average at the end {os.getloadavg()[0]:.1f}")
+
+
+# --- --capacity: students held behind scripts/serve_class.sh ----------------------------------
+
+class ServeClass:
+    """`bash scripts/serve_class.sh --replicas N` on a free loopback port, stopped by its own PID."""
+
+    def __init__(self, replicas: int):
+        self.replicas, self.port = replicas, ephemeral_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        import subprocess
+
+        self.proc = subprocess.Popen(["bash", "scripts/serve_class.sh", "--replicas", str(self.replicas),
+                                      "--port", str(self.port)], cwd=ROOT, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        lines, deadline = [], time.monotonic() + 180
+        for line in self.proc.stdout:
+            lines.append(line)
+            if line.startswith("serving "):
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()  # keep the pipe flowing
+                return self
+            if time.monotonic() > deadline:
+                break
+        self.__exit__()
+        raise RuntimeError("serve_class.sh did not start:\n" + "".join(lines))
+
+    def __exit__(self, *exc):
+        import signal
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # its trap stops nginx and every replica's group
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def trial(url: str, students: int, think: float, changes: int, pid: int, args) -> tuple[bool, str]:
+    """One class of `students` at `think`: (held?, a table row's cells)."""
+    trial_args = argparse.Namespace(**{**vars(args), "students": students, "think": think,
+                                       "changes": changes, "ramp": think, "shared": False,
+                                       "timeout": min(args.timeout, 10.0),
+                                       "max_seconds": think * (changes + 2) * 1.5 + 30})
+    with ServerMeter([pid]) as meter:
+        tally = asyncio.run(run_class(url, trial_args))
+    errors = len(tally.exceptions) + tally.dropped + tally.timeouts
+    p95 = percentile(tally.latencies, 0.95)
+    held = errors == 0 and p95 <= TARGET_P95
+    return held, (f"{students} | {p95:.2f} | {len(tally.exceptions)}/{tally.dropped}/{tally.timeouts} "
+                  f"| {meter.peak / 2**30:.2f} | {'yes' if held else 'no'}")
+
+
+def capacity(args) -> None:
+    """Bounded search per think time: double from --start-students while held (up to
+    --max-students), then halve the gap twice; stops early when the time budget is spent."""
+    lines, found = [], []
+    with ServeClass(args.replicas) as served:
+        asyncio.run(warm_up(served.url, args.pages, timeout=120))
+        time.sleep(args.settle)
+        for think in args.think_times:
+            changes = 5 if think < 5 else 3
+            budget = time.monotonic() + args.max_seconds / len(args.think_times)
+            good, bad, n = 0, None, args.start_students
+            while n and time.monotonic() < budget:
+                held, row = trial(served.url, n, think, changes, served.proc.pid, args)
+                lines.append(f"| {args.replicas} | {think:g} s | {changes} | {row} |")
+                print("  " + lines[-1], file=sys.stderr)
+                good, bad = (max(good, n), bad) if held else (good, n if bad is None else min(bad, n))
+                if bad is None:
+                    n = min(2 * n, args.max_students) if n < args.max_students else 0
+                elif bad - good > max(2, good // 4):
+                    n = (good + bad) // 2
+                else:
+                    n = 0
+            found.append((think, good, bad))
+    print(f"\n**bench_class --capacity — {conditions()}; scripts/serve_class.sh --replicas {args.replicas} "
+          "(nginx), own configuration per student, pages in rotation**\n")
+    print("| replicas | think | changes each | students | p95 s | errors exc/dropped/timeout "
+          "| peak RSS GB | held |")
+    print("|---:|---:|---:|---:|---:|---|---:|:---:|")
+    print("\n".join(lines))
+    print("\n| replicas | think | students held (p95 ≤ 1 s, 0 errors) | first not held |")
+    print("|---:|---:|---:|---:|")
+    for think, good, bad in found:
+        print(f"| {args.replicas} | {think:g} s | {good} | {bad if bad is not None else f'> {args.max_students} (not reached)'} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=40)
@@ -288,7 +474,19 @@ def main() -> None:
                         help="seconds after warm-up (the TensorFlow worker starts and imports)")
     parser.add_argument("--no-auto-rerun", action="store_true",
                         help="do not answer the app's run_every fragment polls as a browser does")
+    parser.add_argument("--server-args", default="", help="--per-page: extra `streamlit run` options "
+                        "for both servers (e.g. '--runner.postScriptGC false' to try a setting)")
+    parser.add_argument("--per-page", action="store_true", help="every page against a trivial app")
+    parser.add_argument("--capacity", action="store_true", help="students held at p95 <= 1 s")
+    parser.add_argument("--replicas", type=int, default=1, help="--capacity: serve_class.sh replicas")
+    parser.add_argument("--think-times", type=float, nargs="+", default=[3.0, 10.0])
+    parser.add_argument("--start-students", type=int, default=10)
+    parser.add_argument("--max-students", type=int, default=320)
     args = parser.parse_args()
+    if args.per_page:
+        return per_page(args)
+    if args.capacity:
+        return capacity(args)
     if args.url and not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         parser.error("--url: loopback addresses only (http://127.0.0.1:PORT)")
 
@@ -296,7 +494,7 @@ def main() -> None:
     if args.url:
         url = args.url.rstrip("/")
     else:
-        server = StreamlitServer("app.py").start(timeout=120)
+        server = StreamlitServer("app.py", port=ephemeral_port()).start(timeout=120)
         url = server.url
     roots = [int(p) for p in args.server_pids.split(",") if p] or ([server.proc.pid] if server else [])
     try:

@@ -45,7 +45,10 @@ class Student:
     headers: dict = field(default_factory=dict)
     exceptions: list = field(default_factory=list)   # exception elements' messages, in order
     fragment_reruns: int = 0
+    full_runs: int = 0          # full script runs the server started (new_session, no fragment ids)
+    fragment_runs: int = 0      # fragment runs it started (new_session with fragment_ids_this_run)
     messages: int = 0
+    last_message: float = 0.0   # time.perf_counter() of the last message received
     bytes_received: int = 0
     handshake_headers: object = None
 
@@ -107,6 +110,7 @@ class Student:
             async for raw in self._ws:
                 self.messages += 1
                 self.bytes_received += len(raw)
+                self.last_message = time.perf_counter()
                 self._handle(raw)
             reason = f"server closed the websocket ({self._ws.close_code})"
         except websockets.ConnectionClosed as exc:
@@ -125,6 +129,10 @@ class Student:
                 exc = delta.new_element.exception
                 self.exceptions.append(f"{exc.type}: {exc.message}")
         elif kind == "new_session":
+            if msg.metadata.run.fragment_ids:  # this run's identity: empty for a full-app run
+                self.fragment_runs += 1
+            else:
+                self.full_runs += 1
             self._page_hash = msg.new_session.page_script_hash or self._page_hash
             self._started = True
         elif kind == "script_finished":
@@ -149,6 +157,16 @@ class Student:
             if self._waiting is None and not self._closed:  # no fragment reruns over a pending change
                 self.fragment_reruns += 1
                 await self._send(self._query, fragment_id)
+
+    async def drain(self, quiet: float = 2.5, limit: float = 15.0) -> None:
+        """Wait until no message has come for `quiet` seconds (at most `limit`): whatever a change
+        set off afterwards (a status poll's rerun, say) has arrived and is counted."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            idle = time.perf_counter() - self.last_message
+            if idle >= quiet:
+                return
+            await asyncio.sleep(min(quiet - idle, deadline - time.perf_counter()) + 0.01)
 
     def _stop_pollers(self) -> None:
         for task in self._pollers.values():

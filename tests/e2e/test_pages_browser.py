@@ -153,7 +153,7 @@ def test_changing_units_updates_every_chart_in_place(page, path):
     assert set(before) <= set(after), f"remounted: {set(before) - set(after)}"
     # plotly.js came once, from the app's own static route; Streamlit's Plotly chunk never.
     assert not [u for u in chunks if "PlotlyChart" in u], [u for u in chunks if "PlotlyChart" in u]
-    assert sum("/app/static/plotly.min.js" in u for u in chunks) <= 1
+    assert sum("/app/static/plotly/plotly-cartesian.min.js" in u for u in chunks) <= 1
     assert_no_exception(page)
 
 

@@ -1,0 +1,179 @@
+const PLOTS = new WeakMap();   // parentElement -> its one plot div (kept across reruns)
+
+function loadPlotly(src) {
+  if (!window.__rnnlabPlotly) {
+    window.__rnnlabPlotly = window.Plotly ? Promise.resolve(window.Plotly) : new Promise((ok, fail) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = () => ok(window.Plotly);
+      script.onerror = () => { window.__rnnlabPlotly = null; fail(new Error("plotly.js did not load")); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__rnnlabPlotly;
+}
+
+function themed(layout, theme, key) {
+  const out = Object.assign({}, layout);
+  for (const [name, value] of Object.entries(theme)) {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      out[name] = Object.assign({}, value, out[name] || {});
+    } else if (out[name] === undefined) {
+      out[name] = value;
+    }
+  }
+  for (const name of Object.keys(out)) {   // every axis gets the theme's grid colours
+    if (/^[xy]axis\d+$/.test(name)) out[name] = Object.assign({}, theme[name.slice(0, 5)], out[name]);
+  }
+  if (out.uirevision === undefined) out.uirevision = key;
+  out.autosize = true;
+  delete out.width;
+  return out;
+}
+
+function scrollTop(element) {
+  // How far the page's scroll container has scrolled (Streamlit scrolls its main area, not window).
+  for (let node = element.parentElement; node; node = node.parentElement) {
+    if (node.scrollTop) return node.scrollTop;
+  }
+  return window.scrollY;
+}
+
+function setUrlStep(step) {
+  const url = new URL(window.location.href);
+  if (url.searchParams.get("step") === String(step)) return;
+  url.searchParams.set("step", String(step));
+  window.history.replaceState(window.history.state, "", url);
+}
+
+// The page's step-through (at most one player per page listens to the keyboard).
+let ACTIVE = null;
+document.addEventListener("keydown", (event) => {
+  if (!ACTIVE || !ACTIVE.div.isConnected) return;
+  const target = event.target;
+  const typing = target && (target.isContentEditable ||
+    ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.getAttribute("role") === "slider");
+  if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
+  const last = ACTIVE.count - 1;
+  const moves = {ArrowLeft: ACTIVE.step - 1, ArrowRight: ACTIVE.step + 1, Home: 0, End: last};
+  if (event.key in moves) {
+    event.preventDefault();
+    ACTIVE.pause();
+    ACTIVE.go(Math.max(0, Math.min(last, moves[event.key])));
+  } else if (event.key === " " || event.code === "Space") {
+    event.preventDefault();
+    ACTIVE.playing ? ACTIVE.pause() : ACTIVE.play();
+  }
+});
+
+function fill(template, values) {
+  return template.replace(/\{(\d+)\}/g, (_, i) => values[Number(i)]);
+}
+
+function player(Plotly, div, panel, steps, start, key) {
+  const state = div.__rnnlabPlayer || {};
+  div.__rnnlabPlayer = state;
+  Object.assign(state, {div, panel, steps, count: steps.values.length, key});
+  const show = (k) => {
+    if (!(k >= 0 && k < state.count)) return;
+    state.step = k;
+    if (state.panel) state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
+    div.dataset.step = String(k);
+    if (state.panel) state.panel.dataset.step = String(k);
+    if (state.urlStep) setUrlStep(k);
+  };
+  state.go = (k) => {
+    Plotly.animate(div, [String(k)], {mode: "immediate", transition: {duration: 0},
+                                      frame: {duration: 0, redraw: true}});
+    show(k);
+  };
+  state.pause = () => {
+    if (!state.playing) return;
+    state.playing = false;
+    Plotly.animate(div, [null], {mode: "immediate", frame: {duration: 0, redraw: false},
+                                 transition: {duration: 0}});
+  };
+  state.play = () => {
+    const names = [];
+    const from = state.step >= state.count - 1 ? 0 : state.step;
+    for (let k = from; k < state.count; k++) names.push(String(k));
+    state.playing = true;
+    Plotly.animate(div, names, {mode: "immediate", transition: {duration: 0},
+                                frame: {duration: state.frameMs, redraw: true}});
+  };
+  if (!state.listening) {
+    state.listening = true;
+    // Every frame change, whoever caused it (Play, the slider, the keys), updates the panel.
+    div.on("plotly_animatingframe", (event) => show(Number(event.name)));
+    div.on("plotly_sliderchange", (event) => show(event.slider.active));
+    div.on("plotly_animated", () => { state.playing = false; });
+    div.on("plotly_animationinterrupted", () => { state.playing = false; });
+    div.on("plotly_buttonclicked", (event) => {
+      state.playing = event.button && /play/i.test(event.button.label);
+    });
+  }
+  ACTIVE = state;
+  show(Math.max(0, Math.min(state.count - 1, start)));
+}
+
+export default function ({ data, parentElement }) {
+  if (!data || !data.src) return;
+  const bundle = loadPlotly(data.src);
+  if (!data.figure) return;   // preload(): only start the download
+  let root = PLOTS.get(parentElement);
+  if (!root) {
+    root = {box: document.createElement("div"), plot: document.createElement("div"),
+            panel: document.createElement("div")};
+    root.plot.className = "rnnlab-chart";
+    root.panel.className = "rnnlab-step-panel";
+    root.box.append(root.plot, root.panel);
+    parentElement.appendChild(root.box);
+    PLOTS.set(parentElement, root);
+  }
+  const fig = JSON.parse(data.figure);
+  const layout = themed(fig.layout || {}, data.theme, data.key);
+  // A projector: the player sits beside its equations and fits the screen below its top edge
+  // (measured again once the elements above it have settled).
+  const fit = Boolean(data.presenter && data.steps);
+  root.box.classList.toggle("rnnlab-side", fit);
+  // Never below 75 % of its own height: a squeezed player overlaps its tick labels (then the
+  // page scrolls a little instead).
+  const fitted = (height) => Math.max(0.75 * (height || 450), Math.min(height || 450,
+      window.innerHeight - (root.box.getBoundingClientRect().top + scrollTop(root.box)) - 12));
+  if (fit) layout.height = fitted(layout.height);
+  root.plot.style.height = (layout.height || 450) + "px";
+  bundle.then((Plotly) => {
+    const config = Object.assign({}, data.config);
+    return Plotly.react(root.plot, {data: fig.data, layout, frames: fig.frames || [], config})
+      .then(() => {
+        root.plot.__rnnlabRenders = (root.plot.__rnnlabRenders || 0) + 1;
+        if (fit) {
+          for (const ms of [300, 1000, 2500]) setTimeout(() => {
+            const height = fitted(fig.layout.height);
+            if (Math.abs(height - root.plot._fullLayout.height) > 4) {
+              root.plot.style.height = height + "px";
+              Plotly.relayout(root.plot, {height});
+            }
+          }, ms);
+        }
+        if (data.steps) {
+          root.panel.style.display = "";
+          const state = root.plot.__rnnlabPlayer || {};
+          root.plot.__rnnlabPlayer = state;
+          state.frameMs = data.frame_ms;
+          state.urlStep = data.url_step;
+          player(Plotly, root.plot, root.panel, data.steps, data.start, data.key);
+          if (data.start !== undefined && state.step !== data.start) state.go(data.start);
+        } else {
+          root.panel.style.display = "none";
+        }
+      });
+  });
+  return () => {
+    // Called when Streamlit unmounts the element; a data change keeps the same element.
+    setTimeout(() => {
+      if (!parentElement.isConnected && window.Plotly) window.Plotly.purge(root.plot);
+    }, 0);
+  };
+}
