@@ -83,7 +83,9 @@ def widget(cls, name: str, label: str | None = None, where=None, kind: str | Non
            **kwargs):
     """The widget for field ``name`` of ``cls`` (key == name); returns its value.
 
-    ``kind`` picks among widgets for the same type: "radio"/"select_slider" for choices,
+    A choice widget's ``format_func`` must depend on the option alone: Streamlit keeps a radio's
+    or selectbox's value as its formatted label, so a label that changes with another setting
+    resets the widget (tests/test_app_config.py checks every sidebar choice). ``kind`` picks among widgets for the same type: "radio"/"select_slider" for choices,
     "toggle" for booleans, "slider" for numbers.
     """
     where = where or st
@@ -218,9 +220,11 @@ def sidebar() -> Config:
 
     sb.header("Weights")
     forget_one = state["cell"] == "LSTM" and state["unit_forget_bias"]
-    widget(Config, "init", where=sb, kind="radio", horizontal=True,
-           format_func=lambda init: INIT_LABELS[init] + (
-               "; forget bias 1 (unit_forget_bias)" if init == "constant" and forget_one else ""))
+    # The option labels stay fixed (the browser keeps a radio's value as its label: a label that
+    # changed with unit_forget_bias dropped "constant"); what depends on other settings is a caption.
+    widget(Config, "init", where=sb, kind="radio", horizontal=True, format_func=INIT_LABELS.get,
+           captions=[("forget bias 1 (unit_forget_bias)" if init == "constant" and forget_one
+                      else "") for init in INITS])
     col1, col2 = sb.columns([3, 2], vertical_alignment="bottom")
     widget(Config, "seed", where=col1)
     col2.button("Re-seed", on_click=_reseed, key="reseed", disabled=locked())
