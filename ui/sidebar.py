@@ -220,11 +220,13 @@ def sidebar() -> Config:
 
     sb.header("Weights")
     forget_one = state["cell"] == "LSTM" and state["unit_forget_bias"]
-    # The option labels stay fixed (the browser keeps a radio's value as its label: a label that
-    # changed with unit_forget_bias dropped "constant"); what depends on other settings is a caption.
-    widget(Config, "init", where=sb, kind="radio", horizontal=True, format_func=INIT_LABELS.get,
-           captions=[("forget bias 1 (unit_forget_bias)" if init == "constant" and forget_one
-                      else "") for init in INITS])
+    # The radio itself never changes with another setting (the browser keeps a radio's value as
+    # its label, and resets a radio whose options change: a label that changed with
+    # unit_forget_bias dropped "constant"). What depends on other settings is a caption under it.
+    init = widget(Config, "init", where=sb, kind="radio", horizontal=True,
+                  format_func=INIT_LABELS.get)
+    if init == "constant" and forget_one:
+        sb.caption("Constant 0.1, and forget bias 1 (unit_forget_bias).")
     col1, col2 = sb.columns([3, 2], vertical_alignment="bottom")
     widget(Config, "seed", where=col1)
     col2.button("Re-seed", on_click=_reseed, key="reseed", disabled=locked())
