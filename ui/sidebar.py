@@ -18,17 +18,22 @@ from ui.settings import (CELLS, INIT_LABELS, INITS, LIMITS, MAX_WORD, MERGE_MODE
 
 _WRITTEN = "_url_written"    # the URL values this session last wrote
 _WARNINGS = "_url_warnings"
+_APPLIED = "_url_applied"    # the URL of the session's first run has been read
 
 
 def apply_query_params() -> list[str]:
     """Copy URL values into session state (before the widgets exist); return warnings.
 
-    Only parameters whose value differs from what this session last wrote are applied: a
-    shared link's values on first load, or a step the browser put there, but never a stale
-    value over a widget the learner just changed. A page switch clears the URL, which changes
-    nothing (absent parameters keep their current values).
+    Only on the session's first run: that is a shared link (or a reload, which starts a new
+    session). Later runs carry the query string the browser last got from the server, which
+    lags behind a fast series of clicks: applying it reverted a checkbox a student had just
+    clicked. The step the browser moves to is reported by ``lab``'s step reporter instead. A
+    page switch clears the URL, which changes nothing.
     """
     state = st.session_state
+    if state.get(_APPLIED):
+        return []
+    state[_APPLIED] = True
     url = st.query_params.to_dict()
     written = state.get(_WRITTEN, {})
     warnings = []
