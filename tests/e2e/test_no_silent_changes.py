@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from streamlit_browser import set_widget, wait_until_idle, wait_until_quiet
+from streamlit_browser import messages, set_widget, wait_until_idle, wait_until_quiet
 from test_pages_browser import assert_no_exception, open_app, wait_for_crosscheck
 
 PLAYER = """(key) => {
@@ -84,20 +84,10 @@ def test_the_step_survives_a_units_change_with_url_and_player_agreeing(page):
         assert now["url"] in (str(step), None if step == 5 else str(step)), now  # absent = last
 
 
-def _finished(frames: list[bytes]) -> list[int]:
+def _finished(frames) -> list[int]:
     """The ScriptFinishedStatus of every run the server finished (0 = a full run, 3 = a fragment)."""
-    out = []
-    for frame in frames:
-        if isinstance(frame, str):
-            continue
-        msg = ForwardMsg()
-        try:
-            msg.ParseFromString(frame)
-        except Exception:  # noqa: BLE001 - not a ForwardMsg frame
-            continue
-        if msg.WhichOneof("type") == "script_finished":
-            out.append(msg.script_finished)
-    return out
+    return [m.script_finished for m in messages(frames, ForwardMsg)
+            if m.WhichOneof("type") == "script_finished"]
 
 
 def test_a_units_change_costs_one_full_run_status_included(page):

@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from streamlit_browser import messages
 from test_pages_browser import assert_no_exception, open_app, wait_for_crosscheck
 
 STATE = """(key) => {
@@ -28,9 +29,8 @@ def state(page, key="step_through"):
 def full_runs(sent: list[bytes]) -> int:
     """Full script runs the browser asked for (a fragment's own rerun, like the step report, is
     not one)."""
-    msgs = [BackMsg.FromString(frame) for frame in sent if not isinstance(frame, str)]
     return sum(m.WhichOneof("type") == "rerun_script" and not m.rerun_script.fragment_id
-               for m in msgs)
+               for m in messages(sent, BackMsg))
 
 
 def test_play_then_pause_leaves_chart_and_equations_on_one_step(page):
