@@ -1,49 +1,59 @@
-"""RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question."""
+"""RNN Lab: `streamlit run app.py`. One shared config in the sidebar, one page per question.
+
+Streamlit runs this file as ``__main__``. The cross-check worker's spawn imports it again as
+``__mp_main__`` (multiprocessing's safe-import rule): there it must build nothing, hence ``main``.
+"""
 import logging
 
-import streamlit as st
-from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from ui import chart
+def main() -> None:
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
-chart.preload()  # plotly.js downloads while the rest is imported and the page computes
+    from ui import chart
 
-from ui import sidebar, status, view  # noqa: E402  (after the preload, on purpose)
+    st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+    chart.preload()  # plotly.js downloads while the rest is imported and the page computes
 
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
-    st.Page("pages/shapes.py", title="Shapes", icon=":material/view_in_ar:", url_path="shapes"),
-    st.Page("pages/parameters.py", title="Parameters", icon=":material/functions:",
-            url_path="parameters"),
-    st.Page("pages/hidden_states.py", title="Hidden states", icon=":material/timeline:",
-            url_path="hidden_states"),
-    st.Page("pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
-    st.Page("pages/encoder_decoder.py", title="Encoder → decoder", icon=":material/swap_calls:",
-            url_path="encoder_decoder"),
-    st.Page("pages/cross_check.py", title="Cross-check", icon=":material/verified:",
-            url_path="cross_check"),
-    st.Page("pages/training.py", title="Training", icon=":material/school:", url_path="training"),
-    st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
-]
+    from ui import sidebar, status, view  # after the preload, on purpose
 
-page = st.navigation(PAGES)
-sidebar.apply_query_params()
-cfg = sidebar.sidebar()
-view.apply()
-for warning in sidebar.url_warnings(cfg):
-    st.warning(warning, icon=":material/link_off:")
-submit_crosschecks = status.after_page()
-try:
-    page.run()
-except ScriptControlException:  # st.rerun / st.stop / st.switch_page: Streamlit's control flow
-    raise
-except Exception as err:  # noqa: BLE001 — the last resort: a message, never a traceback
-    logging.getLogger("rnnlab").exception("page %s failed", page.url_path)
-    if isinstance(err, MemoryError):
-        st.error("The server ran out of memory for this request: try a smaller configuration.")
-    else:
-        st.error(f"Something went wrong on this page ({type(err).__name__}); the details are in "
-                 "the server log. Try another configuration or reload the page.")
-finally:  # also after st.stop(): the page has been drawn, now start its cross-check
-    submit_crosschecks()
+    pages = [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+        st.Page("pages/shapes.py", title="Shapes", icon=":material/view_in_ar:", url_path="shapes"),
+        st.Page("pages/parameters.py", title="Parameters", icon=":material/functions:",
+                url_path="parameters"),
+        st.Page("pages/hidden_states.py", title="Hidden states", icon=":material/timeline:",
+                url_path="hidden_states"),
+        st.Page("pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
+        st.Page("pages/encoder_decoder.py", title="Encoder → decoder", icon=":material/swap_calls:",
+                url_path="encoder_decoder"),
+        st.Page("pages/cross_check.py", title="Cross-check", icon=":material/verified:",
+                url_path="cross_check"),
+        st.Page("pages/training.py", title="Training", icon=":material/school:", url_path="training"),
+        st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
+    ]
+
+    page = st.navigation(pages)
+    sidebar.apply_query_params()
+    cfg = sidebar.sidebar()
+    view.apply()
+    for warning in sidebar.url_warnings(cfg):
+        st.warning(warning, icon=":material/link_off:")
+    submit_crosschecks = status.after_page()
+    try:
+        page.run()
+    except ScriptControlException:  # st.rerun / st.stop / st.switch_page: Streamlit's control flow
+        raise
+    except Exception as err:  # noqa: BLE001 — the last resort: a message, never a traceback
+        logging.getLogger("rnnlab").exception("page %s failed", page.url_path)
+        if isinstance(err, MemoryError):
+            st.error("The server ran out of memory for this request: try a smaller configuration.")
+        else:
+            st.error(f"Something went wrong on this page ({type(err).__name__}); the details are "
+                     "in the server log. Try another configuration or reload the page.")
+    finally:  # also after st.stop(): the page has been drawn, now start its cross-check
+        submit_crosschecks()
+
+
+if __name__ == "__main__":
+    main()

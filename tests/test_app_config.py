@@ -168,3 +168,26 @@ def test_model_builder_text_round_trips_through_the_url():
     from ui import builder
     assert at.query_params["model_preset"] == "seed000_gru"
     assert at.query_params["model_spec"] == builder.PRESETS["seed000_gru"].spec  # the preset loaded
+
+
+# --- no silent changes (issue 17): a widget keeps its value when another setting changes ---------
+def _choice_labels(at) -> dict[str, list[str]]:
+    return {w.key: list(w.options) for w in [*at.sidebar.radio, *at.sidebar.selectbox]}
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU", "SimpleRNN"])
+def test_no_choice_label_depends_on_another_setting(cell):
+    """The browser sends a radio's/selectbox's value back as its label: a label that changes with
+    another setting (Constant 0.1's with unit_forget_bias, once) silently resets that widget."""
+    from ui.settings import Config
+    at = open_page("home", cell=cell, init="constant")
+    labels = _choice_labels(at)
+    flags = [name for name in Config.names() if isinstance(getattr(Config(), name), bool)]
+    for name in flags:
+        box = at.checkbox(key=name)
+        if box.disabled:
+            continue
+        box.set_value(not box.value).run()
+        assert _choice_labels(at) == labels, f"a choice's labels changed with {name}"
+        at.checkbox(key=name).set_value(not at.checkbox(key=name).value).run()
+    assert at.radio(key="init").value == "constant"

@@ -68,7 +68,8 @@ def test_booleans_accept_the_same_spellings_in_every_class(raw, expected):
     (TrainingSettings, "train_lr", "0.5", "expected one of 0.001"),
     (TrainingSettings, "train_text", "x", "expected 2 to 200 characters"),
     (TrainingSettings, "gf_scale", "9", "expected a number in [0.25, 3.0]"),
-    (ViewSettings, "step", "1000", "expected an integer in [-1, 199]"),
+    (ViewSettings, "step", "1000", "expected a step from 0 (the first) to 199 (the last one of the "
+                                   "longest sequence), or -1 for the last step"),
 ])
 def test_bad_values_are_named_with_what_was_expected(cls, name, raw, message):
     with pytest.raises(ValueError) as err:
@@ -81,6 +82,14 @@ def test_from_query_keeps_valid_values_and_warns_about_each_invalid_one():
     assert cfg == dataclasses.replace(Config(), cell="GRU", timesteps=5)
     assert len(warnings) == 1 and warnings[0].startswith("Ignored URL parameter — units:")
     assert "using the default 8" in warnings[0]
+
+
+def test_the_step_warning_reads_first_to_last_in_words():
+    _, warnings = ViewSettings.from_query({"step": "500"})
+    assert warnings == ["Ignored URL parameter — step: got '500', expected a step from 0 (the "
+                        "first) to 199 (the last one of the longest sequence), or -1 for the last "
+                        "step; using the default -1 (the last step)."]
+    assert "[" not in warnings[0]                      # no interval notation for a student
 
 
 def test_numeric_choices_accept_equal_spellings():

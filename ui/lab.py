@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -245,19 +246,48 @@ def sample_picker(batch: int) -> int:
 
 
 def current_step(timesteps: int) -> int:
-    """The one current step of the page (URL ``step``; -1 or too large = the last step)."""
-    step = int(st.session_state.get("step", -1))
-    return timesteps - 1 if step < 0 or step >= timesteps else step
+    """The one current step of the page (URL ``step``; -1 = the last step). A step past a
+    shortened sequence becomes its last step, in the URL too, so URL and player agree."""
+    state = st.session_state
+    step = int(state.get("step", -1))
+    if step >= timesteps:
+        state["step"] = step = timesteps - 1
+    return timesteps - 1 if step < 0 else step
 
 
 KEYBOARD = ("Keyboard: ← / → step back and forward, Space plays and pauses, Home / End jump to the "
             "first and last step (no need to click first; not while typing in a box).")
+STEP_REPORT = "step_report"  # the element that reports the browser's step (ui/js/step_report.js)
+SETTLE_MS = 800              # ▶ Play: report once the frames (600 ms apart) have stopped
+
+_step_report = st.components.v2.component(
+    "rnnlab_step_report",
+    js=(Path(__file__).parent / "js" / "step_report.js").read_text(encoding="utf-8"))
 
 
 def step_through(key: str, fig: dict, panel, step: int) -> None:
-    """The page's step-through: chart and equations panel on one step, in the browser."""
+    """The page's step-through: chart and equations panel on one step, in the browser.
+
+    The browser owns the step between runs: each step a student moves to is reported back by a
+    fragment of its own (no full rerun), so the next run of the page, whatever triggers it,
+    draws the player on that step and the URL says the same."""
     chart(fig, key=key, steps=panel, start=step, url_step=True)
+    _step_reporter(key, len(panel.values) if panel is not None else step + 1)
     st.caption(KEYBOARD)
+
+
+def _take_reported_step() -> None:
+    # A widget callback: runs before the script, in the run that carries the report (the
+    # fragment's own, or the full run of a click that came first).
+    st.session_state["step"] = int(st.session_state[STEP_REPORT]["step"])
+
+
+@st.fragment
+def _step_reporter(player: str, timesteps: int) -> None:
+    _step_report(key=STEP_REPORT, data={"step": current_step(timesteps), "player": player,
+                                        "settle_ms": SETTLE_MS},
+                 on_step_change=_take_reported_step, height=0)
+    sidebar.write_query(sidebar.settings(ViewSettings))  # a fragment run skips the sidebar's
 
 
 def layer_picker(n_layers: int) -> int:

@@ -39,12 +39,13 @@ _FALSE = ("false", "0", "no", "off")
 
 
 def setting(default, *, lo=None, hi=None, choices=None, min_len=None, max_len=None, check=None,
-            expect=None, help=""):
+            expect=None, default_text=None, help=""):
     """A dataclass field with its limits: [lo, hi] for numbers, ``choices``, text length; a text
-    field may add ``check`` (text -> canonical text, ValueError if invalid) described by ``expect``."""
+    field may add ``check`` (text -> canonical text, ValueError if invalid). ``expect`` and
+    ``default_text`` say in a student's words what a valid value and the default are (messages)."""
     return field(default=default, metadata=dict(lo=lo, hi=hi, choices=choices, min_len=min_len,
                                                 max_len=max_len, check=check, expect=expect,
-                                                help=help))
+                                                default_text=default_text, help=help))
 
 
 class Settings:
@@ -127,7 +128,8 @@ class Settings:
             try:
                 values[name] = cls.parse(name, params[name])
             except ValueError as err:
-                default = to_url_value(cls.spec(name)["default"]) or "(empty)"
+                spec = cls.spec(name)
+                default = spec["default_text"] or to_url_value(spec["default"]) or "(empty)"
                 warnings.append(f"Ignored URL parameter — {err}; using the default {default}.")
         return cls(**values), warnings
 
@@ -288,6 +290,9 @@ class TrainingSettings(Settings):
 class ViewSettings(Settings):
     """What a page shows of the layer: its own state, so a link reopens the same view."""
     step: int = setting(-1, lo=-1, hi=Config.spec("timesteps")["hi"] - 1,
+                        expect=f"a step from 0 (the first) to {Config.spec('timesteps')['hi'] - 1} "
+                               "(the last one of the longest sequence), or -1 for the last step",
+                        default_text="-1 (the last step)",
                         help="The step-through's current step (-1 = the last one).")
     sample: int = setting(0, lo=0, hi=Config.spec("batch_size")["hi"] - 1,
                           help="Which sequence of the batch the step-through shows.")

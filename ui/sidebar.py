@@ -18,17 +18,22 @@ from ui.settings import (CELLS, INIT_LABELS, INITS, LIMITS, MAX_WORD, MERGE_MODE
 
 _WRITTEN = "_url_written"    # the URL values this session last wrote
 _WARNINGS = "_url_warnings"
+_APPLIED = "_url_applied"    # the URL of the session's first run has been read
 
 
 def apply_query_params() -> list[str]:
     """Copy URL values into session state (before the widgets exist); return warnings.
 
-    Only parameters whose value differs from what this session last wrote are applied: a
-    shared link's values on first load, or a step the browser put there, but never a stale
-    value over a widget the learner just changed. A page switch clears the URL, which changes
-    nothing (absent parameters keep their current values).
+    Only on the session's first run: that is a shared link (or a reload, which starts a new
+    session). Later runs carry the query string the browser last got from the server, which
+    lags behind a fast series of clicks: applying it reverted a checkbox a student had just
+    clicked. The step the browser moves to is reported by ``lab``'s step reporter instead. A
+    page switch clears the URL, which changes nothing.
     """
     state = st.session_state
+    if state.get(_APPLIED):
+        return []
+    state[_APPLIED] = True
     url = st.query_params.to_dict()
     written = state.get(_WRITTEN, {})
     warnings = []
@@ -83,7 +88,9 @@ def widget(cls, name: str, label: str | None = None, where=None, kind: str | Non
            **kwargs):
     """The widget for field ``name`` of ``cls`` (key == name); returns its value.
 
-    ``kind`` picks among widgets for the same type: "radio"/"select_slider" for choices,
+    A choice widget's ``format_func`` must depend on the option alone: Streamlit keeps a radio's
+    or selectbox's value as its formatted label, so a label that changes with another setting
+    resets the widget (tests/test_app_config.py checks every sidebar choice). ``kind`` picks among widgets for the same type: "radio"/"select_slider" for choices,
     "toggle" for booleans, "slider" for numbers.
     """
     where = where or st
@@ -218,9 +225,13 @@ def sidebar() -> Config:
 
     sb.header("Weights")
     forget_one = state["cell"] == "LSTM" and state["unit_forget_bias"]
-    widget(Config, "init", where=sb, kind="radio", horizontal=True,
-           format_func=lambda init: INIT_LABELS[init] + (
-               "; forget bias 1 (unit_forget_bias)" if init == "constant" and forget_one else ""))
+    # The radio itself never changes with another setting (the browser keeps a radio's value as
+    # its label, and resets a radio whose options change: a label that changed with
+    # unit_forget_bias dropped "constant"). What depends on other settings is a caption under it.
+    init = widget(Config, "init", where=sb, kind="radio", horizontal=True,
+                  format_func=INIT_LABELS.get)
+    if init == "constant" and forget_one:
+        sb.caption("Constant 0.1, and forget bias 1 (unit_forget_bias).")
     col1, col2 = sb.columns([3, 2], vertical_alignment="bottom")
     widget(Config, "seed", where=col1)
     col2.button("Re-seed", on_click=_reseed, key="reseed", disabled=locked())

@@ -4,21 +4,27 @@ One worker process (a ProcessPoolExecutor cached with st.cache_resource) imports
 runs ``rnn_core.crosscheck.run``. A page only *requests* a check; app.py submits the requests
 after the page has been drawn, so neither starting the worker nor pickling a layer delays a
 first paint. Results depend only on (config, input) and are shared by every session (bounded).
-Pages never wait: the status line polls with ``st.fragment(run_every=...)`` until the result is
-in, then reruns once to show it.
+Pages never wait: the status line is a fragment that polls from the browser (ui/js/ticker.js
+asks for a rerun of that fragment only) until the result is in, then draws it and stops polling.
+No full-app rerun: a student's click never races one (a fragment rerun request that arrives after
+a full run replaced its fragment is dropped by Streamlit).
+
+The worker process is spawned with an importable initializer (``crosscheck_worker.warm_up``, which
+also lowers its CPU priority). Spawn re-imports the parent's ``__main__``, which under Streamlit is
+app.py: app.py builds the app only when run as ``__main__``.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
-import sys
 import threading
-import types
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
@@ -63,23 +69,12 @@ class Checks:
 
 
 def _new_pool() -> ProcessPoolExecutor:
+    """One spawned worker (no fork of a multi-threaded server), started now so that it imports
+    TensorFlow before the first request."""
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                initializer=crosscheck_worker.warm_up, initargs=(os.getpid(),))
-    with _main_module_hidden():  # the worker process is spawned by the first submit
-        pool.submit(os.getpid)
+    pool.submit(os.getpid)
     return pool
-
-
-@contextmanager
-def _main_module_hidden():
-    """A spawned worker re-imports ``__main__``, which under Streamlit is the running page
-    script: hide it while the pool starts its process, so the worker imports only what it needs."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
 
 
 def _broken(future: Future | None) -> bool:
@@ -99,12 +94,16 @@ def key_for(lab) -> str:
 
 def start(lab, rerun: bool = False) -> str | None:
     """Request the cross-check for ``lab`` (run once per key, after the page has been drawn);
-    returns the key, or None without TensorFlow."""
+    returns the key, or None without TensorFlow. ``rerun`` (a button) submits at once: the
+    button reruns only the status fragment, and app.py's after-page submit runs in full runs."""
     if not crosscheck.is_available():
         return None
     key = key_for(lab)
+    if rerun:
+        checks().submit(key, lab.check_parts(), rerun=True)
+        return key
     requests = st.session_state.setdefault(_REQUESTS, [])
-    if rerun or (checks().get(key) is None and checks().queued() + len(requests) < MAX_QUEUED):
+    if checks().get(key) is None and checks().queued() + len(requests) < MAX_QUEUED:
         requests.append((key, lab, rerun))
     return key
 
@@ -145,26 +144,47 @@ def summary_text(res) -> str:
             f"(tolerance {res.tolerance:.0e}) on {res.device}")
 
 
-def live_status(lab, details_link: bool = True) -> str | None:
+Details = Callable[[str, object], None]  # (state, value) -> draws what the page shows of the check
+
+_ticker = st.components.v2.component(
+    "rnnlab_ticker", js=(Path(__file__).parent / "js" / "ticker.js").read_text(encoding="utf-8"))
+_RUNS = itertools.count()  # makes every ticker element new data, so the browser re-arms its timer
+
+
+def live_status(lab, details_link: bool = True, details: Details | None = None) -> str | None:
     """One line under the page title: does TensorFlow agree with the numbers shown here?
 
-    Returns the result key (for ``result``), or None when TensorFlow is not installed."""
+    ``details(state, value)`` draws what a page shows of the result (the Cross-check page's table)
+    inside the same fragment, so it updates with the line. Returns the result key (for
+    ``result``), or None when TensorFlow is not installed."""
     key = start(lab)
     with st.container(key="crosscheck_status"):
         if key is None:
             st.caption("TensorFlow is not installed, so these numbers are not cross-checked "
                        "(`pip install tensorflow`; see the Cross-check page).")
             return None
-        _status_line(key, poll=result(key)[0] == "pending", details_link=details_link)
+        _status(key, details_link, details)
     return key
 
 
-def _status_line(key: str, poll: bool, details_link: bool = True) -> None:
-    if poll:
-        _pending(key)
-        return
+@st.fragment
+def _status(key: str, details_link: bool, details: Details | None) -> None:
+    """The status line (and the page's details); while the check is pending, a browser timer
+    reruns this fragment alone. Once the result is in, no timer is drawn: polling stops."""
     state, value = result(key)
-    if state == "busy":  # a class at once: no queue without end, and no polling for it
+    _status_line(state, value, details_link)
+    if details is not None:
+        details(state, value)
+    if state == "pending":
+        _ticker(key="crosscheck_ticker", data={"ms": int(POLL_SECONDS * 1000), "run": next(_RUNS)},
+                on_tick_change=lambda: None, height=0)
+
+
+def _status_line(state: str, value, details_link: bool = True) -> None:
+    if state == "pending":
+        st.caption(":material/hourglass_top: TensorFlow is checking these numbers in the "
+                   "background (first check imports TensorFlow, ~5 s)…")
+    elif state == "busy":  # a class at once: no queue without end, and no polling for it
         st.caption(":material/hourglass_disabled: TensorFlow is busy with other checks right now, "
                    "so these numbers are not cross-checked yet: the **Cross-check** page runs "
                    "this one on request.")
@@ -175,11 +195,3 @@ def _status_line(key: str, poll: bool, details_link: bool = True) -> None:
         st.markdown(f":{colour}-badge[{icon} {summary_text(value)}]{link}")
     else:
         st.caption(f"Cross-check failed to run: {value}")
-
-
-@st.fragment(run_every=POLL_SECONDS)
-def _pending(key: str) -> None:
-    if result(key)[0] != "pending":
-        st.rerun()  # full rerun: draws the result and stops this polling fragment
-    st.caption(":material/hourglass_top: TensorFlow is checking these numbers in the "
-               "background (first check imports TensorFlow, ~5 s)…")

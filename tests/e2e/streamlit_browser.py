@@ -133,6 +133,18 @@ QUIET_JS = """([quietMs, timeoutMs]) => new Promise((resolve, reject) => {
 })"""
 
 
+def messages(frames, proto_class) -> list:
+    """Streamlit's protobuf messages (ForwardMsg received, BackMsg sent) from websocket frames."""
+    out = []
+    for frame in frames:
+        if isinstance(frame, str):
+            continue
+        msg = proto_class()
+        msg.ParseFromString(frame)
+        out.append(msg)
+    return out
+
+
 def launch_chromium(playwright):
     """Headless Debian Chromium; Playwright gives every launch a fresh temporary user-data-dir."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -152,8 +164,8 @@ def wait_until_idle(page, timeout: float = 30_000) -> None:
 def wait_until_quiet(page, quiet_ms: int = 1500, timeout_ms: int = 120_000) -> None:
     """Wait until no script run has started for `quiet_ms`.
 
-    The app's live cross-check status polls with `st.fragment(run_every=1 s)` (reruns the browser
-    asks for) until TensorFlow's result is in, then reruns once.
+    The app's live cross-check status polls until TensorFlow's result is in (a browser timer,
+    ui/js/ticker.js, reruns the status fragment only), then draws it and stops polling.
     """
     page.evaluate(QUIET_JS, [quiet_ms, timeout_ms])
 

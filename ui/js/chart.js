@@ -81,7 +81,12 @@ function player(Plotly, div, panel, steps, start, key) {
     if (state.panel) state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
     div.dataset.step = String(k);
     if (state.panel) state.panel.dataset.step = String(k);
-    if (state.urlStep) setUrlStep(k);
+    if (state.urlStep) {
+      setUrlStep(k);
+      // ui/js/step_report.js tells the server, so a rerun starts on this step
+      window.__rnnlabStep = {step: k, playing: Boolean(state.playing), key: state.key};
+      document.dispatchEvent(new CustomEvent("rnnlab:step", {detail: window.__rnnlabStep}));
+    }
   };
   state.go = (k) => {
     Plotly.animate(div, [String(k)], {mode: "immediate", transition: {duration: 0},

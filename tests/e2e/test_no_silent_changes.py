@@ -1,0 +1,124 @@
+"""No silent changes (issue 17) and one full run per change (issue 19), in a real Chromium.
+
+A widget keeps its value when its label changes; the step survives every rerun with the URL and
+the player on the same step; no click is dropped while the TensorFlow check runs; a change of
+`units` costs exactly one full script run, the status update included.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from streamlit_browser import messages, set_widget, wait_until_idle, wait_until_quiet
+from test_pages_browser import assert_no_exception, open_app, wait_for_crosscheck
+
+PLAYER = """(key) => {
+    const holder = document.querySelector('.st-key-' + key);
+    const head = holder && holder.querySelector('.rnnlab-step-panel .step-head');
+    return {panel: head ? Number(head.textContent.match(/step k = (\\d+)/)[1]) : null,
+            url: new URL(location.href).searchParams.get('step')};
+}"""
+
+
+def player(page, key="step_through"):
+    return page.evaluate(PLAYER, key)
+
+
+def layer_outputs(page) -> str:
+    expect(page.locator(".st-key-layer_outputs")).to_contain_text("output")
+    return " ".join(page.locator(".st-key-layer_outputs").inner_text().split())
+
+
+def wait_for_outputs(page, expected: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while layer_outputs(page) != expected:
+        assert time.monotonic() < deadline, f"the page shows {layer_outputs(page)}, not {expected}"
+        page.wait_for_timeout(200)
+
+
+def click_checkbox(page, key: str) -> None:
+    page.locator(f".st-key-{key} label").click()
+
+
+def test_toggling_unit_forget_bias_keeps_constant_init(page):
+    base = "/hidden_states?cell=LSTM&units=3&timesteps=4&return_sequences=true&init=constant"
+    open_app(page, base + "&unit_forget_bias=false")
+    expected_off = layer_outputs(page)
+    open_app(page, base)
+    expected_on = layer_outputs(page)
+    assert expected_on != expected_off                  # the forget bias shows in the numbers
+    for toggle in range(3):                             # on -> off -> on -> off
+        click_checkbox(page, "unit_forget_bias")
+        want_on = toggle % 2 == 1
+        page.wait_for_url(re.compile("unit_forget_bias=false") if not want_on
+                          else re.compile(r"^(?!.*unit_forget_bias).*$"))
+        wait_until_idle(page)
+        wait_for_outputs(page, expected_on if want_on else expected_off)
+        radio = page.locator(".st-key-init")
+        expect(radio.get_by_role("radio", name=re.compile("Constant 0.1"))).to_be_checked()
+        assert "init=constant" in page.url
+    assert_no_exception(page)
+
+
+def test_the_step_survives_a_units_change_with_url_and_player_agreeing(page):
+    open_app(page, "/hidden_states?units=3&timesteps=6")
+    expect(page.locator(".st-key-step_through .rnnlab-step-panel")).to_contain_text("step k = 5")
+    for keys, step in ((["Home", "ArrowRight", "ArrowRight"], 2), (["End"], 5),
+                       (["Home", "ArrowRight"], 1)):
+        page.locator("h1").first.click()                # the keys go to the page, not a box
+        for key in keys:
+            page.keyboard.press(key)
+        page.wait_for_function(f"() => ({PLAYER})('step_through').panel === {step}")
+        wait_until_quiet(page, quiet_ms=800)
+        units = 4 if step != 5 else 5
+        set_widget(page, "units", units)
+        page.wait_for_url(re.compile(f"units={units}"))
+        wait_until_idle(page)
+        page.wait_for_timeout(500)                      # the chart redraws after the run
+        now = player(page)
+        assert now["panel"] == step, now
+        assert now["url"] in (str(step), None if step == 5 else str(step)), now  # absent = last
+
+
+def _finished(frames) -> list[int]:
+    """The ScriptFinishedStatus of every run the server finished (0 = a full run, 3 = a fragment)."""
+    return [m.script_finished for m in messages(frames, ForwardMsg)
+            if m.WhichOneof("type") == "script_finished"]
+
+
+def test_a_units_change_costs_one_full_run_status_included(page):
+    received = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(payload)))
+    open_app(page, "/shapes?units=5&seed=31")
+    wait_for_crosscheck(page)
+    received.clear()
+    set_widget(page, "units", 6)                        # a config TensorFlow has not checked yet
+    page.wait_for_url(re.compile("units=6"))
+    expect(page.locator(".st-key-crosscheck_status")).to_contain_text("TensorFlow agrees",
+                                                                      timeout=120_000)
+    wait_until_quiet(page, quiet_ms=2500)               # longer than the status's poll
+    finished = _finished(received)
+    full = [s for s in finished if s in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                         ForwardMsg.FINISHED_EARLY_FOR_RERUN)]
+    assert full == [ForwardMsg.FINISHED_SUCCESSFULLY], finished
+    assert_no_exception(page)
+
+
+def test_sidebar_clicks_during_a_crosscheck_all_take_effect(page, app_server):
+    open_app(page, f"/gates?cell=GRU&units=3&seed={int(time.time()) % 100_000}")  # unchecked yet
+    status = page.locator(".st-key-crosscheck_status")
+    flags = ("return_sequences", "return_state", "go_backwards", "stateful", "bidirectional")
+    for _ in range(2):                                  # on, then off again: every click counts
+        for flag in flags:
+            click_checkbox(page, flag)
+            page.wait_for_timeout(150)
+    expect(status).to_contain_text("TensorFlow", timeout=120_000)
+    wait_until_quiet(page, quiet_ms=2500)
+    for flag in flags:                                  # an even number of clicks each
+        expect(page.locator(f".st-key-{flag} input")).not_to_be_checked()
+        assert f"{flag}=" not in page.url
+    assert "does not exist anymore" not in Path(app_server._log.name).read_text(errors="replace")
