@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import diagrams, inputs, lab, sidebar, stack_figures
+from ui import diagrams, inputs, lab, sidebar, stack_figures, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -15,6 +15,7 @@ batch, t_enc, features = x.shape
 units = cfg.units
 
 st.title("Encoder → decoder")
+tour.button("encoder_decoder")
 st.markdown(
     "Seed 000 (the Keras RNN guide) builds a sequence-to-sequence model: an **encoder** reads "
     "the source sequence and returns its final state(s) (`return_state=True`); those become "
