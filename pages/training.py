@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import budget, figures, sidebar, tour
+from ui import budget, figures, sidebar, sources, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -22,7 +22,7 @@ def _write_url():
 st.title("Training")
 tour.button("training")
 st.markdown(
-    "Seed 002 trains a character RNN on **hihello**: input `hihell`, target `ihello` (each character "
+    f"{sources.cite('002', capital=True)} trains a character RNN on **hihello**: input `hihell`, target `ihello` (each character "
     "predicts the next), `SimpleRNN → TimeDistributed(Dense) → softmax`, categorical cross-entropy. "
     "Here the same model trains in NumPy: forward with the layers' `trace`, gradients by "
     "backpropagation through time (`rnn_core.backprop`), updates with Keras's own rules "
@@ -135,7 +135,7 @@ with st.expander("The same model and training in Keras"):
         "              metrics=[\"accuracy\"])\n"
         f"model.fit(x_hot, y_ids, epochs={epochs})  # one full batch per epoch",
         language="python")
-    st.caption("The seed ends with `Activation('softmax')` and `categorical_crossentropy`: the same "
+    st.caption(f"{sources.cite('002', capital=True)} ends with `Activation('softmax')` and `categorical_crossentropy`: the same "
                "loss, computed from probabilities instead of logits. The tests train this Keras model "
                "with `train_on_batch` from the same weights and check every weight after 15 steps.")
 
@@ -157,7 +157,7 @@ with st.container(key="train_prediction"):
     st.code("\n".join(result["log"][-5:]
                       + [_labelled("input", data.x_ids[0]), _labelled("target", data.y_ids[0]),
                          _labelled("model", pred)]), language=None)
-st.caption("As the seed prints after `rnn.predict`: the class ids (argmax of each timestep's "
+st.caption(f"As {sources.cite('002')} prints after `rnn.predict`: the class ids (argmax of each timestep's "
            "softmax) and the characters they stand for. Vocabulary: "
            + ", ".join(f"`{c}`→{k}" for k, c in enumerate(data.vocab)))
 
@@ -312,7 +312,7 @@ def gradient_flow():
         chart(tf_figs.clipping_bars(list(flows), [f.grad_norm for f in flows.values()],
                                     [f.clipped_norm for f in flows.values()], clipnorm or None, 0.1),
               key="gf_clipping")
-    st.caption("`global_clipnorm=c` (Keras; `tf.clip_by_global_norm` in seed 003) rescales *all* "
+    st.caption(f"`global_clipnorm=c` (Keras; `tf.clip_by_global_norm` in {sources.cite('003')}) rescales *all* "
                "gradients together by c / max(‖g‖, c): the step keeps its direction, only its length "
                "is capped — a blown-up gradient can no longer throw the weights far away.")
 
