@@ -160,3 +160,13 @@ def test_a_popover_sits_beside_a_tall_target_not_over_the_sidebar(page, size):
     assert pop["y"] <= box["y"] + box["height"] + 30 and pop["y"] + pop["height"] >= box["y"] - 30
     # and it is on screen, near the part of the target that is visible
     assert 0 <= pop["y"] and pop["y"] + pop["height"] <= size[1]
+
+
+def test_the_answer_box_shows_the_longest_answer_of_the_set_without_scrolling(page):
+    seed, level, number = 10, 3, 4                 # question 5 of this set returns 6 tensors
+    q = quiz.question(seed, level, number)
+    assert len(q.expected_shapes()) == 6
+    open_app(page, f"/quiz?quiz_seed={seed}&quiz_level={level}")
+    box = page.locator(".st-key-quiz_shapes textarea")
+    box.fill("\n".join(quiz.shape_text(s) for s in q.expected_shapes()))
+    assert box.evaluate("(el) => el.scrollHeight <= el.clientHeight + 1"), "the answer scrolls"
