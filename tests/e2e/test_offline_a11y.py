@@ -37,10 +37,9 @@ AXE_RUN = """async () => {
 }"""
 
 
-def visit(page, url: str) -> list[str]:
+def visit(page, own: str, url: str) -> list[str]:
     """Open ``url``, wait until the page has drawn and the network is quiet; return every
-    requested URL that is not on the app's own server."""
-    own = urlsplit(page.context._impl_obj._options.get("baseURL", "")).netloc
+    requested URL whose host is not ``own`` (the app server's host:port)."""
     outside: list[str] = []
 
     def record(request):
@@ -63,8 +62,8 @@ def serious_violations(page) -> list[dict]:
 
 @pytest.mark.parametrize("view", ["normal", "presenter"])
 @pytest.mark.parametrize("path", PAGES)
-def test_no_request_leaves_the_server_and_axe_finds_nothing_serious(page, path, view):
+def test_no_request_leaves_the_server_and_axe_finds_nothing_serious(page, app_server, path, view):
     query = "?presenter=true" if view == "presenter" else ""
-    outside = visit(page, f"/{path}{query}")
+    outside = visit(page, urlsplit(app_server.url).netloc, f"/{path}{query}")
     assert outside == [], f"requests that left the server: {outside}"
     assert serious_violations(page) == []
