@@ -12,25 +12,27 @@ def main() -> None:
 
     from ui import chart
 
-    st.set_page_config(page_title="RNN Lab", page_icon=":material/neurology:", layout="wide")
+    # Emoji icons: Streamlit draws them inline, where a :material/…: page icon makes every
+    # browser fetch the favicon from fonts.gstatic.com (a classroom network may not reach it).
+    st.set_page_config(page_title="RNN Lab", page_icon="🧠", layout="wide")
     chart.preload()  # plotly.js downloads while the rest is imported and the page computes
 
     from ui import sidebar, status, view  # after the preload, on purpose
 
     pages = [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
-        st.Page("pages/shapes.py", title="Shapes", icon=":material/view_in_ar:", url_path="shapes"),
-        st.Page("pages/parameters.py", title="Parameters", icon=":material/functions:",
+        st.Page("pages/home.py", title="Home", icon="🏠", url_path="", default=True),
+        st.Page("pages/shapes.py", title="Shapes", icon="🧊", url_path="shapes"),
+        st.Page("pages/parameters.py", title="Parameters", icon="🔢",
                 url_path="parameters"),
-        st.Page("pages/hidden_states.py", title="Hidden states", icon=":material/timeline:",
+        st.Page("pages/hidden_states.py", title="Hidden states", icon="📈",
                 url_path="hidden_states"),
-        st.Page("pages/gates.py", title="Gates", icon=":material/tune:", url_path="gates"),
-        st.Page("pages/encoder_decoder.py", title="Encoder → decoder", icon=":material/swap_calls:",
+        st.Page("pages/gates.py", title="Gates", icon="🎛️", url_path="gates"),
+        st.Page("pages/encoder_decoder.py", title="Encoder → decoder", icon="🔁",
                 url_path="encoder_decoder"),
-        st.Page("pages/cross_check.py", title="Cross-check", icon=":material/verified:",
+        st.Page("pages/cross_check.py", title="Cross-check", icon="✅",
                 url_path="cross_check"),
-        st.Page("pages/training.py", title="Training", icon=":material/school:", url_path="training"),
-        st.Page("pages/quiz.py", title="Quiz", icon=":material/quiz:", url_path="quiz"),
+        st.Page("pages/training.py", title="Training", icon="🎓", url_path="training"),
+        st.Page("pages/quiz.py", title="Quiz", icon="❓", url_path="quiz"),
     ]
 
     page = st.navigation(pages)

@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import diagrams, exports, inputs, lab, sidebar, stack_figures
+from ui import diagrams, exports, inputs, lab, sidebar, sources, stack_figures, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -15,17 +15,18 @@ batch, t_enc, features = x.shape
 units = cfg.units
 
 st.title("Encoder → decoder")
+tour.button("encoder_decoder")
 st.markdown(
-    "Seed 000 (the Keras RNN guide) builds a sequence-to-sequence model: an **encoder** reads "
+    f"{sources.cite('000', capital=True)} builds a sequence-to-sequence model: an **encoder** reads "
     "the source sequence and returns its final state(s) (`return_state=True`); those become "
     "the **decoder**'s initial state (`initial_state=...`) instead of zeros. The decoder starts "
     "from everything the encoder has read.")
 if cfg.bidirectional or cfg.layers > 1 or cfg.stateful:
     st.info("This page uses one plain (not Bidirectional, not stateful) layer for the encoder "
-            "and one for the decoder, as seed 000 does; the sidebar's cell, units, input and "
+            f"and one for the decoder, as {sources.cite('000')} does; the sidebar's cell, units, input and "
             "weights apply.", icon=":material/info:")
 
-with st.expander("Seed 000's code (Keras)", expanded=False):
+with st.expander(f"The code of {sources.cite('000')} (Keras)", expanded=False):
     st.code('''encoder_input = layers.Input(shape=(None, ))
 encoder_embedded = layers.Embedding(input_dim=encoder_vocab, output_dim=64)(encoder_input)
 encoder_output, state_h, state_c = layers.LSTM(64, return_sequences=False, return_state=True,
@@ -63,7 +64,7 @@ rows += [f"| `{name}` | `{diagrams.shape_text(s.shape)}` | encoder's final "
          f"{'h' if name == 'state_h' else 'c (cell state)'} → decoder's "
          f"{'h₀' if name == 'state_h' else 'c₀'} |" for name, s in zip(state_names, states)]
 rows += [f"| `y` (decoder input) | `{diagrams.shape_text(y.shape)}` | the target-side sequence "
-         "(seed 000: embedded target tokens; here seeded random) |",
+         f"({sources.cite('000')}: embedded target tokens; here seeded random) |",
          f"| `decoder_output` | `{diagrams.shape_text(decoder_output.shape)}` | "
          + ("h at every decoder step |" if cfg.return_sequences else "the decoder's last h |")]
 with st.container(key="ed_shapes"):
@@ -111,7 +112,7 @@ st.caption("Left: the encoder's steps e0…; right: the decoder's d0…. The box
            + (" Padded encoder steps repeat the previous column." if mask is not None else ""))
 
 st.subheader("Carrying state across sub-sequences: `stateful=True`")
-st.markdown("Seed 000's other way to hand state on: one layer, `stateful=True`, fed consecutive "
+st.markdown(f"{sources.cite('000', capital=True)}'s other way to hand state on: one layer, `stateful=True`, fed consecutive "
             "pieces of a long sequence; each call starts from the previous call's final state "
             "until `layer.reset_state()` (Keras 2: `reset_states()`).")
 st.code("""lstm_layer = layers.LSTM(64, stateful=True)

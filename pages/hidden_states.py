@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from ui import (colors, diagrams, exports, figures, inputs, lab, settings, sidebar, stack_figures,
-                status, tour)
+                sources, status, tour)
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -20,7 +20,7 @@ status.live_status(current)
 
 PRESET_TEXT = {
     "random": f"seeded random N(0, 1) values (seed {cfg.seed})",
-    "train_X": "seed 004's `train_X`: one sentence of 4 words, each a 5-dimensional vector",
+    "train_X": f"{sources.cite('004')}'s `train_X`: one sentence of 4 words, each a 5-dimensional vector",
     "sine": f"sine waves: feature d has d+1 half-periods over the {timesteps} steps; each "
             "sample is phase-shifted",
     "word": f"one-hot characters of {cfg.word!r}: vocabulary "
@@ -67,7 +67,7 @@ st.caption("▶ Play, the slider and the keys move the chart, its cursor and the
            "in your browser. Columns are steps in processing order" +
            (" (go_backwards: step k reads x at T−1−k)." if cfg.go_backwards else "."))
 st.caption("Keras convention: x_t is a row vector and multiplies from the left (x_t·kernel, "
-           "kernel of shape (input_dim, units)). Seed 001 writes Wx (units, input_dim) and Wx·x_t: "
+           f"kernel of shape (input_dim, units)). {sources.cite('001', capital=True)} writes Wx (units, input_dim) and Wx·x_t: "
            "the same numbers, transposed.")
 lab.show_source(cfg.cell)
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import diagrams, lab, sidebar, status, tour
+from ui import diagrams, lab, sidebar, sources, status, tour
 from ui.chart import chart
 
 cfg = sidebar.current()
@@ -19,7 +19,7 @@ status.live_status(current)
 st.subheader(f"Your input x: {diagrams.shape_text(current.x.shape)}")
 st.markdown(f"A recurrent layer reads a 3-D tensor `(batch_size, timesteps, input_dim)`: "
             f"**{batch}** sequence{'s' if batch > 1 else ''}, each **{timesteps}** steps long, "
-            f"each step a vector of **{features}** features (seed 001 calls it "
+            f"each step a vector of **{features}** features ({sources.cite('001')} calls it "
             f"`(samples, timesteps, word_dim)`). Drawn to scale, one cube per number; the front "
             f"face shows sample 0's values.")
 chart(diagrams.input_tensor(current.x), key="input_tensor")
@@ -38,7 +38,7 @@ explain = {
 }
 st.markdown(explain[pattern] + " **One-to-many** (one input, a sequence out — e.g. generating "
             "text from a start token) is not a flag: it is a decoder that feeds its own output "
-            "back in, step by step, as the hihello model in seed 002 does.")
+            f"back in, step by step, as the hihello model in {sources.cite('002')} does.")
 if cfg.go_backwards:
     st.info("`go_backwards=True`: the layer reads x from the last timestep to the first.")
 
@@ -47,7 +47,7 @@ pages = [
     ("pages/shapes.py", "Shapes", "what comes out of the layer, in Keras's order, and why; "
      "weight shapes; the exact Keras code"),
     ("pages/parameters.py", "Parameters", "where every parameter comes from, as a formula; "
-     "rebuild the seed tutorials' models"),
+     "rebuild the models of the tutorials listed under Sources below"),
     ("pages/hidden_states.py", "Hidden states", "h_t step by step: chart and equations with that step's "
      "numbers on one step; Bidirectional and stateful layers"),
     ("pages/gates.py", "Gates", "what LSTM's input/forget/output gates and GRU's update/reset "
@@ -63,3 +63,9 @@ pages = [
 ]
 for path, title, text in pages:
     st.page_link(path, label=f"**{title}** — {text}")
+
+st.subheader("Sources", anchor="sources")
+st.markdown("The tutorials this app follows, and reproduces with the same numbers. The pages cite "
+            "them by name and by their seed number:")
+with st.container(key="sources"):
+    st.markdown(sources.markdown_list())

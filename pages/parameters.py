@@ -4,7 +4,7 @@ import dataclasses
 import streamlit as st
 
 from ui import (builder, diagrams, exports, figures, frameworks, lab, settings, sidebar,
-                status, tour)
+                sources, status, tour)
 from ui.chart import chart
 from ui.settings import BuilderSettings
 
@@ -103,7 +103,7 @@ frameworks.section(cfg, current.stack)
 st.subheader("Model builder")
 st.markdown("One layer per line, in Keras syntax (`Embedding`, `SimpleRNN`, `LSTM`, `GRU`, "
             "`Dense`, `TimeDistributed`, `Bidirectional`). The presets rebuild the models of the "
-            "seed tutorials.")
+            f"tutorials this app follows: {', '.join(sources.cite(s) for s in ('000', '001', '002'))}.")
 
 
 def _load_preset():
@@ -134,11 +134,12 @@ else:
         same_spec = st.session_state["model_spec"] == preset.spec and \
             st.session_state["model_input_shape"] == preset.input_shape
         if same_spec and preset.seed_total is not None:
+            source = sources.cite_preset(st.session_state["model_preset"])
             if model.count_params() == preset.seed_total:
-                st.success(f"Matches the seed tutorial's Keras summary: {preset.seed_total:,} "
+                st.success(f"Matches the Keras summary in {source}: {preset.seed_total:,} "
                            "parameters.", icon=":material/check:")
             else:
-                st.error(f"The seed tutorial's Keras summary says {preset.seed_total:,}; "
+                st.error(f"The Keras summary in {source} says {preset.seed_total:,}; "
                          f"we count {model.count_params():,}.")
     rows = ["| layer | formula |", "|---|---|"]
     rows += [f"| `{r['name']}` ({r['type']}) | `{r['formula']}` |" for r in model.summary_rows()]

@@ -49,6 +49,12 @@ def check_answer(question, progress: dict) -> None:
     progress["last"] = result
 
 
+def answer_box_height(seed: int, level: int) -> int:
+    """Pixels for the set's longest answer: 1.6 lines of the 16 px body font per shape, plus the
+    box's padding and border; Streamlit's minimum is 68."""
+    return max(68, round(25.6 * quiz.answer_lines(seed, level)) + 20)
+
+
 def new_set() -> None:
     state["quiz_seed"] = random.randrange(1, 100_000)
 
@@ -97,7 +103,7 @@ with st.container(key="quiz_question"):
 
 with st.container(key="quiz_answer"):
     st.text_area("Every tensor in `outputs`, in order: one shape per line", key="quiz_shapes",
-                 placeholder="(2, 5, 8)\n(2, 8)", height=110)
+                 placeholder="(2, 5, 8)\n(2, 8)", height=answer_box_height(seed, level))
     st.text_input("`model.count_params()`", key="quiz_params", placeholder="1234")
     st.button("Check", key="quiz_check", type="primary", on_click=check_answer,
               args=(question, progress))

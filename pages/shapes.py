@@ -1,7 +1,7 @@
 """Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
 import streamlit as st
 
-from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, stack_view, status, tour
+from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, sources, stack_view, status, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -157,7 +157,7 @@ for name, w in zip(weight_names, weights):
 st.markdown("\n".join(rows))
 gates = {"SimpleRNN": "", "LSTM": " (columns in gate order i, f, c, o)",
          "GRU": " (columns in gate order z, r, h)"}[cfg.cell]
-st.info(f"**Two conventions, same numbers.** Seed 001 writes `Wx` as (hidden, input) = "
+st.info(f"**Two conventions, same numbers.** {sources.cite('001', capital=True)} writes `Wx` as (hidden, input) = "
         f"({units}, {features}) and computes `Wx·x_t`; Keras stores `kernel` as (input_dim, "
         f"{G}·units) = ({features}, {G * units}){gates} and computes `x_t·kernel`, because x "
         f"is batch-major `(batch, input_dim)`. So `kernel` = `Wxᵀ`{' (per gate)' if G > 1 else ''}, "

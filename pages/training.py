@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import budget, figures, sidebar, tour
+from ui import budget, figures, sidebar, sources, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -19,10 +19,23 @@ def _write_url():
     sidebar.write_query(sidebar.settings(TrainingSettings))
 
 
+def explore(name: str, label: str, **kwargs):
+    """An exploration control (sampling, gradient flow): free under lock=true, which fixes the
+    layer and the training setup but not what a class tries out. sidebar.widget disables every
+    setting of a locked link, so the lock is lifted for this one call.
+    TODO(lead): replace with a lockable=False argument of sidebar.widget when merging."""
+    lock = st.session_state.get("lock", False)
+    st.session_state["lock"] = False
+    try:
+        return sidebar.widget(T, name, label, **kwargs)
+    finally:
+        st.session_state["lock"] = lock
+
+
 st.title("Training")
 tour.button("training")
 st.markdown(
-    "Seed 002 trains a character RNN on **hihello**: input `hihell`, target `ihello` (each character "
+    f"{sources.cite('002', capital=True)} trains a character RNN on **hihello**: input `hihell`, target `ihello` (each character "
     "predicts the next), `SimpleRNN → TimeDistributed(Dense) → softmax`, categorical cross-entropy. "
     "Here the same model trains in NumPy: forward with the layers' `trace`, gradients by "
     "backpropagation through time (`rnn_core.backprop`), updates with Keras's own rules "
@@ -135,7 +148,7 @@ with st.expander("The same model and training in Keras"):
         "              metrics=[\"accuracy\"])\n"
         f"model.fit(x_hot, y_ids, epochs={epochs})  # one full batch per epoch",
         language="python")
-    st.caption("The seed ends with `Activation('softmax')` and `categorical_crossentropy`: the same "
+    st.caption(f"{sources.cite('002', capital=True)} ends with `Activation('softmax')` and `categorical_crossentropy`: the same "
                "loss, computed from probabilities instead of logits. The tests train this Keras model "
                "with `train_on_batch` from the same weights and check every weight after 15 steps.")
 
@@ -157,7 +170,7 @@ with st.container(key="train_prediction"):
     st.code("\n".join(result["log"][-5:]
                       + [_labelled("input", data.x_ids[0]), _labelled("target", data.y_ids[0]),
                          _labelled("model", pred)]), language=None)
-st.caption("As the seed prints after `rnn.predict`: the class ids (argmax of each timestep's "
+st.caption(f"As {sources.cite('002')} prints after `rnn.predict`: the class ids (argmax of each timestep's "
            "softmax) and the characters they stand for. Vocabulary: "
            + ", ".join(f"`{c}`→{k}" for k, c in enumerate(data.vocab)))
 
@@ -185,14 +198,14 @@ def sampling():
                 "Low T → always the most likely character; T = 1 → the model's own distribution; "
                 "high T → ever closer to uniform.")
     c1, c2, c3 = st.columns([2, 1, 1])
-    temperature = sidebar.widget(T, "train_temperature", "temperature T", where=c1, kind="slider",
-                                 step=0.05)
+    temperature = explore("train_temperature", "temperature T", where=c1, kind="slider",
+                          step=0.05)
     seen = st.session_state.get("_train_prefix_vocab")
     st.session_state["_train_prefix_vocab"] = data.vocab
     if seen is not None and seen != data.vocab:
         st.session_state["train_prefix"] = data.text[0]  # a new text: start from its first character
-    prefix = sidebar.widget(T, "train_prefix", "prefix", where=c2)
-    length = sidebar.widget(T, "train_length", "characters", where=c3)
+    prefix = explore("train_prefix", "prefix", where=c2)
+    length = explore("train_length", "characters", where=c3)
     _write_url()
     st.session_state.setdefault("_train_draw", 0)
     st.button("Draw again", key="train_draw", on_click=_next_draw)
@@ -253,18 +266,18 @@ def gradient_flow():
         "reaches t = 0 is a product of T factors: it shrinks or grows geometrically. Untrained "
         "networks with Keras's initial weights, the same seed for all three cells.")
     c1, c2, c3, c4, c5 = st.columns(5)
-    steps = sidebar.widget(T, "gf_timesteps", "timesteps T", where=c1, kind="slider")
-    units = sidebar.widget(T, "gf_units", "units", where=c2, kind="slider",
-                           help="this experiment's own size (the sidebar's cell is highlighted)")
-    scale = sidebar.widget(T, "gf_scale", "recurrent-weight scale", where=c3, kind="slider",
-                           step=0.05, help="multiplies the orthogonal recurrent_kernel; > 1 makes "
-                                           "SimpleRNN explode")
-    gate = sidebar.widget(T, "gf_gate", "gate bias (LSTM forget, GRU update)", where=c4,
-                          kind="select_slider",
-                          help="the bias of the gate that keeps the old state; Keras starts the "
-                               "LSTM forget gate at 1 (unit_forget_bias) and the GRU update gate at 0")
-    clipnorm = sidebar.widget(T, "gf_clip", "global_clipnorm (0 = off)", where=c5,
-                              kind="select_slider")
+    steps = explore("gf_timesteps", "timesteps T", where=c1, kind="slider")
+    units = explore("gf_units", "units", where=c2, kind="slider",
+                    help="this experiment's own size (the sidebar's cell is highlighted)")
+    scale = explore("gf_scale", "recurrent-weight scale", where=c3, kind="slider",
+                    step=0.05, help="multiplies the orthogonal recurrent_kernel; > 1 makes "
+                                    "SimpleRNN explode")
+    gate = explore("gf_gate", "gate bias (LSTM forget, GRU update)", where=c4,
+                   kind="select_slider",
+                   help="the bias of the gate that keeps the old state; Keras starts the "
+                        "LSTM forget gate at 1 (unit_forget_bias) and the GRU update gate at 0")
+    clipnorm = explore("gf_clip", "global_clipnorm (0 = off)", where=c5,
+                       kind="select_slider")
     gate_bias = None if gate == "Keras init" else float(gate)
     _write_url()  # a fragment rerun skips the page-level call
     try:
@@ -312,7 +325,7 @@ def gradient_flow():
         chart(tf_figs.clipping_bars(list(flows), [f.grad_norm for f in flows.values()],
                                     [f.clipped_norm for f in flows.values()], clipnorm or None, 0.1),
               key="gf_clipping")
-    st.caption("`global_clipnorm=c` (Keras; `tf.clip_by_global_norm` in seed 003) rescales *all* "
+    st.caption(f"`global_clipnorm=c` (Keras; `tf.clip_by_global_norm` in {sources.cite('003')}) rescales *all* "
                "gradients together by c / max(‖g‖, c): the step keeps its direction, only its length "
                "is capped — a blown-up gradient can no longer throw the weights far away.")
 

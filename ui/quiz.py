@@ -148,6 +148,13 @@ def question_set(seed: int, level: int) -> list[Question]:
 
 
 # --- parsing -------------------------------------------------------------------------------------
+def answer_lines(seed: int, level: int) -> int:
+    """How many lines the answer box shows for the set (seed, level): its longest answer, so no
+    answer scrolls, and the box is the same for every question of the set (its size must not
+    tell how many tensors this question returns)."""
+    return max(len(q.expected_shapes()) for q in question_set(seed, level))
+
+
 _GROUP = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _SHAPE_HELP = ("whole numbers separated by commas, like (2, 5, 8), 2,5,8 or [2, 5, 8], with None "
                "for an unknown batch; several shapes one per line")

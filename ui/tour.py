@@ -4,7 +4,13 @@ The steps are plain Python (``STEPS``: page -> steps, each naming a Streamlit ke
 target is the ``.st-key-<key>`` container). ``button(page)`` draws a keyed Components v2
 element (no iframe) holding a "Take the tour" button; its JavaScript runs the tour with
 driver.js (MIT, vendored in static/tour/, see SOURCE.txt) entirely in the browser, so starting,
-stepping and closing cost no rerun.
+stepping and closing cost no rerun. The script and its styles are static/tour/tour.js and
+tour.css, read once at import.
+
+While the tour is open it owns the keys (← / → step the tour, not the step-through player, and
+Space does not play the player); once it closes the player has them back. A target taller than
+about half the window is highlighted by its top part, so the popover sits right under it
+rather than beside it over the sidebar.
 
 The tour never blocks the page: the dimming overlay lets clicks through, the page underneath
 stays usable, Esc or × ends it. Steps whose element is missing or not visible (the sidebar in
@@ -19,6 +25,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -76,22 +83,45 @@ STEPS: dict[str, tuple[Step, ...]] = {
         ("model_spec", "Model builder", "Type layers like Keras code and get model.summary()."),
     ),
     "hidden_states": _steps(
-        ("step_through", "h_t over time", "Every unit's hidden state, step by step: press ▶ or use "
-         "the arrow keys."),
-        ("hs_step", "Pick a step", "The equations below use this step's actual numbers."),
+        ("step_through", "h_t over time", "Every unit's hidden state, step by step: press ▶, or "
+         "use the arrow keys once the tour is closed. The equations use this step's numbers."),
+        ("sample", "Pick a sample", "Which sequence of the batch the chart and the equations "
+         "show."),
         ("sequence_vs_final", "Sequence or final state", "What return_sequences keeps: every h_t, "
          "or only the last one."),
         ("go_backwards", "go_backwards", "Read x from the last timestep to the first, and see "
          "the states change."),
+        ("show_stateful", "stateful=True", "Carry the final state into the next batch, or "
+         "start again from zeros."),
+        ("exports", "Take it with you", "The code, a notebook, the data and the charts of this "
+         "view, and a link to it."),
     ),
     "gates": _steps(
+        ("cell", "A gated cell", "LSTM has input, forget and output gates, GRU update and reset "
+         "gates; SimpleRNN has none."),
         ("gates_step_through", "Gates over time", "Each gate's activation per unit and step: "
-         "0 closes, 1 opens."),
+         "0 closes, 1 opens. Press ▶ or use the arrow keys once the tour is closed."),
+        ("sample", "Pick a sample", "Which sequence of the batch the chart and the equations "
+         "show."),
         ("saturation", "Saturation", "Activations piled up at 0 or 1 barely pass a gradient."),
-        ("recurrent_activation", "recurrent_activation", "The gates' activation (sigmoid by "
-         "default), under More Keras flags."),
-        ("gates_plot_effect", "A Keras toggle's effect", "unit_forget_bias (LSTM) or "
-         "reset_after (GRU), plotted over time."),
+        ("show_effect", "A Keras toggle's effect", "unit_forget_bias (LSTM) or reset_after "
+         "(GRU), plotted over time with and without."),
+        ("exports", "Take it with you", "The figures and numbers of this page as files, and "
+         "links for a class."),
+    ),
+    "encoder_decoder": _steps(
+        ("handover", "The handover", "The encoder's final state(s) become the decoder's "
+         "initial_state: the only thing of the source the decoder sees."),
+        ("ed_shapes", "Every tensor's shape", "x, the encoder's output and states, y and the "
+         "decoder's output, with your numbers."),
+        ("decoder_timesteps", "Decoder length", "The decoder may run for a different number of "
+         "steps than the encoder."),
+        ("ed_numbers", "The same numbers", "The encoder's final h (and c) printed next to the "
+         "decoder's initial ones: identical."),
+        ("ed_states", "States over time", "Encoder steps on the left, decoder steps on the right; "
+         "the arrow is the handover."),
+        ("ed_stateful", "stateful=True", "The other way to hand state on: one layer fed "
+         "consecutive pieces of a long sequence."),
     ),
     "cross_check": _steps(
         ("crosscheck_status", "The verdict", "NumPy and TensorFlow, same weights, same x: the "
@@ -123,115 +153,10 @@ STEPS: dict[str, tuple[Step, ...]] = {
     ),
 }
 
-_JS = r"""
-let TOUR = null;   // the driver.js instance of the running tour, if any
-
-function loadDriver(jsSrc, cssSrc) {
-  if (!document.querySelector('link[data-rnnlab-tour]')) {
-    const link = document.createElement("link");
-    link.rel = "stylesheet"; link.href = cssSrc; link.dataset.rnnlabTour = "1";
-    document.head.appendChild(link);
-  }
-  if (!window.__rnnlabDriver) {
-    window.__rnnlabDriver = new Promise((ok, fail) => {
-      const script = document.createElement("script");
-      script.src = jsSrc;
-      script.onload = () => ok(window.driver.js.driver);
-      script.onerror = () => { window.__rnnlabDriver = null; fail(new Error("driver.js did not load")); };
-      document.head.appendChild(script);
-    });
-  }
-  return window.__rnnlabDriver;
-}
-
-function visible(el) {
-  const r = el.getBoundingClientRect();
-  if (r.width <= 0 || r.height <= 0 || r.right <= 0 || r.left >= window.innerWidth) return false;
-  return el.checkVisibility ? el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}) : true;
-}
-
-function firstVisible(selector) {
-  return [...document.querySelectorAll(selector)].find(visible) || null;
-}
-
-function startTour(data) {
-  loadDriver(data.js, data.css).then((driver) => {
-    // Resolved now, not per step: what is hidden (presenter view's sidebar) is left out.
-    const steps = [];
-    for (const s of data.steps) {
-      const el = firstVisible(s.selector);
-      if (el) steps.push({element: el, popover: {title: s.title, description: s.text}});
-    }
-    if (TOUR) TOUR.destroy();
-    if (!steps.length) return;
-    TOUR = driver({
-      steps, showProgress: true, allowClose: true, smoothScroll: true, stagePadding: 6,
-      overlayOpacity: 0.25, popoverClass: "rnnlab-tour",
-      nextBtnText: "Next →", prevBtnText: "← Back", doneBtnText: "Done",
-      onDestroyed: () => { TOUR = null; document.body.classList.remove("rnnlab-touring"); },
-    });
-    document.body.classList.add("rnnlab-touring");
-    TOUR.drive();
-  });
-}
-
-// Links to #ctl-<key>: scroll to that widget (opening its expander) and focus it.
-function goToControl(key) {
-  const el = document.querySelector(".st-key-" + CSS.escape(key));
-  if (!el) return false;
-  const details = el.closest("details");
-  if (details && !details.open) details.querySelector("summary").click();
-  setTimeout(() => {
-    el.scrollIntoView({block: "center", behavior: "smooth"});
-    const input = el.querySelector("input, [role=slider], [role=combobox], button, textarea");
-    if (input) input.focus({preventScroll: true});
-    el.classList.add("rnnlab-flash");
-    setTimeout(() => el.classList.remove("rnnlab-flash"), 1600);
-  }, details ? 250 : 0);
-  return true;
-}
-
-if (!window.__rnnlabControlLinks) {
-  window.__rnnlabControlLinks = true;
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest && event.target.closest('a[href*="#ctl-"]');
-    if (!link) return;
-    const key = decodeURIComponent(link.getAttribute("href").split("#ctl-")[1] || "");
-    if (key && goToControl(key)) { event.preventDefault(); event.stopPropagation(); }
-  }, true);
-}
-
-export default function ({ data: raw, parentElement }) {
-  if (!raw || !raw.json) return;
-  const data = JSON.parse(raw.json);
-  let button = parentElement.querySelector("button.rnnlab-tour-start");
-  if (!button) {
-    button = document.createElement("button");
-    button.type = "button";
-    button.className = "rnnlab-tour-start";
-    parentElement.appendChild(button);
-  }
-  button.textContent = data.label;
-  button.onclick = () => startTour(data);   // the latest steps, rerun after rerun
-  return () => {
-    setTimeout(() => { if (!parentElement.isConnected && TOUR) TOUR.destroy(); }, 0);
-  };
-}
-"""
-
-_CSS = """
-.rnnlab-tour-start { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; cursor: pointer;
-  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; background: #fff; color: #31333F; }
-.rnnlab-tour-start:hover { border-color: #ff4b4b; color: #ff4b4b; }
-/* Never block the page: the page under the dimming stays clickable while the tour runs. */
-body.rnnlab-touring.driver-active * { pointer-events: auto; }
-body.rnnlab-touring.driver-active .driver-overlay { pointer-events: none; }
-.driver-popover.rnnlab-tour { font-family: "Source Sans", "Source Sans Pro", sans-serif; }
-.rnnlab-flash { outline: 3px solid #ff4b4b; outline-offset: 4px; border-radius: 0.5rem;
-  transition: outline-color 1.5s; }
-"""
-
-_component = st.components.v2.component("rnnlab_tour", js=_JS, css=_CSS, isolate_styles=False)
+TOUR_DIR = Path(__file__).resolve().parents[1] / "static" / "tour"
+_component = st.components.v2.component(
+    "rnnlab_tour", js=(TOUR_DIR / "tour.js").read_text(encoding="utf-8"),
+    css=(TOUR_DIR / "tour.css").read_text(encoding="utf-8"), isolate_styles=False)
 
 
 def steps_data(page: str) -> list[dict]:

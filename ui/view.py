@@ -6,6 +6,8 @@ from the page's current URL (the step the browser is on included), so they are a
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 PRESENTER_CSS = """
@@ -111,8 +113,12 @@ def teacher_links(key: str = "teacher_links") -> None:
     _links(key=key, data={"links": [list(item) for item in LINKS]})
 
 
+A11Y_CSS = Path(__file__).resolve().parents[1] / "static" / "a11y.css"  # contrast the theme cannot set
+
+
 def apply() -> None:
     """Presenter view's CSS and exit control, or the sidebar's entry to it and teacher links."""
+    st.html(A11Y_CSS)
     if st.session_state.get("presenter"):
         st.html(PRESENTER_CSS)
         with st.container(key="presenter_bar", horizontal=True, horizontal_alignment="right"):

@@ -3,6 +3,7 @@ element, Next and close work, hidden elements are skipped, and the page stays us
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from streamlit_browser import set_widget, wait_until_idle
@@ -19,6 +20,7 @@ def open_app(page, path: str) -> None:
 def start_tour(page, name: str) -> None:
     page.locator(f".st-key-tour_{name} button.rnnlab-tour-start").click()
     expect(page.locator(POPOVER)).to_be_visible()
+    page.wait_for_timeout(500)  # driver.js ignores the keys while it animates to the first step
 
 
 def highlighted_key(page) -> str:
@@ -90,3 +92,81 @@ def test_quiz_right_then_wrong_answer(page):
     expect(feedback).to_contain_text("return_sequences=")
     expect(page.locator(".st-key-quiz_score")).to_contain_text("2 / 4")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+PAGES = ["", "shapes", "parameters", "hidden_states", "gates", "encoder_decoder", "cross_check",
+         "training", "quiz"]
+
+
+def tour_key(page, key: str, expected: str) -> None:
+    """Press ``key`` and wait for the popover to show step ``expected`` ("k of") and settle
+    (driver.js ignores keys while it animates to a step)."""
+    page.keyboard.press(key)
+    expect(page.locator(".driver-popover-progress-text")).to_contain_text(expected)
+    page.wait_for_timeout(500)
+
+
+def progress(page) -> tuple[int, int]:
+    """(current, total) from the popover's "k of n"."""
+    text = page.locator(".driver-popover-progress-text").inner_text()
+    current, total = text.split(" of ")
+    return int(current), int(total)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_has_a_tour_of_4_to_6_steps(page, path):
+    open_app(page, f"/{path}?cell=LSTM")
+    start_tour(page, path or "home")
+    assert 4 <= progress(page)[1] <= 6
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+PLAYER_STEP = """() => {
+    const gd = document.querySelector('.st-key-step_through .js-plotly-plot');
+    return gd && gd.dataset.step !== undefined ? Number(gd.dataset.step) : null;
+}"""
+
+
+def test_the_tour_owns_the_keys_while_open_then_the_player_has_them(page):
+    open_app(page, "/hidden_states?cell=GRU&units=3&timesteps=12&step=4")
+    page.wait_for_function(f"() => ({PLAYER_STEP})() === 4")
+    start_tour(page, "hidden_states")
+    assert progress(page)[0] == 1
+    tour_key(page, "ArrowRight", "2 of")           # the tour moves on, the player does not
+    tour_key(page, "Space", "3 of")                # the tour's next step, not ▶ Play
+    tour_key(page, "ArrowLeft", "2 of")
+    page.wait_for_timeout(1200)                    # a playing player would have moved by now
+    assert page.evaluate(PLAYER_STEP) == 4
+    page.keyboard.press("Escape")
+    expect(page.locator(POPOVER)).to_have_count(0)
+    page.keyboard.press("ArrowRight")              # tour closed: the keys step the player again
+    page.wait_for_function(f"() => ({PLAYER_STEP})() === 5")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1400, 1000)])
+def test_a_popover_sits_beside_a_tall_target_not_over_the_sidebar(page, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_app(page, "/hidden_states?cell=LSTM&units=8&timesteps=20")
+    target = page.locator(".st-key-step_through")
+    expect(target.locator(".js-plotly-plot")).to_be_visible()
+    start_tour(page, "hidden_states")
+    assert highlighted_key(page) is None or highlighted_key(page) == "step_through"
+    pop = page.locator(POPOVER).bounding_box()
+    sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+    box = target.bounding_box()
+    assert pop["x"] >= sidebar["x"] + sidebar["width"], "the popover covers the sidebar"
+    assert box["x"] - 10 <= pop["x"] <= box["x"] + box["width"]
+    # vertically it touches the target's box (on it, or within a few pixels above/below it)
+    assert pop["y"] <= box["y"] + box["height"] + 30 and pop["y"] + pop["height"] >= box["y"] - 30
+    # and it is on screen, near the part of the target that is visible
+    assert 0 <= pop["y"] and pop["y"] + pop["height"] <= size[1]
+
+
+def test_the_answer_box_shows_the_longest_answer_of_the_set_without_scrolling(page):
+    seed, level, number = 10, 3, 4                 # question 5 of this set returns 6 tensors
+    q = quiz.question(seed, level, number)
+    assert len(q.expected_shapes()) == 6
+    open_app(page, f"/quiz?quiz_seed={seed}&quiz_level={level}")
+    box = page.locator(".st-key-quiz_shapes textarea")
+    box.fill("\n".join(quiz.shape_text(s) for s in q.expected_shapes()))
+    assert box.evaluate("(el) => el.scrollHeight <= el.clientHeight + 1"), "the answer scrolls"
