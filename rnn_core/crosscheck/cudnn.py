@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .keras_twin import RECURRENT, import_tf
+from .keras_twin import import_tf
 
 SOURCE_VERSION = "3.15"  # the Keras whose source the written rules below were copied from
 PROBED = ("activation", "recurrent_activation", "unroll", "use_bias", "reset_after", "use_cudnn")
@@ -61,7 +61,8 @@ def _spelled(value) -> str:
 @contextlib.contextmanager
 def _gpu_reported(tf):
     """TensorFlow lists a logical GPU meanwhile (Keras asks ``tf.config.list_logical_devices``);
-    without a GPU this is how the rules a GPU would apply become visible here."""
+    without a GPU this is how the rules a GPU would apply become visible here. Only a layer's
+    construction runs meanwhile, in the worker's one thread; the real function is put back."""
     real = tf.config.list_logical_devices
     if real("GPU"):
         yield
@@ -104,7 +105,7 @@ def _written_rules(actual: dict) -> dict:
 
 
 def _direction_rules(klayer, keras_version: str) -> list[Rule]:
-    """The rules one Keras SimpleRNN/LSTM/GRU meets or breaks (not the mask, not the device)."""
+    """The rules one Keras layer (not a Bidirectional) meets or breaks, not the mask or device."""
     class_name = type(klayer).__name__
     defaults = _defaults(class_name)
     if "use_cudnn" not in defaults:
@@ -160,12 +161,11 @@ def rules(klayer, mask=None, gpu: str | None = None) -> Report:
             found = [_scoped(r, "both directions") for r in forward]
         else:
             found = [_scoped(r, "forward") for r in forward] + [_scoped(r, "backward") for r in backward]
-    elif class_name in RECURRENT:
-        found = _direction_rules(klayer, keras.__version__)
     else:
-        found = [Rule("layer", False, class_name, "LSTM or GRU", keras.__version__, "probed")]
+        found = _direction_rules(klayer, keras.__version__)
     found.append(mask_rule(mask))
     on_a_gpu = all(r.ok for r in found)
+    # TensorFlow's device list, as Keras reads it
     found.append(Rule("device", gpu is not None, gpu or "no GPU visible", "a visible GPU",
                       keras.__version__, "probed"))
     return Report(tuple(found), gpu_visible=gpu is not None, on_a_gpu=on_a_gpu)
