@@ -379,3 +379,18 @@ def test_timing_repeats_do_not_advance_a_stateful_layer(keras, x):
     _, h, c = klayer(x)
     np.testing.assert_allclose(layer.states[0], np.asarray(h), atol=1e-5)
     np.testing.assert_allclose(layer.states[1], np.asarray(c), atol=1e-5)
+
+
+def test_worker_merges_the_parts_of_a_stack_keeping_outputs_and_steps_apart(keras, x):
+    """ui.crosscheck_worker.check (what the app runs): each part's outputs and steps, labelled."""
+    from ui import crosscheck_worker
+
+    lower = layers.LSTM(4, return_sequences=True, seed=1)
+    below = lower(x)                                                  # (batch, timesteps, 4)
+    result = crosscheck_worker.check([("layer 1", lower, x, None),
+                                      ("layer 2", layers.GRU(2, seed=2), below, None)])
+    assert [d.name for d in result.outputs] == ["layer 1 · whole_sequence_output",
+                                                "layer 2 · last_output"]
+    assert [d.name for d in result.steps] == ["layer 1 · h_t", "layer 1 · c_t", "layer 2 · h_t"]
+    assert result.passed and result.max_abs_diff <= 1e-5
+    assert [d.name for d in result.compared()][-1] == "layer 2 · h_t, every step"
