@@ -40,7 +40,7 @@ def outcome(state: str, res) -> None:
     with st.container(key="crosscheck_outcome"):
         if state == "done":
             if res.passed:
-                st.success(f"PASS: all {len(res.outputs)} comparisons (outputs and every step) "
+                st.success(f"PASS: all {len(res.compared())} comparisons (outputs and every step) "
                            f"agree within {res.tolerance:.0e} "
                            f"(max |Δ| = {res.max_abs_diff:.2e}).", icon=":material/check_circle:")
             else:
@@ -48,14 +48,14 @@ def outcome(state: str, res) -> None:
                          icon=":material/error:")
             with st.container(key="crosscheck_table"):
                 rows = ["| output | shape | max abs diff | within 1e-5 |", "|---|---|---:|---|"]
-                for d in res.outputs:
+                for d in res.compared():
                     verdict = (":green[:material/check: pass]" if d.max_abs_diff <= res.tolerance
                                else ":red[:material/close: fail]")
                     rows.append(f"| `{d.name}` | `{diagrams.shape_text(d.shape)}` | "
                                 f"{d.max_abs_diff:.3e} | {verdict} |")
                 st.markdown("\n".join(rows))
             figs["crosscheck_bars"] = figures.crosscheck_bars(
-                [d.name for d in res.outputs], [d.max_abs_diff for d in res.outputs], res.tolerance)
+                [d.name for d in res.compared()], [d.max_abs_diff for d in res.compared()], res.tolerance)
             chart(figs["crosscheck_bars"], key="crosscheck_bars")
             col1, col2, col3 = st.columns(3)
             col1.metric("TensorFlow ran on", res.device, help=f"device type {res.device_type}")
@@ -65,12 +65,12 @@ def outcome(state: str, res) -> None:
             st.markdown(f"**Versions:** TensorFlow {res.tf_version} · Keras {res.keras_version} · "
                         f"NumPy {np.__version__} · Python {platform.python_version()}")
             verdict = {True: "yes", False: "no", None: "no GPU visible"}[res.cudnn_eligible]
-            checklist = cudnn.items(res.cudnn_reasons)
+            checklist = cudnn.items(res.cudnn)
             broken = any(item.ok is False and item.control for item in checklist)
             with st.expander(f"Would Keras use the fused cuDNN kernel? {verdict}", expanded=broken,
                              key="cudnn_checklist"):
                 st.markdown("\n".join(f"- {cudnn.markdown(item)}" for item in checklist))
-                st.caption("The rules are read from the installed Keras. A red item is a setting "
+                st.caption("The rules are read from the installed Keras where it can be asked (the note below says which). A red item is a setting "
                            "that rules the fused kernel out; its link moves to that control. "
                            "dropout and recurrent_dropout only act in training: at inference (what "
                            "is compared here) Keras applies no dropout, so the numbers still agree.")

@@ -86,7 +86,7 @@ def test_cudnn_checklist_turns_red_and_names_the_control(keras, flags, broken):
     cfg = Config(**flags)
     layer = lab.build_layer(cfg)
     x = np.zeros(cfg.input_shape, "float32")
-    items = cudnn.items(crosscheck.run(layer, x).cudnn_reasons)
+    items = cudnn.items(crosscheck.run(layer, x).cudnn)
     red = {item.control for item in items if item.ok is False and item.control}
     assert red == broken
     for item in items:

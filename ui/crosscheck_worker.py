@@ -34,18 +34,21 @@ def warm_up(parent_pid: int) -> None:
 
 def check(parts, tolerance: float = 1e-5):
     """crosscheck.run on each (label, layer, x, mask) part (pickling made the copies); one result:
-    every part's outputs (named "label · output" when labelled), the worst difference, the
-    summed timings."""
+    every part's outputs and steps (named "label · name" when labelled), the worst difference,
+    the summed timings, the first part's cuDNN rules."""
     import dataclasses
 
     from rnn_core import crosscheck
     results = [(label, crosscheck.run(layer, x, mask=mask, tolerance=tolerance))
                for label, layer, x, mask in parts]
-    outputs = [dataclasses.replace(d, name=f"{label} · {d.name}" if label else d.name)
-               for label, res in results for d in res.outputs]
+
+    def labelled(field):
+        return [dataclasses.replace(d, name=f"{label} · {d.name}" if label else d.name)
+                for label, res in results for d in getattr(res, field)]
     first = results[0][1]
     worst = max(res.max_abs_diff for _, res in results)
     return dataclasses.replace(
-        first, outputs=outputs, max_abs_diff=worst, passed=all(res.passed for _, res in results),
+        first, outputs=labelled("outputs"), steps=labelled("steps"), max_abs_diff=worst,
+        passed=all(res.passed for _, res in results),
         numpy_ms=sum(res.numpy_ms for _, res in results),
         keras_ms=sum(res.keras_ms for _, res in results))
