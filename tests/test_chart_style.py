@@ -26,8 +26,9 @@ from ui import colors, figures, plot
 # (page, query): every chart builder the pages use, LSTM and GRU, stacks, Bidirectional, masks
 VIEWS = [
     ("home", {}),
-    ("shapes", {"cell": "LSTM", "units": "4"}),
-    ("shapes", {"cell": "GRU", "units": "3", "layers": "2"}),
+    ("shapes", {"cell": "LSTM", "units": "4", "show_weights": "true"}),
+    ("shapes", {"cell": "GRU", "units": "3", "layers": "2", "lengths": "3,6", "timesteps": "6"}),
+    ("shapes", {"cell": "SimpleRNN", "units": "24", "show_weights": "true", "input_dim": "6"}),
     ("parameters", {}),
     ("hidden_states", {"cell": "LSTM", "units": "8", "stateful": "true"}),
     ("hidden_states", {"cell": "GRU", "units": "4", "bidirectional": "true"}),
@@ -216,6 +217,13 @@ def test_every_chart_reads_from_the_back_row(page, query):
     problems += [f"{key}: the toolbar is on (it covers the title on hover)"
                  for key, _, data in drawn if data["config"].get("displayModeBar") is not False]
     assert not problems, "\n".join(problems)
+
+
+def test_the_cross_check_bars_read_from_the_back_row():
+    """Drawn once TensorFlow's background check is in (AppTest does not wait for it)."""
+    fig = sent(figures.crosscheck_bars(["h", "c", "final h"], [1e-8, 0.0, 2e-3], 1e-5))
+    assert not problems_of(fig)
+    assert any(t.get("name", "").startswith("tolerance") for t in fig["data"])  # in the legend
 
 
 @pytest.mark.xfail(reason="the step-through and the diagrams belong to other branches (frames, "
