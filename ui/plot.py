@@ -183,3 +183,15 @@ def legend_line(name: str, colour: str, dash: str = "dot", width: float = 2) -> 
     names the line, so no label sits on the plot where curves and bars cross it."""
     return dict(type="scatter", x=[None], y=[None], mode="lines", name=name, hoverinfo="skip",
                 line=dict(color=colour, width=width, dash=dash))
+
+
+def wrap(text: str, chars: int = 38) -> str:
+    """``text`` broken into lines of at most ``chars`` characters at spaces (Plotly never wraps a
+    title: one wider than a half-width chart was cut at both ends)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)

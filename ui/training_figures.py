@@ -97,7 +97,7 @@ def softmax_table(probs: np.ndarray, vocab: str, inputs: str, targets: str) -> d
         shapes=[_outline(vocab.index(c), t) for t, c in enumerate(targets)],
         xaxis=dict(title=_title("next character (id:char)"), side="top", tickmode="array",
                    tickvals=list(range(n)), ticktext=[f"{k}:{_char_label(c)}" for k, c in enumerate(vocab)]),
-        yaxis=dict(title=_title("timestep: input → target"), autorange="reversed", tickmode="array",
+        yaxis=dict(title=_title("input → target"), autorange="reversed", tickmode="array",
                    tickvals=list(range(steps)), ticktext=rows))
     return plot.figure([heat], layout)
 
@@ -130,7 +130,7 @@ def gradient_norms(curves: dict[str, np.ndarray], title: str, yaxis_title: str,
     """One curve per cell over timesteps, log y: how much gradient reaches each step."""
     steps = len(next(iter(curves.values())))
     data = _cell_lines(curves, np.arange(steps), highlight, "t = %{x}<br>%{y:.3e}")
-    layout = dict(height=400, title=_title(title), margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
+    layout = dict(height=400, title=_title(plot.wrap(title)), margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("timestep t (the loss is at the last step)"),
                              **plot.int_ticks(steps)),
                   yaxis=_log_axis(yaxis_title))
@@ -161,7 +161,8 @@ def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float
         shapes.append(dict(type="line", x0=0, x1=1, y0=clipnorm, y1=clipnorm, xref="paper", yref="y",
                            line=dict(color=colors.MUTED, width=2, dash="dash")))
         data.append(plot.legend_line(f"global_clipnorm = {clipnorm:g}", colors.MUTED, "dash"))
-    layout = dict(height=420, title=_title("Gradient norm vs recurrent-weight scale"), shapes=shapes,
+    layout = dict(height=420, title=_title(plot.wrap("Gradient norm vs recurrent-weight scale")),
+                  shapes=shapes,
                   margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN + 20), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("recurrent_kernel × scale")),
                   yaxis=_log_axis("‖∂L/∂w‖ (all weights)"))
@@ -173,7 +174,8 @@ def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list
     """‖Δw‖ of one SGD step per cell, without and with global-norm clipping."""
     cell_colours = [colors.CELL.get(c, colors.X) for c in cells]
     data = [dict(type="bar", x=cells, y=[learning_rate * g for g in grad_norms], name="without clipping",
-                 marker=dict(color=cell_colours), opacity=0.45,
+                 # the bar, not its label, pale: a trace's opacity greyed the label out too
+                 marker=dict(color=cell_colours, opacity=0.45),
                  hovertemplate="%{x}<br>‖Δw‖ = %{y:.3e}<extra>without clipping</extra>")]
     shapes = []
     if clipnorm:
@@ -184,12 +186,13 @@ def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list
         shapes.append(dict(type="line", x0=0, x1=1, y0=cap, y1=cap, xref="paper", yref="y",
                            line=dict(color=colors.HIGHLIGHT, dash="dot")))
     for trace in data:  # bars start at 0 (a linear axis); the labels keep tiny steps readable
-        trace.update(text=[f"{v:.1e}" for v in trace["y"]], textposition="outside",
-                     cliponaxis=False, textangle=0)
+        # short (0.043, 3.5e-05) and never shrunk to the bar's width: readable from the back
+        trace.update(text=[f"{v:.2g}" for v in trace["y"]], textposition="outside",
+                     cliponaxis=False, textangle=0, constraintext="none")
     if clipnorm:  # named in the legend: a label on the plot sat on the bars' labels
         data.append(plot.legend_line(f"lr × clipnorm = {learning_rate * clipnorm:g}",
                                      colors.HIGHLIGHT))
-    layout = dict(barmode="group", height=420, title=_title(f"Size of one SGD step (lr = {learning_rate:g})"),
+    layout = dict(barmode="group", height=420, title=_title(plot.wrap(f"Size of one SGD step (lr = {learning_rate:g})")),
                   shapes=shapes, bargap=0.3, bargroupgap=0.15,
                   yaxis=dict(title=_title("‖Δw‖"), rangemode="tozero"),
                   margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN + 40), legend=plot.LEGEND_BELOW)
