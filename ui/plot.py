@@ -185,13 +185,13 @@ def legend_line(name: str, colour: str, dash: str = "dot", width: float = 2) -> 
                 line=dict(color=colour, width=width, dash=dash))
 
 
-def wrap(text: str, chars: int = 38) -> str:
-    """``text`` broken into lines of at most ``chars`` characters at spaces (Plotly never wraps a
-    title: one wider than a half-width chart was cut at both ends)."""
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and len(lines[-1]) + 1 + len(word) <= chars:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+def title(text: str, chars: int = 40) -> dict:
+    """A chart title that fits a half-width chart: Plotly never wraps one (it was cut at both
+    ends) and draws a second <br> line above the figure, so what passes ``chars`` characters
+    goes to the subtitle line under it, split after a colon or else at a space."""
+    if len(text) <= chars:
+        return dict(text=text)
+    cut = text.rfind(": ", 0, chars)
+    head, tail = (text[:cut + 1], text[cut + 2:]) if cut > 0 else (
+        text[:text.rfind(" ", 0, chars)], text[text.rfind(" ", 0, chars) + 1:])
+    return dict(text=head, subtitle=dict(text=tail, font=dict(size=FONT_PX)))

@@ -130,7 +130,7 @@ def gradient_norms(curves: dict[str, np.ndarray], title: str, yaxis_title: str,
     """One curve per cell over timesteps, log y: how much gradient reaches each step."""
     steps = len(next(iter(curves.values())))
     data = _cell_lines(curves, np.arange(steps), highlight, "t = %{x}<br>%{y:.3e}")
-    layout = dict(height=400, title=_title(plot.wrap(title)), margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
+    layout = dict(height=400, title=plot.title(title), margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("timestep t (the loss is at the last step)"),
                              **plot.int_ticks(steps)),
                   yaxis=_log_axis(yaxis_title))
@@ -161,7 +161,7 @@ def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float
         shapes.append(dict(type="line", x0=0, x1=1, y0=clipnorm, y1=clipnorm, xref="paper", yref="y",
                            line=dict(color=colors.MUTED, width=2, dash="dash")))
         data.append(plot.legend_line(f"global_clipnorm = {clipnorm:g}", colors.MUTED, "dash"))
-    layout = dict(height=420, title=_title(plot.wrap("Gradient norm vs recurrent-weight scale")),
+    layout = dict(height=420, title=plot.title("Gradient norm vs recurrent-weight scale"),
                   shapes=shapes,
                   margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN + 20), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("recurrent_kernel × scale")),
@@ -192,7 +192,7 @@ def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list
     if clipnorm:  # named in the legend: a label on the plot sat on the bars' labels
         data.append(plot.legend_line(f"lr × clipnorm = {learning_rate * clipnorm:g}",
                                      colors.HIGHLIGHT))
-    layout = dict(barmode="group", height=420, title=_title(plot.wrap(f"Size of one SGD step (lr = {learning_rate:g})")),
+    layout = dict(barmode="group", height=420, title=plot.title(f"Size of one SGD step (lr = {learning_rate:g})"),
                   shapes=shapes, bargap=0.3, bargroupgap=0.15,
                   yaxis=dict(title=_title("‖Δw‖"), rangemode="tozero"),
                   margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN + 40), legend=plot.LEGEND_BELOW)
