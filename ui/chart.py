@@ -30,21 +30,9 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # draws, a third of the full bundle's bytes (tests/test_plotly_bundle.py keeps both true).
 BUNDLE = "plotly/plotly-cartesian.min.js"
 
-# Streamlit's light theme, as its own Plotly theme drew charts (fonts, grid, transparent paper).
-THEME = {
-    "font": {"family": '"Source Sans", "Source Sans Pro", sans-serif', "color": "#31333F",
-             "size": 14},
-    "paper_bgcolor": "rgba(0,0,0,0)",
-    "plot_bgcolor": "rgba(0,0,0,0)",
-    "hoverlabel": {"font": {"family": '"Source Sans", "Source Sans Pro", sans-serif'}},
-    # automargin: long tick labels and axis titles get the room they need, never cut off
-    "xaxis": {"gridcolor": "#e6eaf1", "zerolinecolor": "#d5dae5", "linecolor": "#d5dae5",
-              "automargin": True},
-    "yaxis": {"gridcolor": "#e6eaf1", "zerolinecolor": "#d5dae5", "linecolor": "#d5dae5",
-              "automargin": True},
-    "colorway": ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700"],
-}
-CONFIG = {"displaylogo": False, "responsive": True,
+# The one theme (ui/theme.json), a Plotly template under every figure's own layout.
+THEME = plot.THEME
+CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
           "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 # The component's browser side lives in its own files, read once at import.

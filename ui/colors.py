@@ -35,6 +35,10 @@ KERAS = "#b40426"        # TensorFlow/Keras (timings)
 PASS = "#2ca02c"
 FAIL = "#d62728"
 
+# One line per unit: Okabe & Ito's colour-blind-safe qualitative palette (their yellow, unreadable
+# on a white projector screen, replaced by grey), so units are told apart by hue, not by shade.
+UNITS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"]
+
 # quantity name (as used in traces: "h", "c" or a gate name) -> colour
 QUANTITY = {"x": X, "h": H, "c": C, "h forward": FORWARD, "h backward": BACKWARD, **GATE}
 

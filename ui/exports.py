@@ -650,17 +650,9 @@ def trace_csv(trace) -> str:
 
 # --- charts ----------------------------------------------------------------------------------------
 def themed(layout: dict) -> dict:
-    """The app's theme under the figure's own layout (what the chart component does in JS)."""
-    out = dict(layout)
-    for name, value in chart_module.THEME.items():
-        if isinstance(value, dict):
-            out[name] = {**value, **out.get(name, {})}
-        else:
-            out.setdefault(name, value)
-    for name in out:
-        if name[1:5] == "axis" and name[:1] in "xy" and name[5:].isdigit():
-            out[name] = {**chart_module.THEME[name[:5]], **out[name]}
-    return out
+    """The app's theme (ui/theme.json) as a Plotly template under the figure's own layout: what
+    the chart component does in the browser (ui/js/chart.js), merged by plotly.js itself."""
+    return {"template": {"layout": chart_module.THEME}, **layout}
 
 
 def chart_html(fig: dict) -> str:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ui import colors
+from ui import plot
 from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks, unit_ticks
 
 # Above this many numbers in all frames together, frames only move the cursor (no fill-in).
@@ -213,19 +214,11 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     return figure(data, layout, frames)
 
 
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-
-
-def unit_palette(units: int, base: str) -> list[str]:
-    """Shades of one quantity's colour (dark to light), so 'h lines' stay recognisably h."""
-    r, g, b = _rgb(base)
-    out = []
-    for u in range(units):
-        mix = 0.6 * (0.15 + 0.7 * (u / max(units - 1, 1)))
-        out.append(f"rgb({int(r + (255 - r) * mix)},{int(g + (255 - g) * mix)},"
-                   f"{int(b + (255 - b) * mix)})")
-    return out
+def unit_palette(units: int, base: str | None = None) -> list[str]:
+    """One hue per unit (``colors.UNITS``, colour-blind safe), repeating after eight: shades of
+    one colour could not be told apart on a projector. ``base`` (the quantity's colour) is no
+    longer used: the chart's title names the quantity."""
+    return [colors.UNITS[u % len(colors.UNITS)] for u in range(units)]
 
 
 def _player(frame_names: list[str], labels: list[str], start: int) -> dict:
@@ -253,7 +246,7 @@ def _player(frame_names: list[str], labels: list[str], start: int) -> dict:
 
 def _simple_layout(height: int, title: str | None = None, **extra) -> dict:
     layout = dict(height=height + LEGEND_MARGIN,
-                  margin=dict(l=60, r=10, t=40 if title else 30, b=LEGEND_MARGIN),
+                  margin=dict(l=60, r=10, t=50 if title else 30, b=LEGEND_MARGIN),
                   legend=LEGEND_BELOW)
     if title:
         layout["title"] = dict(text=title)
@@ -269,9 +262,11 @@ def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: s
     limit = _limit(h)
     scale = dict(colorscale=colors.DIVERGING, zmin=-limit, zmax=limit)
     final = Where(where.sample, where.layer, where.direction, "final state")
+    row = plot.rows_px(units + 1)
+    plot_px = max(plot.MIN_COLORBAR_PX, row * (units + 1))  # one row more: the note's
     data = [
         dict(type="heatmap", z=h.T, x0=0, dx=1, y0=0, dy=1, opacity=1.0 if return_sequences
-             else 0.35, colorbar=dict(thickness=10, title=dict(text="h")),
+             else 0.35, colorbar=plot.colorbar("h", -limit, limit, plot_px),
              hovertemplate=label("h_t", where), **scale),
         dict(type="heatmap", z=h[-1:].T, x0=timesteps - 1, dx=1, y0=0, dy=1, showscale=False,
              hovertemplate=label("h_t", final), **scale),
@@ -285,10 +280,11 @@ def sequence_vs_final(h: np.ndarray, return_sequences: bool, final_step_label: s
                         text=f"final state ({final_step_label})",
                         font=dict(color=colors.HIGHLIGHT))]
     return figure(data, _simple_layout(
-        140 + 14 * units, shapes=shapes, annotations=annotations,
+        plot_px + 30, shapes=shapes, annotations=annotations,
         xaxis=dict(title=dict(text="step"), range=[-0.6, timesteps - 0.4], **int_ticks(timesteps)),
         # the range leaves room above the last unit for the note: ticks on real units only
-        yaxis=dict(title=dict(text="unit"), range=[-0.6, units + 0.4], **unit_ticks(units))))
+        yaxis=dict(title=dict(text="unit"), range=[-0.6, units + 0.4],
+                   **plot.row_labels(units, row))))
 
 
 def saturated_share(name: str, values: np.ndarray) -> float:
@@ -298,29 +294,54 @@ def saturated_share(name: str, values: np.ndarray) -> float:
 
 
 def histograms(gates: dict[str, np.ndarray]) -> dict:
-    """Distribution of each gate's activations; saturated ones pile up in the grey bands.
+    """Distribution of each gate's activations, one small panel per gate (side by side, two to a
+    row) so no series hides another; saturated values pile up in the grey bands.
 
-    Binned here (40 shared bins over [-1, 1]) and drawn as filled step lines: one SVG path per
-    gate instead of 40 bars, so a rerun redraws it several times faster."""
-    edges = np.linspace(-1.0, 1.0, 41)                               # (41,)
-    centres = (edges[:-1] + edges[1:]) / 2                           # (40,)
-    data = []
-    for name, v in gates.items():
-        counts, _ = np.histogram(np.clip(v, -1.0, 1.0), edges)       # (40,)
+    Binned here (40 bins over the gate's range: [0, 1] for σ, [-1, 1] for tanh) and drawn as
+    filled step lines: one SVG path per gate instead of 40 bars, so a rerun redraws faster."""
+    names = list(gates)
+    cols = 1 if len(names) == 1 else 2
+    rows = math.ceil(len(names) / cols)
+    shares = {name: saturated_share(name, v) for name, v in gates.items()}
+    panel_px, gap_px = 150, 80
+    plot_px = rows * panel_px + (rows - 1) * gap_px
+    layout, refs = grid([(i // cols, i % cols, 1) for i in range(len(names))], rows, cols,
+                        [f"{name}: {shares[name]:.0%} saturated" for name in names],
+                        hgap=0.1, vgap=gap_px / plot_px,
+                        title_colours=[colors.colour(name) for name in names])
+    data, shapes = [], []
+    band = dict(type="rect", y0=0, y1=1, fillcolor="#999", opacity=0.15, line=dict(width=0),
+                layer="below")
+    for name, (xref, yref) in zip(names, refs):
+        low = 0.0 if colors.is_gate01(name) else -1.0
+        edges = np.linspace(low, 1.0, 41)                                # (41,)
+        centres = (edges[:-1] + edges[1:]) / 2                           # (40,)
+        counts, _ = np.histogram(np.clip(gates[name], low, 1.0), edges)  # (40,)
         colour = colors.colour(name)
-        r, g, b = _rgb(colour)
-        data.append(dict(type="scatter", x=centres, y=counts, mode="lines",
-                         line=dict(shape="hvh", color=colour, width=1.5), fill="tozeroy",
-                         fillcolor=f"rgba({r},{g},{b},0.3)",
-                         name=f"{name}: {saturated_share(name, v):.0%} saturated",
-                         hovertemplate=f"{name}<br>%{{x:.3f}} ± 0.025: %{{y}} values<extra></extra>"))
-    band = dict(type="rect", xref="x", yref="paper", y0=0, y1=1, fillcolor="#999", opacity=0.12,
-                line=dict(width=0))
-    return figure(data, _simple_layout(
-        300, "Activation values (grey bands: saturated)",
-        shapes=[dict(band, x0=-1, x1=-1 + SATURATION), dict(band, x0=0, x1=SATURATION),
-                dict(band, x0=1 - SATURATION, x1=1)],
-        xaxis=dict(range=[-1.02, 1.02], title=dict(text="activation"))))
+        half = (1.0 - low) / 80
+        data.append(dict(type="scatter", x=centres, y=counts, mode="lines", xaxis=xref, yaxis=yref,
+                         line=dict(shape="hvh", color=colour, width=2), fill="tozeroy",
+                         fillcolor=_rgba(colour, 0.35), showlegend=False,
+                         name=f"{name}: {shares[name]:.0%} saturated",
+                         hovertemplate=f"{name}<br>%{{x:.3f}} ± {half:.3f}: %{{y}} values"
+                                       "<extra></extra>"))
+        spans = [(low, low + SATURATION), (1 - SATURATION, 1.0)]  # saturated_share's bands
+        shapes += [dict(band, xref=xref, yref=f"{yref} domain", x0=a, x1=b) for a, b in spans]
+        pad = (1.0 - low) * 0.02
+        layout["xaxis" + xref[1:]].update(range=[low - pad, 1.0 + pad],
+                                          tickvals=[low, (low + 1) / 2, 1.0])
+        layout["yaxis" + yref[1:]].update(rangemode="tozero", nticks=4)
+    for xref, _ in refs[-cols:]:
+        layout["xaxis" + xref[1:]]["title"] = dict(text="activation")
+    layout.update(shapes=shapes, height=plot_px + 60 + 70, showlegend=False,
+                  title=dict(text="Activation values (grey bands: saturated)"),
+                  margin=dict(l=60, r=10, t=80, b=70))
+    return figure(data, layout)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def compare_lines(curves: dict[str, np.ndarray], colours: dict[str, str], title: str,
@@ -362,21 +383,23 @@ def bidirectional(forward: np.ndarray, backward: np.ndarray, merged: np.ndarray 
                colors.BACKWARD, "backward")]
     if merged is not None:
         panels.append((f"merged: merge_mode={merge_mode!r}", merged, colors.MERGED, "merged"))
-    layout, refs = grid([(i, 0, 1) for i in range(len(panels))], len(panels), 1,
-                        [p[0] for p in panels], vgap=0.14, title_colours=[p[2] for p in panels])
+    rows = [plot.rows_px(p[1].shape[1], most=260) for p in panels]
+    layout, refs, plot_px = plot.stack([r * p[1].shape[1] for r, p in zip(rows, panels)], 80,
+                                       [p[0] for p in panels], [p[2] for p in panels])
     limit = max(_limit(p[1]) for p in panels)
     data = []
-    for i, ((_, values, _, direction), (xref, yref)) in enumerate(zip(panels, refs)):
+    for (_, values, _, direction), (xref, yref), row in zip(panels, refs, rows):
         data.append(dict(type="heatmap", z=values.T, x0=0, dx=1, y0=0, dy=1,
                          coloraxis="coloraxis", xaxis=xref, yaxis=yref,
                          hovertemplate=label("h_t", Where(where.sample, where.layer, direction),
                                              step="time %{x}")))
-        layout["yaxis" + yref[1:]].update(title=dict(text="unit"), **unit_ticks(values.shape[1]))
+        layout["yaxis" + yref[1:]].update(title=dict(text="unit"),
+                                          **plot.row_labels(values.shape[1], row))
         layout["xaxis" + xref[1:]].update(**int_ticks(values.shape[0]))
     layout["xaxis" + refs[-1][0][1:]].update(title=dict(text="timestep (time order)"))
     layout.update(coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
-                                 colorbar=dict(thickness=10, title=dict(text="h"))),
-                  height=170 * len(panels) + 80, margin=dict(l=50, r=10, t=40, b=10))
+                                 colorbar=plot.colorbar("h", -limit, limit, min(plot_px, 300))),
+                  height=plot_px + 40 + 70, margin=dict(l=50, r=10, t=40, b=70))
     return figure(data, layout)
 
 
@@ -406,10 +429,13 @@ def weights(arrays: dict[str, np.ndarray], gate_names: tuple[str, ...], units: i
     rows × 32 columns, one panel under the other, gate blocks marked on the shared columns."""
     names = list(arrays)
     mats = {n: arrays[n] if arrays[n].ndim == 2 else arrays[n][None] for n in names}  # (rows, G·units)
-    row_px = 16
-    heights = [max(m.shape[0] * row_px, 40) for m in mats.values()]
+    rows = {n: plot.rows_px(m.shape[0], most=300) for n, m in mats.items()}
+    # a panel of one or two rows (bias) is not stretched to a colour bar's length
+    heights = [max(rows[n] * m.shape[0], 2 * plot.LABEL_ROW_PX) for n, m in mats.items()]
+    gap_px = 80
+    plot_px = sum(heights) + gap_px * (len(heights) - 1)
     layout, refs = grid([(i, 0, 1) for i in range(len(names))], len(names), 1,
-                        [f"{n} {tuple(arrays[n].shape)}" for n in names], vgap=0.12,
+                        [f"{n} {tuple(arrays[n].shape)}" for n in names], vgap=gap_px / plot_px,
                         row_heights=heights)
     limit = max(float(np.abs(a).max()) for a in arrays.values()) or 1.0
     columns = next(iter(mats.values())).shape[1]
@@ -424,15 +450,16 @@ def weights(arrays: dict[str, np.ndarray], gate_names: tuple[str, ...], units: i
             shapes.append(dict(type="line", yref=f"{yref} domain", y0=0, y1=1, xref=xref,
                                x0=g * units - 0.5, x1=g * units - 0.5,
                                line=dict(color="#333", width=1)))
-        layout["yaxis" + yref[1:]].update(autorange="reversed", **int_ticks(m.shape[0]),
-                                          title=dict(text="row"))
+        layout["yaxis" + yref[1:]].update(autorange="reversed", title=dict(text="row"),
+                                          **plot.row_labels(m.shape[0], rows[name]))
         ticks = (dict(tickvals=[(g + 0.5) * units - 0.5 for g in range(len(gate_names))],
                       ticktext=list(gate_names)) if len(gate_names) > 1 else int_ticks(columns))
         layout["xaxis" + xref[1:]].update(range=[-0.5, columns - 0.5], **ticks)
     layout.update(coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
-                                 colorbar=dict(thickness=10, title=dict(text="weight"))),
-                  shapes=shapes, height=sum(heights) + 70 * len(names) + 40,
-                  margin=dict(l=60, r=10, t=40, b=30))
+                                 colorbar=plot.colorbar("weight", -limit, limit,
+                                                        max(plot_px, plot.MIN_COLORBAR_PX))),
+                  shapes=shapes, height=max(plot_px, plot.MIN_COLORBAR_PX) + 40 + 40,
+                  margin=dict(l=60, r=10, t=40, b=40))
     return figure(data, layout)
 
 
@@ -442,14 +469,13 @@ def crosscheck_bars(names: list[str], diffs: list[float], tolerance: float) -> d
     data = [dict(type="bar", x=names, y=[max(d, floor) for d in diffs],
                  marker=dict(color=[colors.PASS if d <= tolerance else colors.FAIL for d in diffs]),
                  text=[f"{d:.1e}" for d in diffs], textposition="outside",
-                 hovertemplate="%{x}<br>max |Δ| = %{text}<extra></extra>")]
+                 showlegend=False, hovertemplate="%{x}<br>max |Δ| = %{text}<extra></extra>"),
+            # the tolerance line is named in the legend: a label on the plot sat among the bars
+            plot.legend_line(f"tolerance {tolerance:.0e}", colors.FAIL, "dash")]
     shapes = [dict(type="line", xref="paper", x0=0, x1=1, y0=tolerance, y1=tolerance,
                    line=dict(color=colors.FAIL, dash="dash"))]
-    annotations = [dict(xref="paper", x=0, y=math.log10(tolerance), text=f"tolerance {tolerance:.0e}",
-                        showarrow=False, xanchor="left", yanchor="bottom",
-                        font=dict(color=colors.FAIL))]
     return figure(data, _simple_layout(
-        320, shapes=shapes, annotations=annotations,
+        320, shapes=shapes,
         yaxis=dict(type="log", title=dict(text="max |NumPy − Keras| (log scale)"), range=[-12.5, 0],
                    exponentformat="power")))
 

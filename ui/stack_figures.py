@@ -8,7 +8,8 @@ import numpy as np
 
 from ui import colors
 from ui.figures import QUANTITY, Where, label
-from ui.plot import figure, grid, unit_ticks
+from ui import plot
+from ui.plot import figure
 
 PADDED_FILL = "rgba(150,150,150,0.55)"
 
@@ -34,30 +35,31 @@ def masked_states(panels: list[tuple[str, np.ndarray]], mask: np.ndarray | None,
     (mask (timesteps,) False) hatched grey over the values, which repeat the last real step.
     ``wheres``: each panel's sample, layer and direction for the hover labels."""
     wheres = wheres or [Where(layer=i + 1) for i in range(len(panels))]
-    layout, refs = grid([(i, 0, 1) for i in range(len(panels))], len(panels), 1,
-                        [title for title, _ in panels], vgap=0.22 if len(panels) > 1 else 0.1)
+    rows = [plot.rows_px(h.shape[1], most=260) for _, h in panels]
+    layout, refs, plot_px = plot.stack([r * h.shape[1] for r, (_, h) in zip(rows, panels)], 80,
+                                       [title for title, _ in panels])
     limit = _limit([h for _, h in panels])
     data, annotations = [], layout.pop("annotations")
-    for (title, h), where, (xref, yref) in zip(panels, wheres, refs):
+    for (title, h), where, (xref, yref), row in zip(panels, wheres, refs, rows):
         timesteps, units = h.shape
         data.append(dict(type="heatmap", z=h.T, x0=0, dx=1, y0=0, dy=1, coloraxis="coloraxis",
                          xaxis=xref, yaxis=yref, hovertemplate=label("h_t", where)))
         ax, ay = "xaxis" + xref[1:], "yaxis" + yref[1:]
         layout[ax].update(range=[-0.5, timesteps - 0.5], dtick=1 if timesteps <= 30 else None)
-        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"), **unit_ticks(units))
+        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"),
+                          **plot.row_labels(units, row))
         if mask is not None and not mask.all():
             padded = np.flatnonzero(~mask)
             data.append(_hatch(padded, units, xref, yref, note))
             annotations.append(dict(x=padded[0] - 0.3, y=(units - 1) / 2, xref=xref, yref=yref,
                                     xanchor="left", yanchor="middle", showarrow=False,
                                     bgcolor="rgba(255,255,255,0.85)",
-                                    text=f"<b>{note}</b>", font=dict(size=12, color="#333")))
+                                    text=f"<b>{note}</b>", font=dict(color="#333")))
     layout["xaxis" + refs[-1][0][1:]]["title"] = dict(text="step")
     layout.update(annotations=annotations, barmode="overlay",
                   coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
-                                 colorbar=dict(thickness=10, title=dict(text="h"))),
-                  height=90 + sum(110 + 10 * min(h.shape[1], 24) for _, h in panels),
-                  margin=dict(l=55, r=10, t=40, b=55))
+                                 colorbar=plot.colorbar("h", -limit, limit, min(plot_px, 300))),
+                  height=plot_px + 40 + 70, margin=dict(l=55, r=10, t=40, b=70))
     return figure(data, layout)
 
 
@@ -73,13 +75,14 @@ def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np
     t_dec = next(iter(decoder.values())).shape[0]
     start = t_enc + 1  # one empty column between the two layers: the handover
     titles = [{"h": "h_t: hidden state", "c": "c_t: cell state"}[n] for n in names]
-    layout, refs = grid([(i, 0, 1) for i in range(len(names))], len(names), 1, titles, vgap=0.2,
-                        title_colours=[colors.colour(n) for n in names])
+    rows = [plot.rows_px(encoder[n].shape[1], most=260) for n in names]
+    layout, refs, plot_px = plot.stack([r * encoder[n].shape[1] for r, n in zip(rows, names)],
+                                       90, titles, [colors.colour(n) for n in names])
     limit = _limit(list(encoder.values()) + list(decoder.values()))
     ticks = list(range(t_enc)) + list(range(start, start + t_dec))
     labels = [f"e{t}" for t in range(t_enc)] + [f"d{t}" for t in range(t_dec)]
     data, shapes, annotations = [], [], layout.pop("annotations")
-    for name, (xref, yref) in zip(names, refs):
+    for name, (xref, yref), row in zip(names, refs, rows):
         units = encoder[name].shape[1]
         for part, values, x0 in (("encoder", encoder[name], 0), ("decoder", decoder[name], start)):
             steps = np.tile(np.arange(values.shape[0], dtype=np.int32), (units, 1))  # (units, T)
@@ -90,7 +93,8 @@ def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np
         ax, ay = "xaxis" + xref[1:], "yaxis" + yref[1:]
         layout[ax].update(range=[-0.5, start + t_dec - 0.5], tickvals=ticks, ticktext=labels,
                           showgrid=False)
-        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"), **unit_ticks(units))
+        layout[ay].update(range=[-0.5, units - 0.5], title=dict(text="unit"),
+                          **plot.row_labels(units, row))
         shapes.append(dict(type="rect", xref=xref, yref=yref, x0=t_enc - 1.5, x1=t_enc - 0.5,
                            y0=-0.5, y1=units - 0.5, line=dict(color=colors.HIGHLIGHT, width=2.5)))
         annotations.append(dict(x=start - 0.5, y=units / 2 - 0.5, ax=t_enc - 0.5, ay=units / 2 - 0.5,
@@ -98,15 +102,17 @@ def encoder_decoder_states(encoder: dict[str, np.ndarray], decoder: dict[str, np
                                 showarrow=True, arrowhead=2, arrowcolor=colors.HIGHLIGHT,
                                 arrowwidth=2, standoff=4, startstandoff=4))
         annotations.append(dict(x=t_enc, y=units - 0.5, xref=xref, yref=yref, yanchor="bottom",
-                                showarrow=False, font=dict(size=13, color=colors.HIGHLIGHT),
+                                showarrow=False, font=dict(color=colors.HIGHLIGHT),
                                 text=f"{name}<sub>T</sub> = {name}₀"))
     last = "xaxis" + refs[-1][0][1:]
-    layout[last].update(title=dict(text="encoder steps e0… | decoder steps d0… (the decoder "
+    # two lines: one was wider than a half-width chart and was cut at both ends
+    layout[last].update(title=dict(text="encoder steps e0… | decoder steps d0…<br>(the decoder "
                                         "starts from the boxed encoder state)"))
     layout.update(annotations=annotations, shapes=shapes,
                   coloraxis=dict(colorscale=colors.DIVERGING, cmin=-limit, cmax=limit,
-                                 colorbar=dict(thickness=10, title=dict(text="value"))),
-                  height=150 + 190 * len(names), margin=dict(l=55, r=10, t=40, b=60))
+                                 colorbar=plot.colorbar("value", -limit, limit,
+                                                        min(plot_px, 300))),
+                  height=plot_px + 40 + 90, margin=dict(l=55, r=10, t=40, b=90))
     return figure(data, layout)
 
 

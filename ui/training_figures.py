@@ -20,7 +20,9 @@ def _title(text: str) -> dict:
 
 def _log_axis(title: str) -> dict:
     # decades only: minor labels (2, 5 between powers of ten) read as values of their own
-    return dict(title=_title(f"{title} (log scale)"), type="log", exponentformat="power", dtick=1)
+    # "(log scale)" on a line of its own: one line was longer than the plot and was cut
+    return dict(title=_title(f"{title}<br>(log scale)"), type="log", exponentformat="power",
+                dtick=1)
 
 
 def loss_curve(loss: list[float], accuracy: list[float] | None = None, epochs: int | None = None,
@@ -59,8 +61,7 @@ def grad_norm_curve(grad_norm: list[float], clipnorm: float | None) -> dict:
     if clipnorm:
         shapes.append(dict(type="line", x0=0, x1=1, y0=clipnorm, y1=clipnorm, xref="paper", yref="y",
                            line=dict(color=colors.HIGHLIGHT, width=2, dash="dot")))
-        data.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=f"global_clipnorm = {clipnorm:g}",
-                         line=dict(color=colors.HIGHLIGHT, width=2, dash="dot")))
+        data.append(plot.legend_line(f"global_clipnorm = {clipnorm:g}", colors.HIGHLIGHT))
     layout = dict(height=310, margin=dict(l=60, r=10, t=30, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW, shapes=shapes,
                   xaxis=dict(title=_title("epoch")), yaxis=_log_axis("global gradient norm"))
     return plot.figure(data, layout)
@@ -85,7 +86,8 @@ def softmax_table(probs: np.ndarray, vocab: str, inputs: str, targets: str) -> d
     text = [[(f"<b>{p:.2f}</b>" if k == row.argmax() else f"{p:.2f}") for k, p in enumerate(row)]
             for row in probs]
     heat = dict(type="heatmap", z=probs, x=np.arange(n), y=np.arange(steps), zmin=0, zmax=1,
-                colorscale=colors.SEQUENTIAL, colorbar=dict(title=_title("p"), thickness=10),
+                colorscale=colors.SEQUENTIAL,
+                colorbar=plot.colorbar("p", 0, 1, min(80 + 28 * steps, 700) - 120),
                 customdata=[[vocab[k] for k in range(n)] for _ in range(steps)],
                 hovertemplate="t=%{y}<br>next = %{customdata}<br>p = %{z:.4f}<extra></extra>")
     if n * steps <= 900:
@@ -95,7 +97,7 @@ def softmax_table(probs: np.ndarray, vocab: str, inputs: str, targets: str) -> d
         shapes=[_outline(vocab.index(c), t) for t, c in enumerate(targets)],
         xaxis=dict(title=_title("next character (id:char)"), side="top", tickmode="array",
                    tickvals=list(range(n)), ticktext=[f"{k}:{_char_label(c)}" for k, c in enumerate(vocab)]),
-        yaxis=dict(title=_title("timestep: input → target"), autorange="reversed", tickmode="array",
+        yaxis=dict(title=_title("input → target"), autorange="reversed", tickmode="array",
                    tickvals=list(range(steps)), ticktext=rows))
     return plot.figure([heat], layout)
 
@@ -104,7 +106,7 @@ def sample_distributions(probs: np.ndarray, vocab: str, sampled: str, temperatur
     """probs (length, vocab): the distribution each sampled character was drawn from."""
     length, n = probs.shape
     heat = dict(type="heatmap", z=probs.T, x=np.arange(length), y=np.arange(n), zmin=0, zmax=1,
-                colorscale=colors.SEQUENTIAL, colorbar=dict(title=_title("p"), thickness=10),
+                colorscale=colors.SEQUENTIAL, colorbar=plot.colorbar("p", 0, 1, 22 * n),
                 hovertemplate="step %{x}<br>id %{y}: p = %{z:.3f}<extra></extra>")
     layout = dict(
         height=120 + 22 * n, margin=dict(l=10, r=10, t=40, b=10),
@@ -128,7 +130,7 @@ def gradient_norms(curves: dict[str, np.ndarray], title: str, yaxis_title: str,
     """One curve per cell over timesteps, log y: how much gradient reaches each step."""
     steps = len(next(iter(curves.values())))
     data = _cell_lines(curves, np.arange(steps), highlight, "t = %{x}<br>%{y:.3e}")
-    layout = dict(height=380, title=_title(title), margin=dict(l=60, r=10, t=40, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
+    layout = dict(height=400, title=plot.title(title), margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("timestep t (the loss is at the last step)"),
                              **plot.int_ticks(steps)),
                   yaxis=_log_axis(yaxis_title))
@@ -151,16 +153,17 @@ def scale_sweep(scales: np.ndarray, norms: dict[str, np.ndarray], current: float
                 clipnorm: float | None, highlight: str | None = None) -> dict:
     """Global gradient norm against the recurrent-weight scale, one curve per cell."""
     data = _cell_lines(norms, np.asarray(scales), highlight, "scale %{x:.2f}<br>‖g‖ = %{y:.3e}")
+    # the thresholds are named in the legend: a label on the plot was crossed by the curves
     shapes = [dict(type="line", x0=current, x1=current, y0=0, y1=1, xref="x", yref="paper",
                    line=dict(color=colors.HIGHLIGHT, width=2, dash="dot"))]
-    annotations = []
+    data.append(plot.legend_line(f"your scale ({current:g})", colors.HIGHLIGHT))
     if clipnorm:
         shapes.append(dict(type="line", x0=0, x1=1, y0=clipnorm, y1=clipnorm, xref="paper", yref="y",
                            line=dict(color=colors.MUTED, width=2, dash="dash")))
-        annotations.append(dict(text=f"global_clipnorm = {clipnorm:g}", x=0, y=np.log10(clipnorm),
-                                xref="paper", yref="y", xanchor="left", yanchor="bottom", showarrow=False))
-    layout = dict(height=380, title=_title("Gradient norm vs recurrent-weight scale"), shapes=shapes,
-                  annotations=annotations, margin=dict(l=60, r=10, t=40, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW,
+        data.append(plot.legend_line(f"global_clipnorm = {clipnorm:g}", colors.MUTED, "dash"))
+    layout = dict(height=420, title=plot.title("Gradient norm vs recurrent-weight scale"),
+                  shapes=shapes,
+                  margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN + 20), legend=plot.LEGEND_BELOW,
                   xaxis=dict(title=_title("recurrent_kernel × scale")),
                   yaxis=_log_axis("‖∂L/∂w‖ (all weights)"))
     return plot.figure(data, layout)
@@ -171,9 +174,10 @@ def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list
     """‖Δw‖ of one SGD step per cell, without and with global-norm clipping."""
     cell_colours = [colors.CELL.get(c, colors.X) for c in cells]
     data = [dict(type="bar", x=cells, y=[learning_rate * g for g in grad_norms], name="without clipping",
-                 marker=dict(color=cell_colours), opacity=0.45,
+                 # the bar, not its label, pale: a trace's opacity greyed the label out too
+                 marker=dict(color=cell_colours, opacity=0.45),
                  hovertemplate="%{x}<br>‖Δw‖ = %{y:.3e}<extra>without clipping</extra>")]
-    shapes, annotations = [], []
+    shapes = []
     if clipnorm:
         data.append(dict(type="bar", x=cells, y=[learning_rate * g for g in clipped_norms],
                          name=f"global_clipnorm = {clipnorm:g}", marker=dict(color=cell_colours),
@@ -181,12 +185,15 @@ def clipping_bars(cells: list[str], grad_norms: list[float], clipped_norms: list
         cap = learning_rate * clipnorm
         shapes.append(dict(type="line", x0=0, x1=1, y0=cap, y1=cap, xref="paper", yref="y",
                            line=dict(color=colors.HIGHLIGHT, dash="dot")))
-        annotations.append(dict(text="lr × clipnorm", x=1, y=cap, xref="paper", yref="y",
-                                xanchor="right", yanchor="bottom", showarrow=False))
     for trace in data:  # bars start at 0 (a linear axis); the labels keep tiny steps readable
-        trace.update(text=[f"{v:.2e}" for v in trace["y"]], textposition="outside", cliponaxis=False)
-    layout = dict(barmode="group", height=360, title=_title(f"Size of one SGD step (lr = {learning_rate:g})"),
-                  shapes=shapes, annotations=annotations,
+        # short (0.043, 3.5e-05) and never shrunk to the bar's width: readable from the back
+        trace.update(text=[f"{v:.2g}" for v in trace["y"]], textposition="outside",
+                     cliponaxis=False, textangle=0, constraintext="none")
+    if clipnorm:  # named in the legend: a label on the plot sat on the bars' labels
+        data.append(plot.legend_line(f"lr × clipnorm = {learning_rate * clipnorm:g}",
+                                     colors.HIGHLIGHT))
+    layout = dict(barmode="group", height=420, title=plot.title(f"Size of one SGD step (lr = {learning_rate:g})"),
+                  shapes=shapes, bargap=0.3, bargroupgap=0.15,
                   yaxis=dict(title=_title("‖Δw‖"), rangemode="tozero"),
-                  margin=dict(l=60, r=10, t=40, b=plot.LEGEND_MARGIN), legend=plot.LEGEND_BELOW)
+                  margin=dict(l=60, r=10, t=50, b=plot.LEGEND_MARGIN + 40), legend=plot.LEGEND_BELOW)
     return plot.figure(data, layout)

@@ -15,17 +15,9 @@ function loadPlotly(src) {
 }
 
 function themed(layout, theme, key) {
-  const out = Object.assign({}, layout);
-  for (const [name, value] of Object.entries(theme)) {
-    if (value && typeof value === "object" && !Array.isArray(value)) {
-      out[name] = Object.assign({}, value, out[name] || {});
-    } else if (out[name] === undefined) {
-      out[name] = value;
-    }
-  }
-  for (const name of Object.keys(out)) {   // every axis gets the theme's grid colours
-    if (/^[xy]axis\d+$/.test(name)) out[name] = Object.assign({}, theme[name.slice(0, 5)], out[name]);
-  }
+  // The theme (ui/theme.json) as a Plotly template: plotly.js puts it under the figure's own
+  // layout, every axis included, exactly as in the exported chart (ui/exports.py).
+  const out = Object.assign({template: {layout: theme}}, layout);
   if (out.uirevision === undefined) out.uirevision = key;
   out.autosize = true;
   delete out.width;
