@@ -18,7 +18,7 @@ status.live_status(current)
 
 total = layer.count_params()
 if cfg.layers > 1:
-    per_layer = [row for row in current.layer_shapes() if hasattr(row[0], "trace")]
+    per_layer = [row for row in current.layer_shapes() if row[0].directions]
     model_total = sum(row[0].count_params() for row in per_layer)
     st.subheader(f"Your model: {cfg.layers} stacked layers, {model_total:,} parameters")
     with st.container(key="stack_params"):

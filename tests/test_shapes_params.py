@@ -12,7 +12,7 @@ from rnn_core import layers
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 

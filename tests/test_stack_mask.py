@@ -16,7 +16,7 @@ from rnn_core.sequential import keras_ndim_error
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
 ATOL = 1e-5  # float32 (issue 2)
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 
 
 # --- descriptions -> both models ----------------------------------------------------------------

@@ -189,8 +189,7 @@ def parts_for(cfg, current, view: View) -> list[Part]:
         encoder.build(x.shape)
         decoder.build(y.shape)
         return encoder_decoder_parts(cfg, encoder, decoder)
-    return stack_parts(cfg, [layer for layer in current.fresh_model().layers
-                             if hasattr(layer, "trace")])
+    return stack_parts(cfg, [layer for layer in current.fresh_model().layers if layer.directions])
 
 
 def _gate_note(cell: str) -> str:
@@ -582,9 +581,9 @@ def _one_trace(trace, prefix: str) -> tuple[dict, dict]:
 def trace_arrays(trace) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """(name -> array, name -> "shape meaning"): x, then every step's states, gates and
     pre-activations (``forward_``/``backward_`` for Bidirectional), steps in processing order."""
-    arrays = {"x": np.asarray(trace.forward.x if hasattr(trace, "forward") else trace.x)}
+    arrays = {"x": np.asarray(trace.directions[0].x)}
     schema = {"x": f"{arrays['x'].shape} (batch, timesteps, features) the input, time order"}
-    if hasattr(trace, "forward"):
+    if len(trace.directions) == 2:  # Bidirectional
         for prefix, one in (("forward_", trace.forward), ("backward_", trace.backward)):
             a, s = _one_trace(one, prefix)
             arrays.update(a)
@@ -627,8 +626,7 @@ CSV_SCHEMA = """# RNN Lab trace: one row per (direction, sample, step); steps k 
 
 def trace_csv(trace) -> str:
     """The trace as a wide CSV table with the schema in ``#`` comment lines on top."""
-    directions = ([("forward", trace.forward), ("backward", trace.backward)]
-                  if hasattr(trace, "forward") else [("forward", trace)])
+    directions = list(zip(("forward", "backward"), trace.directions))
     first = directions[0][1]
     quantities = ["h"] + (["c"] if first.c is not None else []) + \
         [f"gate_{g}" for g in first.gates] + [f"pre_{g}" for g in first.pre_activations]

@@ -16,7 +16,7 @@ GATE_MEANING = {"i": "input", "f": "forget", "c": "candidate", "g": "candidate",
 
 
 def _one_direction(layer):
-    return layer.forward_layer if hasattr(layer, "forward_layer") else layer
+    return layer.directions[0]
 
 
 def rows(layer) -> list[dict]:
@@ -80,7 +80,7 @@ def notes(layer, batch: int, num_layers: int = 1, merge_mode: str | None = "conc
     """What differs besides the counts: gate order, biases, reset_after, layout, states."""
     one = _one_direction(layer)
     cell, units = one.cell_name, one.units
-    directions = 2 if hasattr(layer, "forward_layer") else 1
+    directions = len(layer.directions)
     torch_class = torch_convert.TORCH_CLASSES[cell]
     out = []
     if cell == "LSTM":

@@ -20,7 +20,8 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+from rnn_core.layers import CELLS  # the cells, from the cell classes (SimpleRNN, LSTM, GRU)
+
 MERGE_MODES = ("concat", "sum", "mul", "ave", "None")
 PRESETS = ("random", "train_X", "sine", "word", "csv")
 PRESET_LABELS = {

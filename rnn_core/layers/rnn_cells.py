@@ -345,3 +345,5 @@ class GRUCell(Cell):
 
 
 CELL_CLASSES = (SimpleRNNCell, LSTMCell, GRUCell)
+CELLS = tuple(c.cell_name for c in CELL_CLASSES)  # ("SimpleRNN", "LSTM", "GRU"): the app's choices
+CELL_CLASS = {c.cell_name: c for c in CELL_CLASSES}  # "LSTM" -> LSTMCell: a cell's facts by name
