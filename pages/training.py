@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import budget, figures, sidebar, tour
+from ui import budget, experiments, figures, keras_code, sidebar, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -54,7 +54,7 @@ except ValueError as err:
     st.error(f"Cannot train on this text: {err}")
     st.stop()
 
-settings = (text, cfg.cell, cfg.units, cfg.seed, depth, opt_name, lr, clip, decay, epochs, truncate)
+settings = experiments.training_key(cfg, sidebar.settings(T))  # what the trained model depends on
 result = st.session_state.get("_train_result")
 # Training starts by itself on the first visit only; afterwards it waits for the button, so a
 # sidebar change does not silently spend a second retraining.
@@ -123,18 +123,7 @@ if result is None or train_now:
 
 model, history = result["model"], result["history"]
 with st.expander("The same model and training in Keras"):
-    rnn_lines = "".join(f"    keras.layers.{cfg.cell}({cfg.units}, return_sequences=True),\n" for _ in range(depth))
-    clip_arg = f", global_clipnorm={clip:g}" if clip > 0 else ""
-    lr_arg = (f"keras.optimizers.schedules.ExponentialDecay({lr:g}, decay_steps=100, decay_rate=0.9)"
-              if decay else f"{lr:g}")
-    st.code(
-        f"model = keras.Sequential([\n    keras.Input((None, {data.vocab_size})),  # one-hot characters\n"
-        f"{rnn_lines}    keras.layers.TimeDistributed(keras.layers.Dense({data.vocab_size})),  # logits\n])\n"
-        f"model.compile(optimizer=keras.optimizers.{opt_name}(learning_rate={lr_arg}{clip_arg}),\n"
-        "              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n"
-        "              metrics=[\"accuracy\"])\n"
-        f"model.fit(x_hot, y_ids, epochs={epochs})  # one full batch per epoch",
-        language="python")
+    st.code(keras_code.training_code(cfg, sidebar.settings(T), data.vocab_size), language="python")
     st.caption("The seed ends with `Activation('softmax')` and `categorical_crossentropy`: the same "
                "loss, computed from probabilities instead of logits. The tests train this Keras model "
                "with `train_on_batch` from the same weights and check every weight after 15 steps.")

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.io
 import streamlit as st
 
-from rnn_core import torch_convert
+from rnn_core import layers, torch_convert
 from ui import chart as chart_module
 from ui import inputs, keras_code, view
 from ui.settings import Config
@@ -193,7 +193,8 @@ def parts_for(cfg, current, view: View) -> list[Part]:
 
 
 def _gate_note(cell: str) -> str:
-    return {"LSTM": ", gates i, f, c, o", "GRU": ", gates z, r, h"}.get(cell, "")
+    symbols = layers.CELL_CLASS[cell].gate_symbols
+    return f", gates {', '.join(symbols)}" if symbols else ""
 
 
 def weights_code(parts: list[Part]) -> str:
