@@ -1,4 +1,7 @@
-"""Gates: what each LSTM/GRU gate does at every step, when it saturates, and two Keras toggles."""
+"""Gates: what each LSTM/GRU gate does at every step, when it saturates, and two Keras toggles.
+
+Over 120 lines for its teaching prose (each gate's role, the two toggles' equations); the toggles'
+runs come from ``ui.experiments.flag_effect``."""
 import streamlit as st
 
 from ui import colors, experiments, exports, figures, lab, sidebar, stack_figures, status, tour

@@ -1,4 +1,7 @@
-"""Hidden states: h_t step by step, its update equation with numbers, Bidirectional, stateful."""
+"""Hidden states: h_t step by step, its update equation with numbers, Bidirectional, stateful.
+
+Over 120 lines for its teaching prose: the input presets, return_sequences and the two
+Bidirectional and stateful explanations; its experiments run in ``ui.experiments``."""
 import numpy as np
 import streamlit as st
 

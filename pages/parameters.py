@@ -1,4 +1,7 @@
-"""Parameters: where every number in model.summary()'s Param # column comes from."""
+"""Parameters: where every number in model.summary()'s Param # column comes from.
+
+Over 120 lines for its teaching prose (each term of the formula explained) and the model
+builder; the counts come from the layers, the counts vs units from ``ui.experiments``."""
 import streamlit as st
 
 from ui import (builder, diagrams, experiments, exports, figures, frameworks, lab, sidebar,

@@ -1,4 +1,7 @@
-"""Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
+"""Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code.
+
+Over 120 lines for its teaching prose: what each returned tensor means and the two weight
+conventions; the diagram's layout comes from ``ui.experiments.data_flow``."""
 import streamlit as st
 
 from ui import (cell_loop, diagrams, experiments, exports, figures, keras_code, lab, sidebar,

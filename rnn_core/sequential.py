@@ -49,22 +49,22 @@ class Sequential:
         traces = []
         for layer in self.layers:
             received = mask
-            steps = None
+            trace = None
             if hasattr(layer, "compute_mask"):
                 mask = layer.compute_mask(x, mask)  # from this layer's input, as in Keras
                 outputs = [layer(x)]
             elif _is_recurrent(layer):
                 _check_rank(layer, np.shape(x))
                 if record:
-                    steps = layer.trace(x, mask=mask)
-                    outputs = list(steps.outputs)
+                    trace = layer.trace(x, mask=mask)
+                    outputs = list(trace.outputs)
                 else:
                     outputs = _as_list(layer(x, mask=mask))
                 mask = mask if layer.return_sequences else None
             else:
                 outputs = [layer(x)]
             if record:
-                traces.append(LayerTrace(layer.name, layer, x, received, outputs, mask, steps))
+                traces.append(LayerTrace(layer.name, layer, x, received, outputs, mask, trace))
             x = outputs[0]  # a layer's states stay behind: the next layer reads its output
         return SequentialTrace(traces, x) if record else x
 

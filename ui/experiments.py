@@ -9,7 +9,9 @@ session can change what another one sees. ``max_entries`` bounds the memory a cl
 - ``flag_effect``: LSTM's ``unit_forget_bias`` or GRU's ``reset_after`` on and off (/gates);
 - ``counts_vs_units``: each cell's parameter count over a grid of units (/parameters);
 - ``data_flow``: the nodes and edges of the data-flow diagram (/shapes; shape arithmetic only);
-- ``training_key``: what a trained model depends on, so /training knows when it is stale.
+- ``training_key``: what a trained model depends on, so /training knows when it is stale;
+- ``gradient_flows``, ``scale_sweep``, ``gradient_step_through``: the gradient-flow lab
+  (/training), untrained networks, a pure function of its settings.
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from rnn_core import layers
-from ui import colors, inputs, lab
+from rnn_core import layers, training
+from ui import colors, figures, inputs, lab
+from ui import training_figures as tf_figs
 from ui.diagrams import shape_text
 from ui.settings import Config, TrainingSettings
 
@@ -189,3 +192,29 @@ def training_key(cfg: Config, run: TrainingSettings) -> tuple:
     TrainingSettings field marked ``run`` (the view's fields, e.g. the window, are not)."""
     return (cfg.cell, cfg.units, cfg.seed) + tuple(
         getattr(run, f.name) for f in dataclasses.fields(run) if f.metadata.get("run"))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gradient_flows(timesteps, units, scale, clipnorm, seed, gate_bias) -> dict:
+    """cell -> ``training.gradient_flow`` on the recall task, for every cell."""
+    return {cell: training.gradient_flow(cell, timesteps=timesteps, units=units,
+                                         recurrent_scale=scale, clipnorm=clipnorm, seed=seed,
+                                         gate_bias=gate_bias)
+            for cell in layers.CELLS}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def scale_sweep(scales, timesteps, units, seed, gate_bias) -> dict:
+    """Global gradient norm per cell at each recurrent scale."""
+    return {cell: [training.gradient_flow(cell, timesteps=timesteps, units=units,
+                                          recurrent_scale=float(s), seed=seed, jacobian=False,
+                                          gate_bias=gate_bias).grad_norm
+                   for s in scales]
+            for cell in layers.CELLS}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gradient_step_through(d_h, cell) -> dict:
+    """The figure of ∂L/∂h_t travelling back in time, one frame per BPTT step."""
+    series, labels = tf_figs.gradient_step_through(d_h, cell)
+    return figures.step_through(series, start=0, step_labels=labels)

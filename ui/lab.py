@@ -138,7 +138,7 @@ class Lab:
 
     def trace(self, layer_index: int = 0):
         """Every step of recurrent layer ``layer_index`` (0 = bottom) on what it receives."""
-        return self.model_trace().recurrent[layer_index].steps
+        return self.model_trace().recurrent[layer_index].trace
 
     def fresh_model(self) -> Sequential:
         """Same weights, no carried state: a copy that nothing else touches."""

@@ -101,14 +101,14 @@ def _padding(cfg: Config, current: Lab) -> None:
     trace = current.model_trace()
     panels, notes, wheres = [], [], []
     for i, entry in enumerate(trace.recurrent):
-        steps = entry.steps.directions[0]  # the forward direction of a Bidirectional
-        h = steps.h[sample]  # (timesteps, units), processing order
-        direction = " (forward direction)" if len(entry.steps.directions) == 2 else ""
+        one = entry.trace.directions[0]  # the forward direction of a Bidirectional
+        h = one.h[sample]  # (timesteps, units), processing order
+        direction = " (forward direction)" if len(entry.trace.directions) == 2 else ""
         panels.append((f"{_title(entry.layer, i)}{direction}: h_t of sample {sample} "
                        f"(length {lengths[sample]})", h))
-        notes.append(_carried(steps, sample))
+        notes.append(_carried(one, sample))
         wheres.append(stack_figures.Where(sample, i + 1))
-    step_mask = trace.recurrent[0].steps.directions[0].mask[sample]  # (timesteps,)
+    step_mask = trace.recurrent[0].trace.directions[0].mask[sample]  # (timesteps,)
     chart(stack_figures.masked_states(panels, step_mask, wheres=wheres), key="masked_states")
     st.caption("Hatched grey columns: padded steps. Their colours repeat the last real step: "
                "a masked step leaves every state unchanged." +
@@ -122,12 +122,12 @@ def _padding(cfg: Config, current: Lab) -> None:
     _returned(cfg, trace, sample, lengths[sample])
 
 
-def _carried(steps, sample: int) -> float:
+def _carried(trace, sample: int) -> float:
     """Largest change of any state across a masked step of ``sample`` (0.0: carried exactly)."""
-    mask = steps.mask[sample]  # (timesteps,) processing order
+    mask = trace.mask[sample]  # (timesteps,) processing order
     worst = 0.0
-    for k, state in enumerate([steps.h] + ([steps.c] if steps.c is not None else [])):
-        before = np.concatenate([steps.initial_states[k][sample][None], state[sample][:-1]])
+    for k, state in enumerate([trace.h] + ([trace.c] if trace.c is not None else [])):
+        before = np.concatenate([trace.initial_states[k][sample][None], state[sample][:-1]])
         if (~mask).any():
             worst = max(worst, float(np.abs(state[sample] - before)[~mask].max()))
     return worst
