@@ -68,7 +68,7 @@ def compare(current: Lab) -> tuple[float, np.ndarray]:
 def step_code(cfg: Config, batch: int, features: int, timesteps: int) -> tuple[str, str]:
     """The cell's one-step call and the loop RNN runs around it, with this config's shapes."""
     units = cfg.units
-    names = ["h", "c"] if cfg.cell == "LSTM" else ["h"]
+    names = list(layers.CELL_CLASS[cfg.cell].state_names)
     state = shape_text((batch, units))
     one_step = "\n".join([
         f"cell = {cell_spelling(cfg)}",

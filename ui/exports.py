@@ -152,7 +152,7 @@ class Part:
 
     @property
     def n_states(self) -> int:
-        return 2 if self.cfg.cell == "LSTM" else 1
+        return len(layers.CELL_CLASS[self.cfg.cell].state_names)
 
 
 def stack_parts(cfg, layers_: list) -> list[Part]:
@@ -171,7 +171,7 @@ def encoder_decoder_parts(cfg, encoder, decoder) -> list[Part]:
     """/encoder_decoder: the encoder reads x (masked), the decoder y from the encoder's states."""
     plain = dataclasses.replace(cfg, bidirectional=False, go_backwards=False, stateful=False,
                                 layers=1)
-    states = ["state_h", "state_c"] if cfg.cell == "LSTM" else ["state_h"]
+    states = [f"state_{s}" for s in layers.CELL_CLASS[cfg.cell].state_names]
     return [Part("encoder", "encoder", dataclasses.replace(plain, return_sequences=False,
                                                            return_state=True),
                  encoder, "x", bool(cfg.lengths), ["encoder_output", *states]),
