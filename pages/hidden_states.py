@@ -123,9 +123,9 @@ if not (cfg.stateful or sidebar.widget(ViewSettings, "show_stateful", "Show what
     st.stop()
 fresh_input = cfg.preset in ("random", "sine") or (cfg.preset == "csv"
                                                   and st.session_state.get("_csv_x") is None)
-runs = experiments.stateful_vs_reset(cfg, x, fresh_input)
+runs = experiments.stateful_vs_reset(cfg, x, fresh_input, sample)
 n_batches = experiments.CONSECUTIVE_BATCHES
-carried_h, reset_h = runs.carried[sample], runs.reset[sample]  # (3·timesteps, units) each
+carried_h, reset_h = runs.carried, runs.reset  # (3·timesteps, units) each
 shown = min(cfg.units, 3)
 curves, colours_, dashes, hover = {}, {}, {}, {}
 palette = figures.unit_palette(shown, colors.H)

@@ -39,20 +39,21 @@ def digest(x: np.ndarray) -> str:
 # --- /hidden_states ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StatefulVsReset:
-    carried: np.ndarray   # (batch, 3·timesteps, units) h with stateful=True across the batches
-    reset: np.ndarray     # (batch, 3·timesteps, units) h starting from zeros in every batch
+    carried: np.ndarray   # (3·timesteps, units) h of one sample, stateful=True across the batches
+    reset: np.ndarray     # (3·timesteps, units) h of that sample from zeros in every batch
     chunks: str           # how the batches were made, for the chart title
 
 
-def stateful_vs_reset(cfg: Config, x: np.ndarray, fresh_input: bool) -> StatefulVsReset:
+def stateful_vs_reset(cfg: Config, x: np.ndarray, fresh_input: bool, sample: int) -> StatefulVsReset:
     """The bottom layer (forward only) run on 3 consecutive batches, once stateful and once
-    reset per batch, same weights. ``fresh_input``: the preset can make a 3× longer sequence
-    to cut into batches; else x itself is fed 3 times."""
-    return _stateful_vs_reset(cfg, digest(x), x, fresh_input)
+    reset per batch, same weights; h of ``sample`` (only it is kept: a class's cache stays
+    small). ``fresh_input``: the preset can make a 3× longer sequence to cut into batches; else
+    x itself is fed 3 times."""
+    return _stateful_vs_reset(cfg, digest(x), x, fresh_input, sample)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _stateful_vs_reset(cfg: Config, x_digest: str, _x: np.ndarray, fresh_input: bool):
+def _stateful_vs_reset(cfg: Config, x_digest: str, _x: np.ndarray, fresh_input: bool, sample: int):
     n, timesteps = CONSECUTIVE_BATCHES, _x.shape[1]
     if fresh_input:
         long_x = inputs.make_input(dataclasses.replace(cfg, timesteps=n * timesteps))  # (batch, 3·T, features)
@@ -61,11 +62,11 @@ def _stateful_vs_reset(cfg: Config, x_digest: str, _x: np.ndarray, fresh_input: 
     else:
         batches, chunks = [_x] * n, f"the same input fed {n} times"
     stateful_layer = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, stateful=True))
-    carried = [stateful_layer.trace(b).h for b in batches]  # the state goes on to the next batch
+    carried = [stateful_layer.trace(b).h[sample] for b in batches]  # the state goes on to the next batch
     reset_layer = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, stateful=False))
     reset_layer.set_weights(stateful_layer.get_weights())
-    reset = [reset_layer.trace(b).h for b in batches]      # 3 × (batch, timesteps, units)
-    return StatefulVsReset(np.concatenate(carried, axis=1), np.concatenate(reset, axis=1), chunks)
+    reset = [reset_layer.trace(b).h[sample] for b in batches]      # 3 × (timesteps, units)
+    return StatefulVsReset(np.concatenate(carried), np.concatenate(reset), chunks)
 
 
 # --- /gates -------------------------------------------------------------------------------------
