@@ -8,7 +8,7 @@
     .venv/bin/python bench/bench_class.py --capacity --replicas 2   # students held at 3 s and 10 s think
 
 Each student opens a page (pages rotate over --pages) with its own configuration (or, with
---shared, the teacher's), then changes it --changes times through the query string (ui/config.py's
+--shared, the teacher's), then changes it --changes times through the query string (ui/settings.py's
 URL contract), waiting --think seconds (±50 %) between changes. A change's latency runs from the
 rerun request to that run's `script_finished` (bench/class_client.py). Errors: exception elements,
 dropped connections, timeouts. Server: peak RSS summed over its process tree (the --server-pids

@@ -2,7 +2,7 @@
 
 Used by bench/bench_class.py (many students) and tests/test_serve_class.py (one, through nginx).
 A change is one `rerun_script` BackMsg carrying the page's url_path and a query string (the URL
-contract of ui/config.py); it is done when that run's `script_finished` arrives. Like a browser,
+contract of ui/settings.py); it is done when that run's `script_finished` arrives. Like a browser,
 a student answers `auto_rerun` (the app's `st.fragment(run_every=...)` status poll) with fragment
 reruns until `stop_auto_rerun` or its next full run.
 """

@@ -45,7 +45,7 @@ enc = encoder.trace(x, mask=mask)
 encoder_output, *states = enc.outputs              # (batch, units), then h (and c): (batch, units)
 dec = decoder.trace(y, initial_state=states)
 decoder_output = dec.outputs[0]                    # (batch, [T_dec,] units)
-state_names = ["state_h", "state_c"] if cfg.cell == "LSTM" else ["state_h"]
+state_names = [f"state_{s}" for s in encoder.state_names]
 
 st.subheader("The same model in rnn_core")
 st.code(f"""encoder = layers.{cfg.cell}({units}, return_state=True, name="encoder")

@@ -1,10 +1,10 @@
-"""Gates: what each LSTM/GRU gate does at every step, when it saturates, and two Keras toggles."""
-import dataclasses
+"""Gates: what each LSTM/GRU gate does at every step, when it saturates, and two Keras toggles.
 
-import numpy as np
+Over 120 lines for its teaching prose (each gate's role, the two toggles' equations); the toggles'
+runs come from ``ui.experiments.flag_effect``."""
 import streamlit as st
 
-from ui import colors, exports, figures, lab, sidebar, stack_figures, status, tour
+from ui import colors, experiments, exports, figures, lab, sidebar, stack_figures, status, tour
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -17,7 +17,7 @@ status.live_status(current)
 
 player = st.container()  # the step-through comes first; its pickers sit under it
 layer_index, sample, step, trace = lab.step_pickers(current)
-one = trace.forward if cfg.bidirectional else trace  # gates of the forward direction
+one = trace.directions[0]  # the forward direction's gates when Bidirectional
 if cfg.bidirectional:
     st.caption("Bidirectional: the forward direction's gates are shown (the backward copy has "
                "its own weights and gates).")
@@ -83,54 +83,42 @@ st.caption(f"A sigmoid within {figures.SATURATION} of 0 or 1 (tanh: of ±1) is s
            "train_X preset, or constant weights) push gates into saturation.")
 
 st.subheader("Two Keras toggles and their effect")
+effect = experiments.flag_effect(cfg, current.x, sample)
+numbers = effect.numbers
 if cfg.cell == "LSTM":
-    on = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, unit_forget_bias=True))
-    off = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, unit_forget_bias=False))
-    t_on, t_off = on.trace(current.x), off.trace(current.x)
-    forget_on = t_on.gates["forget"].mean(axis=(0, 2))     # (timesteps,)
-    forget_off = t_off.gates["forget"].mean(axis=(0, 2))
+    forget_on, forget_off = numbers["forget_on"], numbers["forget_off"]
     st.markdown("`unit_forget_bias=True` (the Keras default) adds 1 to the forget gate's bias at "
                 "initialization, so an untrained LSTM starts out **remembering** (f ≈ σ(1) ≈ 0.73) "
                 "instead of halving its memory at every step (f ≈ σ(0) = 0.5).")
     m1, m2 = st.columns(2)
-    m1.metric("mean forget gate, unit_forget_bias=True", f"{forget_on.mean():.3f}")
-    m2.metric("mean forget gate, unit_forget_bias=False", f"{forget_off.mean():.3f}",
-              delta=f"{forget_off.mean() - forget_on.mean():+.3f}")
+    m1.metric("mean forget gate, unit_forget_bias=True", f"{forget_on:.3f}")
+    m2.metric("mean forget gate, unit_forget_bias=False", f"{forget_off:.3f}",
+              delta=f"{forget_off - forget_on:+.3f}")
     st.caption(f"Your layer: unit_forget_bias={cfg.unit_forget_bias} (sidebar). Same seed, same "
                "kernels: only the forget bias differs.")
-    effect = {("forget gate", "forget"): (forget_on, forget_off),
-              ("|c_t|", "c"): (np.abs(t_on.c).mean(axis=(0, 2)), np.abs(t_off.c).mean(axis=(0, 2)))}
-    flag, effect_title = "unit_forget_bias", "Mean over units and samples"
 else:
-    after = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, reset_after=True))
-    before = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, reset_after=False))
-    t_after, t_before = after.trace(current.x), before.trace(current.x)
     st.markdown("`reset_after` decides where the reset gate r acts in the candidate:")
     st.latex(r"\text{reset\_after=True (Keras default, cuDNN):}\quad \tilde h_t = \tanh(x_t W_h + "
              r"b_h + r_t \odot (h_{t-1} U_h + b'_h))")
     st.latex(r"\text{reset\_after=False (Cho et al. 2014):}\quad \tilde h_t = \tanh(x_t W_h + "
              r"(r_t \odot h_{t-1}) U_h + b_h)")
     m1, m2, m3 = st.columns(3)
-    m1.metric("parameters, reset_after=True", f"{after.count_params():,}")
-    m2.metric("parameters, reset_after=False", f"{before.count_params():,}",
-              delta=f"{before.count_params() - after.count_params():,}")
-    m3.metric("max |Δh| between the two", f"{float(np.abs(t_after.h - t_before.h).max()):.4f}")
+    m1.metric("parameters, reset_after=True", f"{numbers['params_on']:,}")
+    m2.metric("parameters, reset_after=False", f"{numbers['params_off']:,}",
+              delta=f"{numbers['params_off'] - numbers['params_on']:,}")
+    m3.metric("max |Δh| between the two", f"{numbers['max_dh']:.4f}")
     st.caption(f"Your layer: reset_after={cfg.reset_after} (sidebar). Same seed and kernels; "
                "reset_after=True adds a second bias row (2, 3·units). With zero biases the two "
                "differ only through where r multiplies.")
-    effect = {("h unit 0", "h"): (t_after.h[sample, :, 0], t_before.h[sample, :, 0]),
-              ("candidate unit 0", "candidate"): (t_after.gates["candidate"][sample, :, 0],
-                                                  t_before.gates["candidate"][sample, :, 0])}
-    flag, effect_title = "reset_after", f"Sample {sample}, unit 0"
 
 if sidebar.widget(ViewSettings, "show_effect", "Plot the effect over time", kind="toggle"):
     curves, colours, dashes = {}, {}, {}
-    for (label, quantity), (with_flag, without_flag) in effect.items():
+    for (label, quantity), (with_flag, without_flag) in effect.curves.items():
         for value, series_values in ((True, with_flag), (False, without_flag)):
-            name = f"{label}, {flag}={value}"
+            name = f"{label}, {effect.flag}={value}"
             curves[name], colours[name] = series_values, colors.colour(quantity)
             if not value:
                 dashes[name] = "dot"
-    figs["toggle_effect"] = figures.compare_lines(curves, colours, effect_title, "value", dashes)
+    figs["toggle_effect"] = figures.compare_lines(curves, colours, effect.title, "value", dashes)
     chart(figs["toggle_effect"], key="toggle_effect")
 exports.panel(cfg, current, figs)

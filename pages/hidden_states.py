@@ -1,11 +1,12 @@
-"""Hidden states: h_t step by step, its update equation with numbers, Bidirectional, stateful."""
-import dataclasses
+"""Hidden states: h_t step by step, its update equation with numbers, Bidirectional, stateful.
 
+Over 120 lines for its teaching prose: the input presets, return_sequences and the two
+Bidirectional and stateful explanations; its experiments run in ``ui.experiments``."""
 import numpy as np
 import streamlit as st
 
-from ui import (colors, diagrams, exports, figures, inputs, lab, settings, sidebar, stack_figures,
-                sources, status, tour)
+from ui import (colors, diagrams, experiments, exports, figures, inputs, lab, settings, sidebar,
+                sources, stack_figures, status, tour)
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -36,7 +37,7 @@ st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
 player = st.container()  # the step-through comes first; its pickers sit under it
 layer_index, sample, step, trace = lab.step_pickers(current)
 layer = current.stack[layer_index]
-one = trace if not cfg.bidirectional else trace.forward
+one = trace.directions[0]  # the forward direction when Bidirectional
 padded = lab.padded_note(trace, sample)
 
 if not cfg.bidirectional:
@@ -120,25 +121,11 @@ if not (cfg.stateful or sidebar.widget(ViewSettings, "show_stateful", "Show what
                "state. Turn on `stateful` in the sidebar (or the toggle) to compare.")
     exports.panel(cfg, current, figs)
     st.stop()
-n_batches = 3
-if cfg.preset in ("random", "sine") or (cfg.preset == "csv" and st.session_state.get("_csv_x") is None):
-    long_cfg = dataclasses.replace(cfg, timesteps=n_batches * timesteps)
-    long_x = inputs.make_input(long_cfg)                        # (batch, 3·timesteps, features)
-    chunks = np.split(long_x, n_batches, axis=1)                # 3 × (batch, timesteps, features)
-    chunk_text = f"one {n_batches * timesteps}-step sequence cut into {n_batches} consecutive batches"
-else:
-    chunks = [x] * n_batches
-    chunk_text = f"the same input fed {n_batches} times"
-stateful_layer = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, stateful=True))
-carried, reset = [], []
-for chunk in chunks:
-    carried.append(stateful_layer.trace(chunk).h[sample])      # (timesteps, units)
-reset_layer = lab.build_layer(dataclasses.replace(cfg, bidirectional=False, stateful=False))
-reset_layer.set_weights(stateful_layer.get_weights())
-for chunk in chunks:
-    reset.append(reset_layer.trace(chunk).h[sample])
-carried_h = np.concatenate(carried)                            # (3·timesteps, units)
-reset_h = np.concatenate(reset)
+fresh_input = cfg.preset in ("random", "sine") or (cfg.preset == "csv"
+                                                  and st.session_state.get("_csv_x") is None)
+runs = experiments.stateful_vs_reset(cfg, x, fresh_input, sample)
+n_batches = experiments.CONSECUTIVE_BATCHES
+carried_h, reset_h = runs.carried, runs.reset  # (3·timesteps, units) each
 shown = min(cfg.units, 3)
 curves, colours_, dashes, hover = {}, {}, {}, {}
 palette = figures.unit_palette(shown, colors.H)
@@ -151,7 +138,7 @@ for u in range(shown):
     for run in ("state carried (stateful=True)", "state reset each batch"):
         hover[f"unit {u}, {run}"] = ("h_t", figures.Where(sample, 1, note=run), u)
 figs["stateful_chart"] = figures.compare_lines(
-    curves, colours_, f"h over {n_batches} batches ({chunk_text})", "h", dashes,
+    curves, colours_, f"h over {n_batches} batches ({runs.chunks})", "h", dashes,
     boundaries=[k * timesteps - 0.5 for k in range(1, n_batches)], hover=hover)
 chart(figs["stateful_chart"], key="stateful_chart")
 first_gap = float(np.abs(carried_h[timesteps] - reset_h[timesteps]).max()) if n_batches > 1 else 0.0

@@ -1,9 +1,10 @@
-"""Parameters: where every number in model.summary()'s Param # column comes from."""
-import dataclasses
+"""Parameters: where every number in model.summary()'s Param # column comes from.
 
+Over 120 lines for its teaching prose (each term of the formula explained) and the model
+builder; the counts come from the layers, the counts vs units from ``ui.experiments``."""
 import streamlit as st
 
-from ui import (builder, diagrams, exports, figures, frameworks, lab, settings, sidebar,
+from ui import (builder, diagrams, experiments, exports, figures, frameworks, lab, sidebar,
                 sources, status, tour)
 from ui.chart import chart
 from ui.settings import BuilderSettings
@@ -18,7 +19,7 @@ status.live_status(current)
 
 total = layer.count_params()
 if cfg.layers > 1:
-    per_layer = [row for row in current.layer_shapes() if hasattr(row[0], "trace")]
+    per_layer = [row for row in current.layer_shapes() if row[0].directions]
     model_total = sum(row[0].count_params() for row in per_layer)
     st.subheader(f"Your model: {cfg.layers} stacked layers, {model_total:,} parameters")
     with st.container(key="stack_params"):
@@ -44,7 +45,8 @@ with st.container(key="param_formula"):
     st.markdown(f"**Formula:** `{layer.param_formula(symbolic=True)}`")
     st.markdown(f"**Filled in:** `{layer.param_formula()}`")
 
-G = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cfg.cell]
+cell = layer.directions[0].cell  # one direction's cell: its facts size the weights
+G = cell.n_gates
 rows = ["| term | shape | count | why |", "|---|---|---:|---|"]
 for term in layer.param_terms():
     rows.append(f"| `{term.name}` | `{diagrams.shape_text(term.shape)}` | {term.count:,} | "
@@ -54,7 +56,7 @@ st.markdown("\n".join(rows))
 
 notes = []
 if G > 1:
-    gate_list = ", ".join(layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names)
+    gate_list = ", ".join(cell.gate_names)
     notes.append(f"**×{G}**: {cfg.cell} has {G} blocks ({gate_list}); each is a full SimpleRNN-"
                  f"sized set of weights, stacked side by side in one `kernel`.")
 notes.append(f"**units × (input_dim + units)**: every unit sees the {cfg.input_dim} input features "
@@ -74,23 +76,8 @@ for note in notes:
     st.markdown(f"- {note}")
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def counts_vs_units(input_dim: int, bidirectional: bool, reset_after: bool, unit_forget_bias: bool,
-                    units_grid: tuple) -> dict:
-    """Parameter counts from the built layers (cheap zeros initializers), per cell and units."""
-    out = {}
-    for cell in settings.CELLS:
-        spec = settings.Config(cell=cell, input_dim=input_dim, bidirectional=bidirectional,
-                             reset_after=reset_after, unit_forget_bias=unit_forget_bias)
-        out[cell] = [lab.build_layer(dataclasses.replace(spec, units=u),
-                                     kernel_initializer="zeros",
-                                     recurrent_initializer="zeros").count_params()
-                     for u in units_grid]
-    return out
-
-
 grid = sorted({1, 2, 4, 8, 16, 32, 64, 128, 256, cfg.units})
-counts = counts_vs_units(cfg.input_dim, cfg.bidirectional, cfg.reset_after, cfg.unit_forget_bias,
+counts = experiments.counts_vs_units(cfg.input_dim, cfg.bidirectional, cfg.reset_after, cfg.unit_forget_bias,
                          tuple(grid))
 st.subheader("Parameters vs units, for the three cells")
 figs = {"params_vs_units": figures.params_vs_units(grid, counts, cfg.units, cfg.cell, total,

@@ -1,7 +1,11 @@
-"""Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code."""
+"""Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code.
+
+Over 120 lines for its teaching prose: what each returned tensor means and the two weight
+conventions; the diagram's layout comes from ``ui.experiments.data_flow``."""
 import streamlit as st
 
-from ui import cell_loop, colors, diagrams, exports, figures, keras_code, lab, sidebar, sources, stack_view, status, tour
+from ui import (cell_loop, diagrams, experiments, exports, figures, keras_code, lab, sidebar,
+                sources, stack_view, status, tour)
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -11,7 +15,7 @@ layer = current.layer                    # the bottom layer: it reads x
 input_shape = current.x.shape
 batch, timesteps, features = input_shape
 units = cfg.units
-per_layer = [row for row in current.layer_shapes() if hasattr(row[0], "trace")]
+per_layer = [row for row in current.layer_shapes() if row[0].directions]
 top, top_input, top_out = per_layer[-1]  # what the model returns is what the top layer returns
 names = top.output_names()
 shapes = top_out if isinstance(top_out, list) else [top_out]
@@ -75,8 +79,9 @@ elif cfg.bidirectional and cfg.merge is None:
 elif cfg.bidirectional:
     why.append(f"`merge_mode={cfg.merge!r}` combines the directions element-wise: the size stays "
                f"{units}.")
+cell = layer.directions[0].cell  # one direction's cell: its facts
 if cfg.return_state:
-    n_states = 2 if cfg.cell == "LSTM" else 1
+    n_states = len(cell.state_names)
     why.append(f"`return_state=True` appends the final state{'s' if n_states > 1 else ''} "
                f"({'h then c' if n_states > 1 else 'h'})" +
                (", forward first, then backward." if cfg.bidirectional else "."))
@@ -86,63 +91,8 @@ stack_view.show(cfg, current, per_layer)
 
 st.subheader("Data flow inside layer 1, shapes on the edges" if stacked
              else "Data flow, shapes on the edges")
-# the diagram draws the bottom layer, which reads x
-names, shapes = layer.output_names(), per_layer[0][2]
-shapes = shapes if isinstance(shapes, list) else [shapes]
-return_sequences = layer.return_sequences
-G = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cfg.cell]
-step_name = lab.STEP_FUNCTIONS[cfg.cell].__name__
-x_label = diagrams.shape_text(input_shape)
-nodes, edges = {}, []
-out_x = 6.0
-spread = [1.6 * ((len(names) - 1) / 2 - i) for i in range(len(names))]  # first output on top
-if not cfg.bidirectional:
-    nodes = {
-        "x": ("<b>x</b>", 0, 0, colors.X),
-        "kernel": ("kernel", 2, 1.4, colors.KERNEL),
-        "bias": ("bias", 2, -1.4, colors.BIAS),
-        "proj": ("x·kernel + bias<br>(one matmul)", 2, 0, colors.KERNEL),
-        "rk": ("recurrent_kernel", 4, 1.4, colors.RECURRENT),
-        "h0": ("initial state<br>" + ("h₀, c₀ = 0" if cfg.cell == "LSTM" else "h₀ = 0"), 4, -1.4,
-               colors.H),
-        "loop": (f"{step_name}<br>× {timesteps} steps", 4, 0, colors.H),
-    }
-    bias_shape = (2, G * units) if (cfg.cell == "GRU" and cfg.reset_after) else (G * units,)
-    edges = [("x", "proj", x_label), ("kernel", "proj", diagrams.shape_text((features, G * units))),
-             ("bias", "proj", diagrams.shape_text(bias_shape)),
-             ("proj", "loop", diagrams.shape_text((batch, timesteps, G * units))),
-             ("rk", "loop", diagrams.shape_text((units, G * units))),
-             ("h0", "loop", diagrams.shape_text((batch, units)))]
-    for name, shape, y in zip(names, shapes, spread):
-        nodes[name] = (name, out_x, y, colors.C if name.endswith("carry_state") else colors.H)
-        edges.append(("loop", name, diagrams.shape_text(shape)))
-else:
-    fw_shape = (batch, timesteps, units) if return_sequences else (batch, units)
-    nodes = {
-        "x": ("<b>x</b>", 0, 0, colors.X),
-        "fw": (f"forward {cfg.cell}<br>{step_name}", 2.2, 1.3, colors.FORWARD),
-        "bw": (f"backward {cfg.cell}<br>go_backwards=True", 2.2, -1.3, colors.BACKWARD),
-    }
-    edges = [("x", "fw", x_label), ("x", "bw", x_label)]
-    if cfg.merge is not None:
-        nodes["merge"] = (f"merge<br>{cfg.merge}", 4.1, 0, colors.MERGED)
-        edges += [("fw", "merge", diagrams.shape_text(fw_shape)),
-                  ("bw", "merge", diagrams.shape_text(fw_shape))]
-    # merged output level with the merge node; each direction's own outputs on its side
-    side = {"forward": 0, "backward": 0}
-    base = 1.0 if "output" in names else 0.5
-    for name, shape in zip(names, shapes):
-        direction = name.split("_")[0] if name != "output" else None
-        if direction is None:
-            colour, y, src = colors.MERGED, 0.0, "merge"
-        else:
-            sign = 1 if direction == "forward" else -1
-            colour = colors.FORWARD if sign > 0 else colors.BACKWARD
-            y, src = sign * (base + side[direction]), "fw" if sign > 0 else "bw"
-            side[direction] += 1
-        nodes[name] = (name, out_x, y, colour)
-        edges.append((src, name, diagrams.shape_text(shape)))
-figs = {"data_flow": diagrams.flow(nodes, edges, height=max(330, 110 * len(names) + 120))}
+nodes, edges, height = experiments.data_flow(cfg, layer, input_shape, per_layer[0][2])  # bottom layer
+figs = {"data_flow": diagrams.flow(nodes, edges, height=height)}
 chart(figs["data_flow"], key="data_flow")
 
 st.subheader("Weights" + (" of layer 1" if stacked else ""))
@@ -154,8 +104,8 @@ for name, w in zip(weight_names, weights):
     shape = diagrams.shape_text(w.shape).replace(" ", "\u00a0")  # no-break: the column never wraps
     rows.append(f"| `{name}` | `{shape}` | {terms[name].explanation} |")
 st.markdown("\n".join(rows))
-gates = {"SimpleRNN": "", "LSTM": " (columns in gate order i, f, c, o)",
-         "GRU": " (columns in gate order z, r, h)"}[cfg.cell]
+G = cell.n_gates
+gates = f" (columns in gate order {', '.join(cell.gate_symbols)})" if G > 1 else ""
 st.info(f"**Two conventions, same numbers.** {sources.cite('001', capital=True)} writes `Wx` as (hidden, input) = "
         f"({units}, {features}) and computes `Wx·x_t`; Keras stores `kernel` as (input_dim, "
         f"{G}·units) = ({features}, {G * units}){gates} and computes `x_t·kernel`, because x "
@@ -165,8 +115,7 @@ st.info(f"**Two conventions, same numbers.** {sources.cite('001', capital=True)}
 if sidebar.widget(ViewSettings, "show_weights", "Show the weight values", kind="toggle"):
     first = weight_names[:3] if not cfg.bidirectional else weight_names[:len(weight_names) // 2]
     arrays = {n.removeprefix("forward_"): w for n, w in zip(weight_names, weights) if n in first}
-    gate_names = layer.forward_layer.gate_names if cfg.bidirectional else layer.gate_names
-    figs["weights"] = figures.weights(arrays, gate_names, units)
+    figs["weights"] = figures.weights(arrays, cell.gate_names, units)
     chart(figs["weights"], key="weights")
     st.caption("Each weight as stored: one row per input (or h) feature, one column per output "
                "column" + (", grouped by gate. " if G > 1 else ". ")

@@ -1,10 +1,14 @@
 """Training: the seed's 'hihello' character RNN trained live, then gradients vanishing, exploding
-and clipped. Cell, units and seed come from the shared sidebar."""
+and clipped. Cell, units and seed come from the shared sidebar.
+
+Over 120 lines: three experiments with their teaching prose, and the training run drawn live as
+it goes (its progress callback draws, so it stays here); the gradient-flow runs, the staleness
+key and the Keras code come from ``ui.experiments`` and ``ui.keras_code``."""
 import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import budget, figures, sidebar, sources, tour
+from ui import budget, experiments, keras_code, sidebar, sources, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -67,7 +71,7 @@ except ValueError as err:
     st.error(f"Cannot train on this text: {err}")
     st.stop()
 
-settings = (text, cfg.cell, cfg.units, cfg.seed, depth, opt_name, lr, clip, decay, epochs, truncate)
+settings = experiments.training_key(cfg, sidebar.settings(T))  # what the trained model depends on
 result = st.session_state.get("_train_result")
 # Training starts by itself on the first visit only; afterwards it waits for the button, so a
 # sidebar change does not silently spend a second retraining.
@@ -136,18 +140,7 @@ if result is None or train_now:
 
 model, history = result["model"], result["history"]
 with st.expander("The same model and training in Keras"):
-    rnn_lines = "".join(f"    keras.layers.{cfg.cell}({cfg.units}, return_sequences=True),\n" for _ in range(depth))
-    clip_arg = f", global_clipnorm={clip:g}" if clip > 0 else ""
-    lr_arg = (f"keras.optimizers.schedules.ExponentialDecay({lr:g}, decay_steps=100, decay_rate=0.9)"
-              if decay else f"{lr:g}")
-    st.code(
-        f"model = keras.Sequential([\n    keras.Input((None, {data.vocab_size})),  # one-hot characters\n"
-        f"{rnn_lines}    keras.layers.TimeDistributed(keras.layers.Dense({data.vocab_size})),  # logits\n])\n"
-        f"model.compile(optimizer=keras.optimizers.{opt_name}(learning_rate={lr_arg}{clip_arg}),\n"
-        "              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n"
-        "              metrics=[\"accuracy\"])\n"
-        f"model.fit(x_hot, y_ids, epochs={epochs})  # one full batch per epoch",
-        language="python")
+    st.code(keras_code.training_code(cfg, sidebar.settings(T), data.vocab_size), language="python")
     st.caption(f"{sources.cite('002', capital=True)} ends with `Activation('softmax')` and `categorical_crossentropy`: the same "
                "loss, computed from probabilities instead of logits. The tests train this Keras model "
                "with `train_on_batch` from the same weights and check every weight after 15 steps.")
@@ -232,30 +225,6 @@ def sampling():
 sampling()
 
 
-# The gradient-flow view is a pure function of its settings: cached, so sidebar changes and
-# fragment reruns that do not touch it cost nothing.
-@st.cache_data(max_entries=64, show_spinner=False)
-def _flows(steps, units, scale, clipnorm, seed, gate_bias):
-    return {cell: training.gradient_flow(cell, timesteps=steps, units=units, recurrent_scale=scale,
-                                         clipnorm=clipnorm, seed=seed, gate_bias=gate_bias)
-            for cell in training.CELLS}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _sweep(scales, steps, units, seed, gate_bias):
-    """Global gradient norm per cell at each recurrent scale."""
-    return {cell: [training.gradient_flow(cell, timesteps=steps, units=units, recurrent_scale=float(s),
-                                          seed=seed, jacobian=False, gate_bias=gate_bias).grad_norm
-                   for s in scales]
-            for cell in training.CELLS}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _step_through(d_h, cell):
-    series, labels = tf_figs.gradient_step_through(d_h, cell)
-    return figures.step_through(series, start=0, step_labels=labels)
-
-
 @st.fragment
 def gradient_flow():
     st.header("Gradient flow: vanishing, exploding, clipped")
@@ -266,7 +235,7 @@ def gradient_flow():
         "reaches t = 0 is a product of T factors: it shrinks or grows geometrically. Untrained "
         "networks with Keras's initial weights, the same seed for all three cells.")
     c1, c2, c3, c4, c5 = st.columns(5)
-    steps = explore("gf_timesteps", "timesteps T", where=c1, kind="slider")
+    timesteps = explore("gf_timesteps", "timesteps T", where=c1, kind="slider")
     units = explore("gf_units", "units", where=c2, kind="slider",
                     help="this experiment's own size (the sidebar's cell is highlighted)")
     scale = explore("gf_scale", "recurrent-weight scale", where=c3, kind="slider",
@@ -281,8 +250,8 @@ def gradient_flow():
     gate_bias = None if gate == "Keras init" else float(gate)
     _write_url()  # a fragment rerun skips the page-level call
     try:
-        budget.check_gradient_flow(steps, units)
-        flows = _flows(steps, units, scale, clipnorm or None, cfg.seed, gate_bias)
+        budget.check_gradient_flow(timesteps, units)
+        flows = experiments.gradient_flows(timesteps, units, scale, clipnorm or None, cfg.seed, gate_bias)
     except ValueError as err:
         st.error(f"Cannot measure the gradient flow: {err}")
         return
@@ -309,14 +278,14 @@ def gradient_flow():
         "has no gate to learn it with.")
 
     st.subheader(f"Watch ∂L/∂h_t travel back in time ({cfg.cell})")
-    chart(_step_through(flows[cfg.cell].d_h[0], cfg.cell), key="gf_step_through")
+    chart(experiments.gradient_step_through(flows[cfg.cell].d_h[0], cfg.cell), key="gf_step_through")
     st.caption("Columns are BPTT steps: column k holds ∂L/∂h_t for t = T−1−k, so frame k shows the "
                "gradient after k+1 steps back from the loss (one sample, each unit a row, values divided "
                "by the largest). Press ▶ Play: in a SimpleRNN with a small scale the colours fade out.")
 
     st.subheader("Exploding gradients and clipping")
     scales = np.round(np.linspace(0.25, 3.0, 12), 2)
-    sweep = _sweep(tuple(scales), steps, units, cfg.seed, gate_bias)
+    sweep = experiments.scale_sweep(tuple(scales), timesteps, units, cfg.seed, gate_bias)
     col1, col2 = st.columns(2)
     with col1:
         chart(tf_figs.scale_sweep(scales, sweep, scale, clipnorm or None, highlight=cfg.cell),

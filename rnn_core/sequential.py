@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .layers.base import Layer, unique_name
+from .layers.base import Layer, name_uniquely
 from .trace import LayerTrace, SequentialTrace
 
 
@@ -12,7 +12,7 @@ class Sequential:
     """``Sequential([Embedding(1000, 64), LSTM(128), Dense(10)])`` as in Keras."""
 
     def __init__(self, layers=None, name=None):
-        self.name = name or unique_name("sequential")
+        self.name = name or "sequential"
         self.layers: list[Layer] = []
         self.input_shape = None
         for layer in layers or []:
@@ -22,6 +22,7 @@ class Sequential:
         if not isinstance(layer, Layer):
             _checks.fail("layer", layer, "an rnn_core layer")
         self.layers.append(layer)
+        name_uniquely(self.layers)
         self.input_shape = None  # shapes must be worked out again
 
     @property
@@ -48,22 +49,22 @@ class Sequential:
         traces = []
         for layer in self.layers:
             received = mask
-            steps = None
+            trace = None
             if hasattr(layer, "compute_mask"):
                 mask = layer.compute_mask(x, mask)  # from this layer's input, as in Keras
                 outputs = [layer(x)]
             elif _is_recurrent(layer):
                 _check_rank(layer, np.shape(x))
                 if record:
-                    steps = layer.trace(x, mask=mask)
-                    outputs = list(steps.outputs)
+                    trace = layer.trace(x, mask=mask)
+                    outputs = list(trace.outputs)
                 else:
                     outputs = _as_list(layer(x, mask=mask))
                 mask = mask if layer.return_sequences else None
             else:
                 outputs = [layer(x)]
             if record:
-                traces.append(LayerTrace(layer.name, layer, x, received, outputs, mask, steps))
+                traces.append(LayerTrace(layer.name, layer, x, received, outputs, mask, trace))
             x = outputs[0]  # a layer's states stay behind: the next layer reads its output
         return SequentialTrace(traces, x) if record else x
 
@@ -102,7 +103,7 @@ class Sequential:
                  "=" * sum(width)]
         for i, row in enumerate(rows):
             lines.append(f"{row['name']} ({row['type']})".ljust(width[0])
-                         + _shape_text(row["output_shape"]).ljust(width[1]) + f"{row['params']:,}")
+                         + shape_text(row["output_shape"]).ljust(width[1]) + f"{row['params']:,}")
             lines.append(rule if i < len(rows) - 1 else "=" * sum(width))
         total = self.count_params()
         lines += [f"Total params: {total:,}", f"Trainable params: {total:,}",
@@ -118,10 +119,13 @@ def _first(shape_or_shapes):
     return shape_or_shapes[0] if isinstance(shape_or_shapes, list) else shape_or_shapes
 
 
-def _shape_text(shape):
+def shape_text(shape) -> str:
+    """(2, 5, 8) as Keras and Python print it, None for unknown sizes, (5,) for one axis; a list
+    of shapes (a layer's output and states) as [(None, 8), (None, 8)]."""
     if isinstance(shape, list):
-        return "[" + ", ".join(_shape_text(s) for s in shape) + "]"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+        return "[" + ", ".join(shape_text(s) for s in shape) + "]"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
 def _is_recurrent(layer) -> bool:

@@ -28,8 +28,7 @@ import importlib
 import numpy as np
 
 from . import _checks
-
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+from .layers import CELLS, Bidirectional
 TORCH_GATES = {"SimpleRNN": ("h",), "LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
 KERAS_GATES = {"SimpleRNN": ("h",), "LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h")}
 TORCH_CLASSES = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
@@ -110,7 +109,7 @@ def _numpy(value) -> np.ndarray:
 # --- whole layers --------------------------------------------------------------------------------
 def _directions(layer):
     """[(rnn_core layer, PyTorch suffix)] for a layer or a Bidirectional."""
-    if hasattr(layer, "forward_layer"):
+    if isinstance(layer, Bidirectional):
         return [(layer.forward_layer, "_l0"), (layer.backward_layer, "_l0_reverse")]
     return [(layer, "_l0")]
 
@@ -122,7 +121,7 @@ def torch_kwargs(layer) -> dict:
     if cell not in CELLS or not first.built:
         _checks.fail("layer", layer, "a built SimpleRNN, LSTM, GRU or Bidirectional of one of them")
     kwargs = dict(input_size=first.input_dim, hidden_size=first.units, num_layers=1,
-                  bias=first.use_bias, batch_first=True, bidirectional=hasattr(layer, "forward_layer"))
+                  bias=first.use_bias, batch_first=True, bidirectional=isinstance(layer, Bidirectional))
     if cell == "SimpleRNN":
         if first.activation not in ("tanh", "relu"):
             _checks.fail("layer.activation", first.activation,
@@ -245,7 +244,7 @@ def run_torch(layer, x, initial_state=None, module=None):
     torch = _import_torch()
     module = torch_module(layer) if module is None else module
     cell = _directions(layer)[0][0].cell_name
-    bidirectional = hasattr(layer, "forward_layer")
+    bidirectional = isinstance(layer, Bidirectional)
     x = np.array(x, np.float32)  # (batch, timesteps, features), a writable copy
     if not bidirectional and layer.go_backwards:
         x = x[:, ::-1].copy()  # a fresh array: torch refuses negative strides

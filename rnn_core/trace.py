@@ -73,7 +73,7 @@ class LayerTrace:
     mask: np.ndarray | None               # (batch, timesteps) bool received, or None
     outputs: list                         # what the layer call returned, as a list
     output_mask: np.ndarray | None        # (batch, timesteps) bool passed on, or None
-    steps: object | None                  # Trace | BidirectionalTrace | StackedTrace, or None
+    trace: object | None                  # Trace | BidirectionalTrace | StackedTrace, or None
 
 
 @dataclass
@@ -86,4 +86,4 @@ class SequentialTrace:
 
     @property
     def recurrent(self) -> list[LayerTrace]:
-        return [t for t in self.layers if t.steps is not None]
+        return [t for t in self.layers if t.trace is not None]

@@ -27,7 +27,7 @@ __all__ = [
     "gradient_flow",
 ]
 
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS
 # The seed's char_dic for "hihello" ({'e': 0, 'i': 1, 'h': 2, 'o': 3, 'l': 4}): with it the
 # trained model prints the seed's own line `[2 0 4 4 3] hello`.
 SEED_VOCAB = "eihol"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from rnn_core import backprop, layers
 
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 
 
 @st.composite

@@ -80,8 +80,7 @@ def _real_bytes(cfg: Config) -> tuple[int, int]:
     weights = sum(w.nbytes for layer in model.layers for w in layer.get_weights())
     trace = 0
     for entry in model.trace(inputs.make_input(cfg)).recurrent:
-        steps = entry.steps
-        for one in ([steps.forward, steps.backward] if hasattr(steps, "forward") else [steps]):
+        for one in entry.trace.directions:
             arrays = [one.x, one.h, *([one.c] if one.c is not None else []),
                       *one.gates.values(), *one.pre_activations.values()]
             trace += sum(a.nbytes for a in arrays)

@@ -12,7 +12,6 @@ use the ``ui.plot`` helpers.
 """
 from __future__ import annotations
 
-import colorsys
 import json
 import math
 import re

@@ -13,7 +13,7 @@ from rnn_core import initializers, layers
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 
 
 def raises_naming(argument, value):

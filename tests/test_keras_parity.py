@@ -16,7 +16,7 @@ from rnn_core import layers
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
 ATOL = 1e-5  # float32 (issue 2)
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 

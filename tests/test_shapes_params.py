@@ -12,7 +12,7 @@ from rnn_core import layers
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 
@@ -147,3 +147,29 @@ def test_mixed_backward_layer_shapes_follow_keras_outputs(keras, merge_mode, ret
     assert [o.shape for o in ours(x)] == want
     assert normalize(ours.compute_output_shape((2, 5, 3))) == want
     assert len(ours.output_names()) == len(want)
+
+
+SPEC = "LSTM(4, return_sequences=True)\nLSTM(4, return_sequences=True)\nGRU(3)\nDense(2)\nDense(2)"
+
+
+def test_model_names_are_keras_names_and_depend_on_no_other_model(keras):
+    """The model builder names layers as a fresh Keras session does (lstm, lstm_1, ...), and a
+    second build (another session's, say) gets the same names: no counter is shared."""
+    from ui import builder
+
+    keras.backend.clear_session()  # Keras counts names per session: start one afresh
+    theirs = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4, return_sequences=True),
+                               keras.layers.LSTM(4, return_sequences=True), keras.layers.GRU(3),
+                               keras.layers.Dense(2), keras.layers.Dense(2)])
+    expected = [layer.name for layer in theirs.layers]
+    first = [layer.name for layer in builder.build(SPEC, "(None, 5, 3)").layers]
+    again = [layer.name for layer in builder.build(SPEC, "(None, 5, 3)").layers]
+    assert first == again == expected
+
+
+def test_stacked_cells_weight_paths_are_keras_paths(keras):
+    keras.backend.clear_session()
+    theirs = keras.layers.RNN([keras.layers.LSTMCell(2), keras.layers.LSTMCell(3)])
+    theirs.build((None, 4, 3))
+    ours = layers.RNN([layers.LSTMCell(2), layers.LSTMCell(3)]).build((None, 4, 3))
+    assert ours.weight_names() == ["/".join(w.path.split("/")[-2:]) for w in theirs.weights]

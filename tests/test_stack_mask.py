@@ -16,7 +16,7 @@ from rnn_core.sequential import keras_ndim_error
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
 ATOL = 1e-5  # float32 (issue 2)
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 
 
 # --- descriptions -> both models ----------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_recurrent_traces_agree_with_keras_return_sequences_twins(keras, case):
         twin.build(entry.x.shape)
         twin.set_weights(entry.layer.get_weights())
         theirs = np.asarray(twin(entry.x, mask=mask))  # (batch, timesteps, units), step order
-        np.testing.assert_allclose(entry.steps.h, theirs, atol=ATOL, err_msg=entry.name)
+        np.testing.assert_allclose(entry.trace.h, theirs, atol=ATOL, err_msg=entry.name)
 
 
 @given(st.integers(1, 4), st.integers(1, 8), st.integers(1, 5), st.integers(0, 2**31 - 1),
@@ -184,7 +184,7 @@ def test_keras_masks_return_the_previous_output_at_masked_steps(keras):
         ours.set_weights(theirs.get_weights())
         trace = Sequential([layers.Masking(0.0), ours]).trace(x)
         np.testing.assert_allclose(trace.output, out, atol=ATOL)
-        h = trace.recurrent[0].steps.h  # (1, 5, 3): the state after each step
+        h = trace.recurrent[0].trace.h  # (1, 5, 3): the state after each step
         np.testing.assert_array_equal(h[0, 3], h[0, 2])  # carried through the padding
         np.testing.assert_array_equal(h[0, 4], h[0, 2])
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rnn_core import layers, torch_convert
 
 TOL = 1e-5
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS  # one per cell class in rnn_core
 
 
 def build(cell, units, input_dim, *, bidirectional=False, merge_mode="concat", use_bias=True,
@@ -40,7 +40,7 @@ def assert_close(ours, theirs):
 
 
 def random_states(layer, batch, rng):
-    directions = 2 if hasattr(layer, "forward_layer") else 1
+    directions = len(layer.directions)
     per_direction = 2 if layer.cell_name == "LSTM" else 1
     return [rng.standard_normal((batch, layer.units)).astype(np.float32)
             for _ in range(directions * per_direction)]

@@ -13,9 +13,7 @@ that, in case the estimate is off (``training.train(max_seconds=...)``).
 """
 from __future__ import annotations
 
-import math
-
-from rnn_core import _checks
+from rnn_core import layers
 
 MB = 2**20
 GB = 2**30
@@ -47,8 +45,6 @@ TRAIN_FLOPS_PER_SECOND = 4e9
 FLOW_STEP_SECONDS = 5e-4
 FLOW_FLOPS_PER_SECOND = 1e9
 
-GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
-STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
 
 
 class BudgetError(ValueError):
@@ -72,19 +68,20 @@ def _over_memory(what: str, n_bytes: int, kind: str, advice: str) -> None:
 # --- the layer config (sidebar, URL, word box, CSV) ------------------------------------------
 def recurrent_params(cell: str, units: int, features: int, use_bias: bool = True,
                      reset_after: bool = True) -> int:
-    """Keras's count for one direction: G·units·(features + units) + bias."""
-    g = GATES[cell]
-    bias = g * units * (2 if cell == "GRU" and reset_after else 1) if use_bias else 0
-    return g * units * (features + units) + bias
+    """Keras's count for one direction, from the weights the layer would create (none is)."""
+    extra = {"reset_after": reset_after} if cell == "GRU" else {}  # only GRU takes the argument
+    layer = getattr(layers, cell)(units, use_bias=use_bias, name=cell, **extra)
+    return layer.planned_params((None, None, features))
 
 
 def trace_bytes(cell: str, batch: int, timesteps: int, features: int, units: int,
                 directions: int = 1) -> int:
     """A trace keeps every step's x, states and pre-activations, and each gate's activation
     (SimpleRNN has no gate: its activation is h_t, already counted as a state)."""
-    gates = GATES[cell]
+    cell_class = layers.CELL_CLASS[cell]
+    gates = cell_class.n_gates
     activations = gates if gates > 1 else 0
-    per_step = units * (gates + activations + STATES[cell]) + features
+    per_step = units * (gates + activations + len(cell_class.state_names)) + features
     return directions * batch * timesteps * per_step * FLOAT_BYTES
 
 
@@ -123,29 +120,21 @@ def check_model_text(spec: str, input_shape: str) -> None:
 def describe(layer) -> str:
     """'LSTM(100000)', 'Bidirectional(GRU(8))', 'Embedding(1000, 64)' for messages."""
     name = type(layer).__name__
-    if hasattr(layer, "forward_layer"):
+    if isinstance(layer, layers.Bidirectional):
         return f"{name}({describe(layer.forward_layer)})"
-    if hasattr(layer, "layer"):
+    if isinstance(layer, layers.TimeDistributed):
         return f"{name}({describe(layer.layer)})"
-    if hasattr(layer, "output_dim"):
+    if isinstance(layer, layers.Embedding):
         return f"{name}({layer.input_dim}, {layer.output_dim})"
     return f"{name}({layer.units})"
 
 
 def planned_params(layer, input_shape: tuple) -> int:
-    """The parameter count ``layer.build(input_shape)`` would allocate, from its weight specs."""
-    if hasattr(layer, "forward_layer"):  # Bidirectional: two copies of the same shapes
-        _checks.input_shape("input_shape", input_shape, rank=3)
-        return 2 * planned_params(layer.forward_layer, input_shape)
-    if hasattr(layer, "layer"):          # TimeDistributed: the inner layer sees one timestep
-        _checks.input_shape("input_shape", input_shape, min_rank=3)
-        return planned_params(layer.layer, (input_shape[0],) + tuple(input_shape[2:]))
-    input_shape = layer._check_input_shape(tuple(input_shape))  # the layer's own ValueError
-    shapes = [shape for _, shape, _ in layer._weight_specs(input_shape)]
-    if any(d is None for shape in shapes for d in shape):
-        raise ValueError(f"input_shape: got {tuple(input_shape)}, expected a known feature size "
-                         f"in the last position for {describe(layer)}")
-    return sum(math.prod(shape) for shape in shapes)
+    """The parameter count ``layer.build(input_shape)`` would allocate; nothing is allocated."""
+    try:
+        return layer.planned_params(tuple(input_shape))
+    except ValueError as err:  # the layer's own message, naming the layer it is about
+        raise ValueError(f"{err} for {describe(layer)}") from None
 
 
 def check_model(model_layers, input_shape: tuple) -> int:
@@ -153,7 +142,7 @@ def check_model(model_layers, input_shape: tuple) -> int:
     total, shape = 0, tuple(input_shape)
     for layer in model_layers:
         params = planned_params(layer, shape)
-        on = "" if hasattr(layer, "output_dim") else f" on {shape[-1]} features"
+        on = "" if isinstance(layer, layers.Embedding) else f" on {shape[-1]} features"
         _over_memory(f"{describe(layer)}{on}", params * FLOAT_BYTES,
                      "weights", "use fewer units")
         total += params
@@ -175,7 +164,7 @@ def check_upload(n_bytes: int) -> None:
 def training_seconds(cell: str, units: int, depth: int, vocab: int, batch: int, timesteps: int,
                      epochs: int) -> float:
     """Estimated CPU seconds of ``training.train`` (full batch, one step per epoch)."""
-    g = GATES[cell]
+    g = layers.CELL_CLASS[cell].n_gates
     seconds = 0.0
     features = vocab
     for _ in range(depth):
@@ -203,10 +192,10 @@ def gradient_flow_seconds(timesteps: int, units: int, batch: int = 16, symbols: 
                           sweep: int = 12) -> float:
     """The gradient-flow view: 3 cells with the Jacobian (batch·units rows) + a 12-scale sweep."""
     features = symbols + 1
-    flops = sum(6 * g * units * (features + units) * timesteps for g in GATES.values())
+    flops = sum(6 * c.n_gates * units * (features + units) * timesteps for c in layers.CELL_CLASSES)
     jacobian = flops * batch * (units + 1)          # the batch, then batch·units rows
     swept = flops * batch * sweep
-    steps = len(GATES) * timesteps * 2 * (sweep + 2)  # forward and backward passes
+    steps = len(layers.CELL_CLASSES) * timesteps * 2 * (sweep + 2)  # forward and backward passes
     return (jacobian + swept) / FLOW_FLOPS_PER_SECOND + steps * FLOW_STEP_SECONDS
 
 

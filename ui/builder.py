@@ -5,7 +5,6 @@ Only layer constructors and literal arguments are accepted (parsed with ``ast``,
 from __future__ import annotations
 
 import ast
-from collections import Counter
 from dataclasses import dataclass
 
 from rnn_core import Sequential, layers
@@ -138,7 +137,7 @@ def _check_ranks(lines: list, shape: tuple) -> None:
     below = None
     for number, layer in lines:
         what = f"line {number}: {budget.describe(layer)}"
-        if hasattr(layer, "return_sequences") and len(shape) != 3:
+        if layer.directions and len(shape) != 3:  # a recurrent layer
             what += " reads a 3-D sequence (batch, timesteps, features), but "
             if below is None:
                 raise ValueError(what + f"the input shape {shape} has {len(shape)} axes: give it "
@@ -160,7 +159,6 @@ def build(spec: str, input_shape: str) -> Sequential:
     ``input_shape`` is not read)."""
     budget.check_model_text(spec, input_shape)
     model = Sequential(name="sequential")
-    counts: Counter = Counter()
     lines, shape = [], None
     for number, text in enumerate(spec.splitlines(), start=1):
         text = text.strip()
@@ -180,10 +178,7 @@ def build(spec: str, input_shape: str) -> Sequential:
             shape = given
             continue
         layer = _layer(tree.body, number)
-        base = layer.keras_name
-        layer.name = base if counts[base] == 0 else f"{base}_{counts[base]}"  # Keras's naming
-        counts[base] += 1
-        model.add(layer)
+        model.add(layer)  # names it as Keras does: lstm, lstm_1, ...
         lines.append((number, layer))
     if not model.layers:
         raise ValueError("layers: got none, expected at least one layer line such as LSTM(128)")

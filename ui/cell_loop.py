@@ -11,7 +11,7 @@ from rnn_core import layers
 from ui import keras_code
 from ui.settings import Config
 from ui.diagrams import shape_text
-from ui.lab import STEP_FUNCTIONS, Lab
+from ui.lab import Lab
 
 
 def cell_spelling(cfg: Config) -> str:
@@ -68,7 +68,7 @@ def compare(current: Lab) -> tuple[float, np.ndarray]:
 def step_code(cfg: Config, batch: int, features: int, timesteps: int) -> tuple[str, str]:
     """The cell's one-step call and the loop RNN runs around it, with this config's shapes."""
     units = cfg.units
-    names = ["h", "c"] if cfg.cell == "LSTM" else ["h"]
+    names = list(layers.CELL_CLASS[cfg.cell].state_names)
     state = shape_text((batch, units))
     one_step = "\n".join([
         f"cell = {cell_spelling(cfg)}",
@@ -131,7 +131,7 @@ def show(cfg: Config, current: Lab) -> None:
                     f"{shape_text(last.shape)}:\n"
                     + np.array2string(last, precision=6, max_line_width=80, threshold=64),
                     language="text")
-        st.caption(f"Both run the step function `rnn_core.cells.{STEP_FUNCTIONS[cfg.cell].__name__}`"
+        st.caption(f"Both run the step function `rnn_core.cells.{layers.CELL_CLASS[cfg.cell].step_function.__name__}`"
                    "; the layer first projects every timestep with one matmul, the cell "
                    "projects x_t at each step, so the two may differ by float32 rounding.")
         st.page_link("pages/cross_check.py", icon=":material/compare_arrows:",

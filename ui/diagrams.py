@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnn_core import layers, sequential
 from ui import colors
 from ui.plot import BLANK_AXIS, figure
 
@@ -192,10 +193,7 @@ def flow(nodes: dict[str, tuple[str, float, float, str]],
         equal=False, shapes=shapes, annotations=annotations))
 
 
-def shape_text(shape) -> str:
-    """(2, 5, 8) as Keras prints it; None for unknown dimensions."""
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+shape_text = sequential.shape_text  # (2, 5, 8) as Keras prints it: one home, in rnn_core
 
 
 def stack_flow(stages: list[tuple[str, str]], edge_labels: list[str], outputs: list[str] | None = None,
@@ -220,7 +218,7 @@ def stack_flow(stages: list[tuple[str, str]], edge_labels: list[str], outputs: l
 def encoder_decoder(cell: str, enc_shape, dec_shape, units: int, dec_output_shape) -> dict:
     """Seed 000's handover: the encoder's final states become the decoder's initial_state."""
     batch = enc_shape[0]
-    state_names = ["h_T", "c_T"] if cell == "LSTM" else ["h_T"]
+    state_names = [f"{s}_T" for s in layers.CELL_CLASS[cell].state_names]
     nodes = {
         "x": ("<b>encoder input</b>", 0, 1.3, colors.X),
         "enc": (f"encoder {cell}<br>return_state=True", 2.3, 1.3, colors.H),

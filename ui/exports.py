@@ -20,7 +20,7 @@ import numpy as np
 import plotly.io
 import streamlit as st
 
-from rnn_core import torch_convert
+from rnn_core import layers, torch_convert
 from ui import chart as chart_module
 from ui import inputs, keras_code, view
 from ui.settings import Config
@@ -152,7 +152,7 @@ class Part:
 
     @property
     def n_states(self) -> int:
-        return 2 if self.cfg.cell == "LSTM" else 1
+        return len(layers.CELL_CLASS[self.cfg.cell].state_names)
 
 
 def stack_parts(cfg, layers_: list) -> list[Part]:
@@ -171,7 +171,7 @@ def encoder_decoder_parts(cfg, encoder, decoder) -> list[Part]:
     """/encoder_decoder: the encoder reads x (masked), the decoder y from the encoder's states."""
     plain = dataclasses.replace(cfg, bidirectional=False, go_backwards=False, stateful=False,
                                 layers=1)
-    states = ["state_h", "state_c"] if cfg.cell == "LSTM" else ["state_h"]
+    states = [f"state_{s}" for s in layers.CELL_CLASS[cfg.cell].state_names]
     return [Part("encoder", "encoder", dataclasses.replace(plain, return_sequences=False,
                                                            return_state=True),
                  encoder, "x", bool(cfg.lengths), ["encoder_output", *states]),
@@ -189,12 +189,12 @@ def parts_for(cfg, current, view: View) -> list[Part]:
         encoder.build(x.shape)
         decoder.build(y.shape)
         return encoder_decoder_parts(cfg, encoder, decoder)
-    return stack_parts(cfg, [layer for layer in current.fresh_model().layers
-                             if hasattr(layer, "trace")])
+    return stack_parts(cfg, [layer for layer in current.fresh_model().layers if layer.directions])
 
 
 def _gate_note(cell: str) -> str:
-    return {"LSTM": ", gates i, f, c, o", "GRU": ", gates z, r, h"}.get(cell, "")
+    symbols = layers.CELL_CLASS[cell].gate_symbols
+    return f", gates {', '.join(symbols)}" if symbols else ""
 
 
 def weights_code(parts: list[Part]) -> str:
@@ -387,7 +387,7 @@ def torch_plan(cfg, parts: list[Part], view: View) -> tuple[str, str]:
         return "modules", (f"merge_mode={cfg.merge!r}: between its layers nn.*(num_layers=N, "
                            "bidirectional=True) concatenates the two directions; Keras merges "
                            "them first, so each layer is its own module and the merge is written out.")
-    return "stack", (f"The same cell in every layer, no mask, no reversal"
+    return "stack", ("The same cell in every layer, no mask, no reversal"
                      + (", directions concatenated between layers (merge_mode='concat')"
                         if cfg.bidirectional else "")
                      + f": one nn.{torch_convert.TORCH_CLASSES[cfg.cell]}(num_layers={len(parts)}) "
@@ -582,9 +582,9 @@ def _one_trace(trace, prefix: str) -> tuple[dict, dict]:
 def trace_arrays(trace) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """(name -> array, name -> "shape meaning"): x, then every step's states, gates and
     pre-activations (``forward_``/``backward_`` for Bidirectional), steps in processing order."""
-    arrays = {"x": np.asarray(trace.forward.x if hasattr(trace, "forward") else trace.x)}
+    arrays = {"x": np.asarray(trace.directions[0].x)}
     schema = {"x": f"{arrays['x'].shape} (batch, timesteps, features) the input, time order"}
-    if hasattr(trace, "forward"):
+    if len(trace.directions) == 2:  # Bidirectional
         for prefix, one in (("forward_", trace.forward), ("backward_", trace.backward)):
             a, s = _one_trace(one, prefix)
             arrays.update(a)
@@ -627,8 +627,7 @@ CSV_SCHEMA = """# RNN Lab trace: one row per (direction, sample, step); steps k 
 
 def trace_csv(trace) -> str:
     """The trace as a wide CSV table with the schema in ``#`` comment lines on top."""
-    directions = ([("forward", trace.forward), ("backward", trace.backward)]
-                  if hasattr(trace, "forward") else [("forward", trace)])
+    directions = list(zip(("forward", "backward"), trace.directions))
     first = directions[0][1]
     quantities = ["h"] + (["c"] if first.c is not None else []) + \
         [f"gate_{g}" for g in first.gates] + [f"pre_{g}" for g in first.pre_activations]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rnn_core import torch_convert
+from rnn_core import layers, torch_convert
 from ui.diagrams import shape_text
 
 GATE_MEANING = {"i": "input", "f": "forget", "c": "candidate", "g": "candidate", "o": "output",
@@ -16,7 +16,7 @@ GATE_MEANING = {"i": "input", "f": "forget", "c": "candidate", "g": "candidate",
 
 
 def _one_direction(layer):
-    return layer.forward_layer if hasattr(layer, "forward_layer") else layer
+    return layer.directions[0]
 
 
 def rows(layer) -> list[dict]:
@@ -73,14 +73,14 @@ def torch_stack(stack: list, batch: int) -> TorchStack:
                                                       kwargs["bidirectional"]) for n in reads)
     return TorchStack(torch_convert.TORCH_CLASSES[cell], kwargs, per_layer,
                       (len(stack) * directions, batch, units),
-                      "h_n, c_n" if cell == "LSTM" else "h_n")
+                      ", ".join(f"{s}_n" for s in layers.CELL_CLASS[cell].state_names))
 
 
 def notes(layer, batch: int, num_layers: int = 1, merge_mode: str | None = "concat") -> list[str]:
     """What differs besides the counts: gate order, biases, reset_after, layout, states."""
     one = _one_direction(layer)
     cell, units = one.cell_name, one.units
-    directions = 2 if hasattr(layer, "forward_layer") else 1
+    directions = len(layer.directions)
     torch_class = torch_convert.TORCH_CLASSES[cell]
     out = []
     if cell == "LSTM":
@@ -104,11 +104,11 @@ def notes(layer, batch: int, num_layers: int = 1, merge_mode: str | None = "conc
     out.append(f"Layout: Keras is batch-major, x = (batch, timesteps, features); `torch.nn.{torch_class}` "
                "is time-major unless `batch_first=True`. Weights are transposed: `kernel` (input_dim, "
                "G·units) vs `weight_ih_l0` (G·units, input_dim).")
-    state_names = "h_n, c_n" if cell == "LSTM" else "h_n"
-    keras_states = ("[h, c]" if cell == "LSTM" else "[h]")
+    states = layers.CELL_CLASS[cell].state_names  # ("h",) or ("h", "c")
+    state_names = ", ".join(f"{s}_n" for s in states)
+    keras_states = f"[{', '.join(states)}]"
     if directions == 2:
-        keras_states = ("[forward_h, forward_c, backward_h, backward_c]" if cell == "LSTM"
-                        else "[forward_h, backward_h]")
+        keras_states = "[" + ", ".join(f"{d}_{s}" for d in ("forward", "backward") for s in states) + "]"
     stacked = (f" Stacked, each Keras layer returns its own states (`return_state` on each), while "
                f"PyTorch's {state_names} hold every layer's final state, layer 1 first."
                if num_layers > 1 else "")

@@ -146,3 +146,19 @@ def keras_gates(cell_name, weights, x_t, h_prev, activation="tanh",
         z, r = act(recurrent_activation, x_z + h_prev @ u_z), act(recurrent_activation, x_r + h_prev @ u_r)
         candidate = act(activation, x_h + (r * h_prev) @ u_h)  # r acts before it
     return {"update": z, "reset": r, "candidate": candidate}
+
+
+def training_code(cfg: Config, run, vocab_size: int) -> str:
+    """The /training model and its training in Keras: ``run`` is the page's TrainingSettings."""
+    rnn_lines = "".join(f"    keras.layers.{cfg.cell}({cfg.units}, return_sequences=True),\n"
+                        for _ in range(run.train_depth))
+    clip_arg = f", global_clipnorm={run.train_clip:g}" if run.train_clip > 0 else ""
+    lr_arg = (f"keras.optimizers.schedules.ExponentialDecay({run.train_lr:g}, decay_steps=100, "
+              "decay_rate=0.9)" if run.train_decay else f"{run.train_lr:g}")
+    return (
+        f"model = keras.Sequential([\n    keras.Input((None, {vocab_size})),  # one-hot characters\n"
+        f"{rnn_lines}    keras.layers.TimeDistributed(keras.layers.Dense({vocab_size})),  # logits\n])\n"
+        f"model.compile(optimizer=keras.optimizers.{run.train_optimizer}(learning_rate={lr_arg}{clip_arg}),\n"
+        "              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n"
+        "              metrics=[\"accuracy\"])\n"
+        f"model.fit(x_hot, y_ids, epochs={run.train_epochs})  # one full batch per epoch")

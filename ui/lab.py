@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from rnn_core import Sequential, SequentialTrace, cells, initializers, layers
+from rnn_core import Sequential, SequentialTrace, initializers, layers
 from ui import budget, equations, inputs, sidebar
 from ui.chart import chart
 from ui.settings import Config, ViewSettings
@@ -32,7 +32,7 @@ def recurrent_layer(cfg: Config, index: int = 0, **overrides):
                   return_state=cfg.return_state and top, go_backwards=cfg.go_backwards,
                   stateful=cfg.stateful,
                   seed=cfg.seed + 2 * index,  # + 1 is a Bidirectional's backward copy
-                  name=keras_name(KERAS_NAMES[cfg.cell], index),
+                  name=layers.keras_name(getattr(layers, cfg.cell).keras_name, index),
                   activation=cfg.activation, use_bias=cfg.use_bias, unroll=cfg.unroll,
                   dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
     if cfg.cell != "SimpleRNN":  # SimpleRNN has no gates, and Keras no such argument for it
@@ -47,14 +47,6 @@ def recurrent_layer(cfg: Config, index: int = 0, **overrides):
         kwargs["reset_after"] = cfg.reset_after
     kwargs.update(overrides)
     return getattr(layers, cfg.cell)(cfg.units, **kwargs)
-
-
-KERAS_NAMES = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
-
-
-def keras_name(base: str, index: int) -> str:
-    """The name Keras gives the index-th layer of a kind in a fresh session: lstm, lstm_1, ..."""
-    return base if index == 0 else f"{base}_{index}"
 
 
 def build_model(cfg: Config, **overrides) -> Sequential:
@@ -72,7 +64,7 @@ def build_model(cfg: Config, **overrides) -> Sequential:
         layer = recurrent_layer(cfg, i, **overrides)
         if cfg.bidirectional:
             layer = layers.Bidirectional(layer, merge_mode=cfg.merge,
-                                         name=keras_name("bidirectional", i))
+                                         name=layers.keras_name("bidirectional", i))
         stack.append(layer)
     # stateful layers need a fixed batch size, as in Keras
     shape = (cfg.batch_size if cfg.stateful else None, cfg.timesteps, cfg.input_dim)
@@ -113,7 +105,7 @@ class Lab:
     @property
     def stack(self) -> list:
         """The recurrent layers, bottom first."""
-        return [layer for layer in self.model.layers if hasattr(layer, "trace")]
+        return [layer for layer in self.model.layers if layer.directions]
 
     @property
     def layer(self):
@@ -147,7 +139,7 @@ class Lab:
 
     def trace(self, layer_index: int = 0):
         """Every step of recurrent layer ``layer_index`` (0 = bottom) on what it receives."""
-        return self.model_trace().recurrent[layer_index].steps
+        return self.model_trace().recurrent[layer_index].trace
 
     def fresh_model(self) -> Sequential:
         """Same weights, no carried state: a copy that nothing else touches."""
@@ -158,14 +150,14 @@ class Lab:
 
     def fresh_layer(self):
         """The bottom layer's fresh copy (see ``fresh_model``)."""
-        return [layer for layer in self.fresh_model().layers if hasattr(layer, "trace")][0]
+        return [layer for layer in self.fresh_model().layers if layer.directions][0]
 
     def check_parts(self) -> list[tuple[str, object, np.ndarray, np.ndarray | None]]:
         """What the TensorFlow cross-check runs: (label, fresh layer, its input, its mask) for
         every recurrent layer. A layer above the first receives the output of ours below it;
         each layer is checked on its own, so together they check the whole stack."""
         model = self.fresh_model()
-        fresh = [copy.deepcopy(layer) for layer in model.layers if hasattr(layer, "trace")]  # unrun
+        fresh = [copy.deepcopy(layer) for layer in model.layers if layer.directions]  # unrun
         entries = model.trace(self.x).recurrent
         return [(f"layer {i + 1}" if len(entries) > 1 else "", layer, e.x, e.mask)
                 for i, (layer, e) in enumerate(zip(fresh, entries))]
@@ -225,15 +217,17 @@ def current(cfg: Config) -> Lab:
     return Lab(cfg, model, x)
 
 
-STEP_FUNCTIONS = {"SimpleRNN": cells.simple_rnn_step, "LSTM": cells.lstm_step, "GRU": cells.gru_step}
-
-
 def show_source(cell_name: str) -> None:
-    """An expander with the exact rnn_core step function that produced the numbers."""
-    step = STEP_FUNCTIONS[cell_name]
+    """An expander with the whole layer in two short functions: rnn_core's one time loop
+    (``RNN._loop``) and the cell's step function that produced the numbers."""
+    cell = layers.CELL_CLASS[cell_name]
+    step = cell.step_function
     with st.expander(f"Show the source: rnn_core.cells.{step.__name__}"):
-        st.caption("The layer computes x_t·kernel + bias for all timesteps with one matmul, "
-                   "then calls this function once per timestep.")
+        st.caption(f"A {cell_name} layer is `RNN({cell.keras_class})`: it computes x_t·kernel + "
+                   "bias for all timesteps with one matmul, then `RNN._loop` calls the cell's step "
+                   f"once per timestep, and `{cell.keras_class}.step` calls "
+                   f"`rnn_core.cells.{step.__name__}` with the cell's weights.")
+        st.code(inspect.getsource(layers.RNN._loop), language="python")
         st.code(inspect.getsource(step), language="python")
 
 
@@ -320,10 +314,10 @@ def step_pickers(current: Lab) -> tuple[int, int, int, object]:
 
 def padded_note(trace, sample: int) -> str:
     """What the step-through says about the padded steps of ``sample`` ('' when none)."""
-    steps = trace.forward if hasattr(trace, "forward") else trace
-    if steps.mask is None or steps.mask[sample].all():
+    mask = trace.directions[0].mask  # (batch, timesteps) processing order, or None
+    if mask is None or mask[sample].all():
         return ""
-    padded = np.flatnonzero(~steps.mask[sample])  # processing order
+    padded = np.flatnonzero(~mask[sample])  # processing order
     return (f"Steps {padded[0]}–{padded[-1]} of sample {sample} are padding (greyed): the mask "
             "skips them, so every state is carried through unchanged (the cell's gates are still "
             "computed there, then discarded)." if len(padded) > 1 else

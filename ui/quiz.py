@@ -11,11 +11,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rnn_core import Sequential, layers
+from rnn_core import Sequential, layers, sequential
 
 N_QUESTIONS = 10
 LEVELS = {1: "1 · one layer", 2: "2 · Bidirectional and merge modes", 3: "3 · stacks of 1–3 layers"}
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+CELLS = layers.CELLS
 MERGES = ("concat", "sum", "mul", "ave", None)
 STATE_NAMES = {"SimpleRNN": "h", "LSTM": "h then c", "GRU": "h"}
 
@@ -340,5 +340,4 @@ def _input_dims(q: Question) -> list[int]:
     return [(s[0] if isinstance(s, list) else s)[-1] for s in shapes[:-1]]
 
 
-def shape_text(shape: tuple) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+shape_text = sequential.shape_text  # as Keras prints a shape; pages/quiz.py reads it here

@@ -20,7 +20,8 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CELLS = ("SimpleRNN", "LSTM", "GRU")
+from rnn_core.layers import CELLS  # the cells, from the cell classes (SimpleRNN, LSTM, GRU)
+
 MERGE_MODES = ("concat", "sum", "mul", "ave", "None")
 PRESETS = ("random", "train_X", "sine", "word", "csv")
 PRESET_LABELS = {
@@ -39,13 +40,14 @@ _FALSE = ("false", "0", "no", "off")
 
 
 def setting(default, *, lo=None, hi=None, choices=None, min_len=None, max_len=None, check=None,
-            expect=None, default_text=None, help=""):
+            expect=None, default_text=None, help="", run=False):
     """A dataclass field with its limits: [lo, hi] for numbers, ``choices``, text length; a text
     field may add ``check`` (text -> canonical text, ValueError if invalid). ``expect`` and
-    ``default_text`` say in a student's words what a valid value and the default are (messages)."""
+    ``default_text`` say in a student's words what a valid value and the default are (messages);
+    ``run``: an argument of the training run (a trained model is stale when one changes)."""
     return field(default=default, metadata=dict(lo=lo, hi=hi, choices=choices, min_len=min_len,
                                                 max_len=max_len, check=check, expect=expect,
-                                                default_text=default_text, help=help))
+                                                default_text=default_text, help=help, run=run))
 
 
 class Settings:
@@ -266,14 +268,14 @@ MAX_TEXT = 200
 @dataclass(frozen=True)
 class TrainingSettings(Settings):
     """The /training page: the character model's training run and the gradient-flow lab."""
-    train_text: str = setting("hihello", min_len=2, max_len=MAX_TEXT)
-    train_depth: int = setting(1, lo=1, hi=3)
-    train_optimizer: str = setting("Adam", choices=OPTIMIZERS)
-    train_lr: float = setting(0.01, choices=LEARNING_RATES)
-    train_clip: float = setting(0.0, choices=CLIPS)
-    train_decay: bool = setting(False)
-    train_epochs: int = setting(1000, lo=1, hi=5000)
-    train_truncate: int = setting(0, lo=0, hi=50)
+    train_text: str = setting("hihello", min_len=2, max_len=MAX_TEXT, run=True)
+    train_depth: int = setting(1, lo=1, hi=3, run=True)
+    train_optimizer: str = setting("Adam", choices=OPTIMIZERS, run=True)
+    train_lr: float = setting(0.01, choices=LEARNING_RATES, run=True)
+    train_clip: float = setting(0.0, choices=CLIPS, run=True)
+    train_decay: bool = setting(False, run=True)
+    train_epochs: int = setting(1000, lo=1, hi=5000, run=True)
+    train_truncate: int = setting(0, lo=0, hi=50, run=True)
     train_every: int = setting(50, lo=1, hi=1000)
     gf_timesteps: int = setting(30, lo=5, hi=100)
     gf_units: int = setting(16, lo=2, hi=64)

@@ -15,7 +15,7 @@ SHOWN_UNITS = 4  # units printed in the number table
 
 
 def _title(layer, i: int) -> str:
-    kind = f"Bidirectional({layer.cell_name})" if hasattr(layer, "forward_layer") else layer.cell_name
+    kind = f"Bidirectional({layer.cell_name})" if len(layer.directions) == 2 else layer.cell_name
     return f"layer {i + 1}: {kind}"
 
 
@@ -101,15 +101,14 @@ def _padding(cfg: Config, current: Lab) -> None:
     trace = current.model_trace()
     panels, notes, wheres = [], [], []
     for i, entry in enumerate(trace.recurrent):
-        steps = entry.steps.forward if hasattr(entry.steps, "forward") else entry.steps
-        h = steps.h[sample]  # (timesteps, units), processing order
-        direction = " (forward direction)" if hasattr(entry.steps, "forward") else ""
+        one = entry.trace.directions[0]  # the forward direction of a Bidirectional
+        h = one.h[sample]  # (timesteps, units), processing order
+        direction = " (forward direction)" if len(entry.trace.directions) == 2 else ""
         panels.append((f"{_title(entry.layer, i)}{direction}: h_t of sample {sample} "
                        f"(length {lengths[sample]})", h))
-        notes.append(_carried(steps, sample))
+        notes.append(_carried(one, sample))
         wheres.append(stack_figures.Where(sample, i + 1))
-    step_mask = trace.recurrent[0].steps
-    step_mask = (step_mask.forward if hasattr(step_mask, "forward") else step_mask).mask[sample]
+    step_mask = trace.recurrent[0].trace.directions[0].mask[sample]  # (timesteps,)
     chart(stack_figures.masked_states(panels, step_mask, wheres=wheres), key="masked_states")
     st.caption("Hatched grey columns: padded steps. Their colours repeat the last real step: "
                "a masked step leaves every state unchanged." +
@@ -123,12 +122,12 @@ def _padding(cfg: Config, current: Lab) -> None:
     _returned(cfg, trace, sample, lengths[sample])
 
 
-def _carried(steps, sample: int) -> float:
+def _carried(trace, sample: int) -> float:
     """Largest change of any state across a masked step of ``sample`` (0.0: carried exactly)."""
-    mask = steps.mask[sample]  # (timesteps,) processing order
+    mask = trace.mask[sample]  # (timesteps,) processing order
     worst = 0.0
-    for k, state in enumerate([steps.h] + ([steps.c] if steps.c is not None else [])):
-        before = np.concatenate([steps.initial_states[k][sample][None], state[sample][:-1]])
+    for k, state in enumerate([trace.h] + ([trace.c] if trace.c is not None else [])):
+        before = np.concatenate([trace.initial_states[k][sample][None], state[sample][:-1]])
         if (~mask).any():
             worst = max(worst, float(np.abs(state[sample] - before)[~mask].max()))
     return worst
@@ -141,7 +140,7 @@ def _returned(cfg: Config, trace, sample: int, length: int) -> None:
         if not layer.return_sequences or length >= entry.x.shape[1]:
             continue
         out = entry.outputs[0][sample]  # (timesteps, units) time order
-        bidirectional = hasattr(layer, "forward_layer")
+        bidirectional = len(layer.directions) == 2
         shown = range(max(length - 1, 0), min(length + 2, out.shape[0]))
         rows = "\n".join(f"output[{sample}, {t}] = "
                          + np.array2string(out[t, :SHOWN_UNITS], precision=5, suppress_small=True)

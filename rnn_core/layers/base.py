@@ -2,22 +2,29 @@
 from __future__ import annotations
 
 import ast
-import itertools
 import operator
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _checks
 
-_name_counters: dict[str, itertools.count] = defaultdict(itertools.count)
+
+def keras_name(base: str, index: int) -> str:
+    """The name Keras gives the index-th layer of a kind in a fresh session: lstm, lstm_1, ..."""
+    return base if index == 0 else f"{base}_{index}"
 
 
-def unique_name(base: str) -> str:
-    """Keras-style names: lstm, lstm_1, lstm_2, ..."""
-    n = next(_name_counters[base])
-    return base if n == 0 else f"{base}_{n}"
+def name_uniquely(layers) -> None:
+    """Give each layer that was not named by its caller Keras's name within ``layers`` (a model
+    or a stack of cells): lstm, lstm_1, ... Counted per container, never globally, so no name
+    depends on what another session built before."""
+    seen: dict[str, int] = {}
+    for layer in layers:
+        base = layer.keras_name
+        if layer.auto_named:
+            layer.name = keras_name(base, seen.get(base, 0))
+        seen[base] = seen.get(base, 0) + 1
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,9 @@ class Layer:
     def __init__(self, name=None, dtype="float32"):
         if name is not None and not isinstance(name, str):
             _checks.fail("name", name, "a string or None")
-        self.name = name or unique_name(self.keras_name)
+        # Keras's name for a layer of this kind; a model renames it lstm_1, ... (name_uniquely)
+        self.auto_named = name is None
+        self.name = name or self.keras_name
         self.dtype = _checks.dtype("dtype", dtype)
         self.built = False
         self.input_shape = None

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _blas, _checks
 from ..trace import StackedTrace, Trace
-from .base import Layer
+from .base import Layer, name_uniquely
 from .rnn_cells import Cell, step_input_shape
 
 
@@ -102,6 +102,7 @@ class StackedRNNCells(_Composite):
             _checks.fail("cells", [c.dtype.name for c in cells], "cells of one dtype")
         super().__init__(name=name, dtype=cells[0].dtype.name)
         self.cells = list(cells)
+        name_uniquely(self.cells)  # lstm_cell, lstm_cell_1: Keras's weight paths
 
     @property
     def input_dim(self):

@@ -34,6 +34,7 @@ class Cell(Layer):
     cell_name: str                  # the layer that is RNN(this cell): "LSTM" in traces and pages
     n_gates: int                    # column blocks in kernel: 1, 4 (i, f, c, o) or 3 (z, r, h)
     gate_names: tuple[str, ...] = ()
+    gate_symbols: tuple[str, ...] = ()  # the gates' letters in Keras's docs: i, f, c, o / z, r, h
     state_names: tuple[str, ...] = ("h",)
     step_function = None            # the maths: this cell's pure step in rnn_core.cells
     step_backward_function = None   # its backward step for BPTT, in rnn_core.backprop
@@ -244,6 +245,7 @@ class LSTMCell(Cell):
     cell_name = "LSTM"
     n_gates = 4
     gate_names = ("input", "forget", "candidate", "output")
+    gate_symbols = ("i", "f", "c", "o")
     state_names = ("h", "c")
     step_function = staticmethod(cells.lstm_step)
     step_backward_function = staticmethod(backprop.lstm_step_backward)
@@ -291,6 +293,7 @@ class GRUCell(Cell):
     cell_name = "GRU"
     n_gates = 3
     gate_names = ("update", "reset", "candidate")
+    gate_symbols = ("z", "r", "h")
     step_function = staticmethod(cells.gru_step)
     step_backward_function = staticmethod(backprop.gru_step_backward)
 
@@ -345,3 +348,5 @@ class GRUCell(Cell):
 
 
 CELL_CLASSES = (SimpleRNNCell, LSTMCell, GRUCell)
+CELLS = tuple(c.cell_name for c in CELL_CLASSES)  # ("SimpleRNN", "LSTM", "GRU"): the app's choices
+CELL_CLASS = {c.cell_name: c for c in CELL_CLASSES}  # "LSTM" -> LSTMCell: a cell's facts by name

@@ -159,7 +159,7 @@ def _mask(keras, x):
 def stack_reference(keras, cfg, x: np.ndarray, ours_model) -> Reference:
     """Keras's [Masking] + stack for ``cfg`` with ``ours_model``'s weights, on x."""
     mask = _mask(keras, x) if cfg.valid_lengths() else None
-    ours = [layer for layer in ours_model.layers if hasattr(layer, "trace")]
+    ours = [layer for layer in ours_model.layers if layer.directions]
     states, merged = {}, {}
     h = x.astype(np.float32)
     for i, layer in enumerate(ours):
