@@ -3,12 +3,8 @@
 Streamlit runs this file as ``__main__``. The cross-check worker's spawn imports it again as
 ``__mp_main__`` (multiprocessing's safe-import rule): there it must build nothing, hence ``main``.
 """
-import logging
-
-
 def main() -> None:
     import streamlit as st
-    from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
     from ui import chart
 
@@ -17,7 +13,7 @@ def main() -> None:
     st.set_page_config(page_title="RNN Lab", page_icon="🧠", layout="wide")
     chart.preload()  # plotly.js downloads while the rest is imported and the page computes
 
-    from ui import sidebar, status, view  # after the preload, on purpose
+    from ui import guard, sidebar, status, view  # after the preload, on purpose
 
     pages = [
         st.Page("pages/home.py", title="Home", icon="🏠", url_path="", default=True),
@@ -43,19 +39,10 @@ def main() -> None:
         st.warning(warning, icon=":material/link_off:")
     submit_crosschecks = status.after_page()
     try:
-        page.run()
-    except ScriptControlException:  # st.rerun / st.stop / st.switch_page: Streamlit's control flow
-        raise
-    except Exception as err:  # noqa: BLE001 — the last resort: a message, never a traceback
-        logging.getLogger("rnnlab").exception("page %s failed", page.url_path)
-        if isinstance(err, MemoryError):
-            st.error("The server ran out of memory for this request: try a smaller configuration.")
-        else:
-            st.error(f"Something went wrong on this page ({type(err).__name__}); the details are "
-                     "in the server log. Try another configuration or reload the page.")
+        with guard.last_resort(f"page {page.url_path!r}"):
+            page.run()
     finally:  # also after st.stop(): the page has been drawn, now start its cross-check
         submit_crosschecks()
-
 
 if __name__ == "__main__":
     main()

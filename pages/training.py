@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import budget, experiments, keras_code, sidebar, sources, tour
+from ui import budget, experiments, guard, keras_code, sidebar, sources, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -185,6 +185,7 @@ def _next_draw():
 
 
 @st.fragment
+@guard.guarded
 def sampling():
     st.subheader("Sampling with temperature")
     st.markdown("Feed a prefix, draw the next character from `softmax(logits / T)`, feed it back. "
@@ -226,6 +227,7 @@ sampling()
 
 
 @st.fragment
+@guard.guarded
 def gradient_flow():
     st.header("Gradient flow: vanishing, exploding, clipped")
     st.markdown(

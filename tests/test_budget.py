@@ -223,3 +223,15 @@ def test_an_unexpected_exception_is_a_message_not_a_traceback(monkeypatch, error
     at = open_page("shapes")
     assert not at.exception
     assert any(shown in e for e in _errors(at)), _errors(at)
+
+
+def test_an_exception_in_a_fragment_is_a_message_not_a_traceback(monkeypatch):
+    """A fragment's reruns run outside the page's guard: each fragment carries its own."""
+    import ui.status
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(ui.status, "_status_line", fail)
+    at = open_page("shapes")
+    assert not at.exception
+    assert any("(RuntimeError)" in e for e in _errors(at)), _errors(at)

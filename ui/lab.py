@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import Sequential, SequentialTrace, initializers, layers
-from ui import budget, equations, inputs, sidebar
+from ui import budget, equations, guard, inputs, sidebar
 from ui.chart import chart
 from ui.settings import Config, ViewSettings
 
@@ -277,6 +277,7 @@ def _take_reported_step() -> None:
 
 
 @st.fragment
+@guard.guarded
 def _step_reporter(player: str, timesteps: int) -> None:
     _step_report(key=STEP_REPORT, data={"step": current_step(timesteps), "player": player,
                                         "settle_ms": SETTLE_MS},

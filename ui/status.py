@@ -29,7 +29,7 @@ from pathlib import Path
 import streamlit as st
 
 from rnn_core import crosscheck
-from ui import crosscheck_worker
+from ui import crosscheck_worker, guard
 
 POLL_SECONDS = 2.0
 MAX_QUEUED = 3  # checks waiting for the worker; beyond that a page shows its numbers unchecked
@@ -168,6 +168,7 @@ def live_status(lab, details_link: bool = True, details: Details | None = None) 
 
 
 @st.fragment
+@guard.guarded
 def _status(key: str, details_link: bool, details: Details | None) -> None:
     """The status line (and the page's details); while the check is pending, a browser timer
     reruns this fragment alone. Once the result is in, no timer is drawn: polling stops."""
