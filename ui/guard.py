@@ -1,8 +1,7 @@
 """The last resort around a page and every fragment: a message, never a traceback.
 
 Streamlit's control flow (st.rerun, st.stop, st.switch_page) raises exceptions that must pass
-through. Streamlit has no public name for their base class, so this module is the one place
-that imports it (checked on Streamlit 1.67.0).
+through (their base class has no public name: ui/streamlit_private.py).
 """
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import functools
 import logging
 
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+from ui.streamlit_private import ScriptControlException
 
 _LOG = logging.getLogger("rnnlab")
 

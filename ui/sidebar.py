@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import inputs
+from ui import inputs, streamlit_private
 from ui.settings import (CELLS, INIT_LABELS, INITS, LIMITS, MAX_WORD, MERGE_MODES,
                          PRESET_LABELS, PRESETS, SETTINGS_CLASSES, Config, ViewSettings,
                          to_url_value)
@@ -117,18 +117,8 @@ def locked() -> bool:
 
 
 def ensure_app_navigation() -> None:
-    """Run pages through app.py even when a page URL is the server's very first request.
-
-    With a pages/ directory Streamlit starts in its legacy mode and runs pages/<name>.py
-    directly (no shared sidebar) until some session runs app.py's st.navigation. A page that
-    finds itself in that mode switches it off and reruns, which executes app.py for the same
-    URL path.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    """Pages run through app.py's st.navigation, also on a server's very first request."""
+    streamlit_private.leave_legacy_pages_mode()
 
 
 def current() -> Config:
