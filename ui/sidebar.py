@@ -85,20 +85,24 @@ def write_query(values) -> None:
 
 
 def widget(cls, name: str, label: str | None = None, where=None, kind: str | None = None,
-           **kwargs):
+           lockable: bool = True, **kwargs):
     """The widget for field ``name`` of ``cls`` (key == name); returns its value.
 
     A choice widget's ``format_func`` must depend on the option alone: Streamlit keeps a radio's
     or selectbox's value as its formatted label, so a label that changes with another setting
-    resets the widget (tests/test_app_config.py checks every sidebar choice). ``kind`` picks among widgets for the same type: "radio"/"select_slider" for choices,
-    "toggle" for booleans, "slider" for numbers.
+    resets the widget (tests/test_app_config.py checks every sidebar choice). ``kind`` picks
+    among widgets for the same type: "radio"/"select_slider" for choices, "toggle" for booleans,
+    "slider" for numbers. ``lockable=False``: an exploration control a locked link leaves free
+    (sampling, gradient flow on /training).
     """
     where = where or st
     spec = cls.spec(name)
     label = name if label is None else label
     kwargs.setdefault("help", spec["help"] or None)
-    # lock=true: every setting read-only, but not the view (students still step through)
-    kwargs["disabled"] = kwargs.get("disabled", False) or (cls is not ViewSettings and locked())
+    # lock=true: every setting read-only, but not the view (students still step through) nor
+    # what a class explores
+    kwargs["disabled"] = kwargs.get("disabled", False) or (
+        lockable and cls is not ViewSettings and locked())
     lo, hi = kwargs.pop("lo", spec["lo"]), kwargs.pop("hi", spec["hi"])
     if spec["kind"] is bool:
         return (where.toggle if kind == "toggle" else where.checkbox)(label, key=name, **kwargs)
