@@ -178,8 +178,10 @@ st.subheader("The Keras code")
 single = cfg.layers == 1 and not cfg.lengths
 with st.container(key="shapes_keras_code"):
     if single:  # the same input and weights: it prints this page's shapes and numbers
-        st.code(exports.keras_script(cfg, current), language="python",
-                wrap_lines=True, height=420)
+        # The container scrolls, not the code block: its copy button is then a focusable element
+        # inside the scrolling region, so the keyboard can reach and scroll it.
+        with st.container(height=420):
+            st.code(exports.keras_script(cfg, current), language="python", wrap_lines=True)
     else:
         st.code(keras_code.keras_code(cfg, input_shape, top.output_names(),
                                       top_out if isinstance(top_out, list) else [top_out],
