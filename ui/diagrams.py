@@ -206,19 +206,26 @@ def _exit_point(centre, half, towards):
 
 def _columns(nodes, edges, size) -> dict[float, float]:
     """The px x of each column (distinct node x, left to right): room for the boxes, and for an
-    edge label between two neighbouring columns where it fits in MAX_WIDTH."""
+    edge label between two neighbouring columns where it fits in MAX_WIDTH. Too wide, the gaps
+    narrow: first those whose labels can go above or below the boxes, last those a fan of
+    arrows crosses (between its arrows there is no other room for their labels)."""
     xs = sorted({x for _, x, _, _ in nodes.values()})
     width = {x: max(size[k][0] for k, n in nodes.items() if n[1] == x) for x in xs}
-    gaps = []
+    gaps, fans = [], []
     for left, right in zip(xs, xs[1:]):
-        labels = [text_size(label, mono=True)[0] for src, dst, label in edges if label and
-                  {nodes[src][1], nodes[dst][1]} == {left, right}]
+        crossing = [(src, label) for src, dst, label in edges
+                    if {nodes[src][1], nodes[dst][1]} == {left, right}]
+        labels = [text_size(label, mono=True)[0] for _, label in crossing if label]
         gaps.append(max([MIN_GAP] + [w + 2 * LABEL_GAP + 6 for w in labels]))
-    spare = MAX_WIDTH - 2 * MARGIN - 8 - sum(width.values()) - sum(gaps)
-    if spare < 0:  # narrower gaps; a label that no longer fits goes above or below the boxes
-        extra = [g - MIN_GAP for g in gaps]
-        cut = min(1.0, -spare / max(sum(extra), 1e-9))
-        gaps = [g - e * cut for g, e in zip(gaps, extra)]
+        sources = [src for src, label in crossing if label]
+        fans.append(any(sources.count(src) > 1 for src in sources))
+    over = sum(width.values()) + sum(gaps) - (MAX_WIDTH - 2 * MARGIN - 8)
+    for protect in (True, False):   # narrow the other gaps first, then the fans' too
+        extra = [g - MIN_GAP if not (protect and fan) else 0.0 for g, fan in zip(gaps, fans)]
+        if over > 0 and sum(extra) > 0:
+            cut = min(1.0, over / sum(extra))
+            gaps = [g - e * cut for g, e in zip(gaps, extra)]
+            over -= cut * sum(extra)
     at, px = 0.0, {}
     for i, x in enumerate(xs):
         px[x] = at + width[x] / 2
@@ -227,8 +234,8 @@ def _columns(nodes, edges, size) -> dict[float, float]:
 
 
 def _row_scale(nodes, edges, size) -> float:
-    """px per unit of node y: boxes in one column never closer than V_GAP, and an edge between
-    above the other long enough for its label beside it."""
+    """px per unit of node y: boxes in one column never closer than V_GAP, and an edge from one
+    of them to the other long enough for its label beside it."""
     scale = 60.0
     for x in {n[1] for n in nodes.values()}:
         column = sorted((n[2], size[k][1]) for k, n in nodes.items() if n[1] == x)
@@ -274,15 +281,16 @@ def _place_label(w, h, own, taken, segments, siblings):
         along = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)
         order = [(side, t, extra) for extra in range(0, 41, 8) for t in along
                  for side in (1, -1)]
-    order += [(side, t, extra) for extra in range(48, 161, 8) for t in along for side in (1, -1)]
+    order += [(side, t, extra) for extra in range(48, 241, 8) for t in along for side in (1, -1)]
     others = [seg for seg in segments if seg is not own]
     best, best_cost = None, np.inf
     for side, t, extra in order:
         centre = np.array(p) + t * np.array([dx, dy]) + side * normal * (beside + extra)
         box = (centre[0] - w / 2, centre[1] - h / 2, centre[0] + w / 2, centre[1] + h / 2)
         mine = _distance(centre, p, q)
-        cost = (sum(_overlap(box, other, LABEL_GAP) for other in taken)
-                + sum(_crosses(box, a, b) for a, b in segments)
+        # Covering a text or an arrow is worse than standing nearer another arrow.
+        cost = (10 * sum(_overlap(box, other, LABEL_GAP) for other in taken)
+                + 10 * sum(_crosses(box, a, b) for a, b in segments)
                 + sum(_distance(centre, a, b) < mine for a, b in others))
         if cost == 0:
             return box
