@@ -91,8 +91,8 @@ stack_view.show(cfg, current, per_layer)
 
 st.subheader("Data flow inside layer 1, shapes on the edges" if stacked
              else "Data flow, shapes on the edges")
-nodes, edges, height = experiments.data_flow(cfg, layer, input_shape, per_layer[0][2])  # bottom layer
-figs = {"data_flow": diagrams.flow(nodes, edges, height=height)}
+nodes, edges = experiments.data_flow(cfg, layer, input_shape, per_layer[0][2])  # bottom layer
+figs = {"data_flow": diagrams.flow(nodes, edges)}
 chart(figs["data_flow"], key="data_flow")
 
 st.subheader("Weights" + (" of layer 1" if stacked else ""))
@@ -126,8 +126,10 @@ st.subheader("The Keras code")
 single = cfg.layers == 1 and not cfg.lengths
 with st.container(key="shapes_keras_code"):
     if single:  # the same input and weights: it prints this page's shapes and numbers
-        st.code(exports.keras_script(cfg, current), language="python",
-                wrap_lines=True, height=420)
+        # The container scrolls, not the code block: its copy button is then a focusable element
+        # inside the scrolling region, so the keyboard can reach and scroll it.
+        with st.container(height=420):
+            st.code(exports.keras_script(cfg, current), language="python", wrap_lines=True)
     else:
         st.code(keras_code.keras_code(cfg, input_shape, top.output_names(),
                                       top_out if isinstance(top_out, list) else [top_out],

@@ -25,15 +25,8 @@ def _write_url():
 
 def explore(name: str, label: str, **kwargs):
     """An exploration control (sampling, gradient flow): free under lock=true, which fixes the
-    layer and the training setup but not what a class tries out. sidebar.widget disables every
-    setting of a locked link, so the lock is lifted for this one call.
-    TODO(lead): replace with a lockable=False argument of sidebar.widget when merging."""
-    lock = st.session_state.get("lock", False)
-    st.session_state["lock"] = False
-    try:
-        return sidebar.widget(T, name, label, **kwargs)
-    finally:
-        st.session_state["lock"] = lock
+    layer and the training setup but not what a class tries out."""
+    return sidebar.widget(T, name, label, lockable=False, **kwargs)
 
 
 st.title("Training")

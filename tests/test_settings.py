@@ -137,3 +137,25 @@ def test_builder_presets_match_the_settings_choices():
     default = builder.PRESETS[BuilderSettings().model_preset]
     assert (BuilderSettings().model_spec, BuilderSettings().model_input_shape) == \
         (default.spec, default.input_shape)
+
+
+def test_labels_and_help_name_every_tutorial_they_cite():
+    """Issue 18: a seed number alone means nothing to a newcomer; every "seed NNN" an option
+    label, note or help text shows comes after its tutorial's name (ui.sources.cite)."""
+    from test_sources import BARE, cited_properly
+    from ui import builder
+    shown = [*settings.PRESET_LABELS.values(), *settings.PRESET_NOTES.values(),
+             *settings.INIT_LABELS.values(), *settings.INIT_NOTES.values(),
+             *(p.label for p in builder.PRESETS.values()),
+             *(cls.spec(name)["help"] for cls in SETTINGS_CLASSES for name in cls.names())]
+    assert sum(bool(BARE.search(text)) for text in shown) >= 4   # the check sees the citations
+    assert [bad for text in shown for bad in cited_properly(text)] == []
+
+
+def test_option_labels_fit_the_sidebar_and_keep_their_values():
+    """The sidebar's selectbox shows one line (~30 characters at 16 px in its 250 px) and cuts the
+    rest; the option values, which URLs and widget state hold, stay as they were."""
+    assert tuple(settings.PRESET_LABELS) == settings.PRESETS == (
+        "random", "train_X", "sine", "word", "csv")
+    assert tuple(settings.INIT_LABELS) == settings.INITS == ("keras", "constant")
+    assert [label for label in settings.PRESET_LABELS.values() if len(label) > 28] == []

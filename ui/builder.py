@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from rnn_core import Sequential, layers
 from ui import budget
+from ui.sources import cite
 
 ALLOWED = ("Embedding", "SimpleRNN", "LSTM", "GRU", "Dense", "TimeDistributed", "Bidirectional")
 # Counting parameters needs shapes, not random draws: cheap initializers for every weight.
@@ -28,20 +29,22 @@ class Preset:
 
 PRESETS = {
     "seed000_lstm": Preset(
-        "Seed 000 · Embedding → LSTM(128) → Dense(10)", "(None, None)",
+        f"Embedding → LSTM(128) → Dense(10) · {cite('000')}", "(None, None)",
         "Embedding(1000, 64)\nLSTM(128)\nDense(10, activation='softmax')", 164_106),
     "seed000_gru": Preset(
-        "Seed 000 · Embedding → GRU(256) → SimpleRNN(128) → Dense(10)", "(None, None)",
+        f"Embedding → GRU(256) → SimpleRNN(128) → Dense(10) · {cite('000')}", "(None, None)",
         "Embedding(1000, 64)\nGRU(256, return_sequences=True)\nSimpleRNN(128)\n"
         "Dense(10, activation='softmax')", 361_866),
     "seed000_bidirectional": Preset(
-        "Seed 000 · Bidirectional LSTM(64) → Bidirectional LSTM(32) → Dense(10)", "(None, 5, 10)",
+        f"Bidirectional LSTM(64) → Bidirectional LSTM(32) → Dense(10) · {cite('000')}",
+        "(None, 5, 10)",
         "Bidirectional(LSTM(64, return_sequences=True))\nBidirectional(LSTM(32))\n"
         "Dense(10, activation='softmax')", 80_266),
     "seed001_simple_rnn": Preset(
-        "Seed 001 · SimpleRNN(3) on input_shape=(2, 10)", "(None, 2, 10)", "SimpleRNN(3)", 42),
+        f"SimpleRNN(3) on input_shape=(2, 10) · {cite('001')}", "(None, 2, 10)", "SimpleRNN(3)",
+        42),
     "seed002_hihello": Preset(
-        "Seed 002 · hihello: SimpleRNN(5) → TimeDistributed(Dense(5))", "(None, 5, 5)",
+        f"hihello: SimpleRNN(5) → TimeDistributed(Dense(5)) · {cite('002')}", "(None, 5, 5)",
         "SimpleRNN(5, return_sequences=True)\nTimeDistributed(Dense(5, activation='softmax'))",
         None),
 }

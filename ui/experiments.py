@@ -122,8 +122,8 @@ def counts_vs_units(input_dim: int, bidirectional: bool, reset_after: bool, unit
 
 
 # --- /shapes ------------------------------------------------------------------------------------
-def data_flow(cfg: Config, layer, input_shape: tuple, output_shapes) -> tuple[dict, list, int]:
-    """The data-flow diagram of the bottom layer ``layer``: (nodes, edges, height) for
+def data_flow(cfg: Config, layer, input_shape: tuple, output_shapes) -> tuple[dict, list]:
+    """The data-flow diagram of the bottom layer ``layer``: (nodes, edges) for
     ``diagrams.flow``; nodes id -> (label, x, y, colour), edges (src, dst, shape label).
     Arithmetic on shapes only, so not cached."""
     names = layer.output_names()
@@ -155,7 +155,7 @@ def data_flow(cfg: Config, layer, input_shape: tuple, output_shapes) -> tuple[di
         for name, shape, y in zip(names, shapes, spread):
             nodes[name] = (name, out_x, y, colors.C if name.endswith("carry_state") else colors.H)
             edges.append(("loop", name, shape_text(shape)))
-        return nodes, edges, _flow_height(names)
+        return nodes, edges
     fw_shape = (batch, timesteps, units) if layer.return_sequences else (batch, units)
     nodes = {
         "x": ("<b>x</b>", 0, 0, colors.X),
@@ -180,14 +180,9 @@ def data_flow(cfg: Config, layer, input_shape: tuple, output_shapes) -> tuple[di
             side[direction] += 1
         nodes[name] = (name, out_x, y, colour)
         edges.append((src, name, shape_text(shape)))
-    return nodes, edges, _flow_height(names)
+    return nodes, edges
 
 
-def _flow_height(names) -> int:
-    return max(330, 110 * len(names) + 120)
-
-
-# --- /training ----------------------------------------------------------------------------------
 def training_key(cfg: Config, run: TrainingSettings) -> tuple:
     """What a trained model depends on: the sidebar's cell, units and seed, and every
     TrainingSettings field marked ``run`` (the view's fields, e.g. the window, are not)."""

@@ -23,6 +23,7 @@ import streamlit as st
 from rnn_core import layers, torch_convert
 from ui import chart as chart_module
 from ui import inputs, keras_code, view
+from ui.sources import cite
 from ui.settings import Config
 
 INLINE_MAX = 2000  # arrays up to this many numbers are written out; bigger ones as base64
@@ -77,7 +78,8 @@ def input_code(cfg, x) -> str:
         if again.shape == x.shape and np.array_equal(again, x):
             return (_source_call(functions, call) + "  # (batch, timesteps, features)"
                     + padding)
-    what = {"train_X": "seed 004's train_X", "csv": "the uploaded CSV"}.get(cfg.preset, "the input")
+    what = {"train_X": f"train_X from {cite('004')}",
+            "csv": "the uploaded CSV"}.get(cfg.preset, "the input")
     return f"# {what}, (batch, timesteps, features)" + (", zero-padded" if lengths else "") + \
         f"\nx = {array_code(x)}"
 

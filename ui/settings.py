@@ -21,19 +21,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rnn_core.layers import CELLS  # the cells, from the cell classes (SimpleRNN, LSTM, GRU)
+from ui.sources import cite
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", "None")
 PRESETS = ("random", "train_X", "sine", "word", "csv")
+# Option labels (the values never change: URLs and widget state hold those). A sidebar selectbox
+# shows one line of about 30 characters and cuts the rest, so a source is named in a caption
+# under the widget (PRESET_NOTES, INIT_NOTES), not in the option label.
 PRESET_LABELS = {
     "random": "Seeded random",
-    "train_X": "Notebook train_X (seed 004)",
+    "train_X": "Notebook train_X",
     "sine": "Sine waves",
     "word": "One-hot characters of a word",
-    "csv": "Uploaded CSV (timesteps × features)",
+    "csv": "Uploaded CSV",
+}
+PRESET_NOTES = {
+    "train_X": f"train_X of shape (1, 4, 5): one sentence of 4 words as 5-dimensional vectors, "
+               f"from {cite('004')}.",
+    "csv": "One sample: the file's rows are the timesteps, its columns the features.",
 }
 ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")  # Keras names rnn_core runs
 INITS = ("keras", "constant")
-INIT_LABELS = {"keras": "Keras defaults (seeded)", "constant": "Constant 0.1 (seed 004)"}
+INIT_LABELS = {"keras": "Keras defaults (seeded)", "constant": "Constant 0.1"}
+INIT_NOTES = {"constant": f"Every kernel and recurrent weight 0.1, bias 0, as in {cite('004')}."}
 MAX_WORD = 40
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
@@ -204,15 +214,16 @@ class Config(Settings):
     preset: str = setting("random", choices=PRESETS,
                           help="What x is: (batch_size, timesteps, input_dim) values.")
     word: str = setting("hihello", min_len=1, max_len=MAX_WORD,  # for preset="word" (seed 002)
-                        help="Each character becomes a one-hot row (seed 002's 'hihello').")
+                        help="Each character becomes a one-hot row ('hihello' is from "
+                             f"{cite('002')}).")
     lengths: str = setting("", max_len=400, check=canonical_lengths, expect=LENGTHS_EXPECTED,
                            help="One valid length per sample, e.g. 4,7: each sample is padded "
                                 "with zeros after its length and Masking(mask_value=0.0) masks "
                                 "the padding. Empty: no padding.")
     init: str = setting("keras", choices=INITS,
                         help="Keras's default initializers (glorot_uniform, orthogonal, zeros), "
-                             "seeded, or every kernel/recurrent weight 0.1 and bias 0 like seed "
-                             "004's notebook (LSTM: forget bias 1 when unit_forget_bias).")
+                             "seeded, or every kernel/recurrent weight 0.1 and bias 0 like "
+                             f"{cite('004')} (LSTM: forget bias 1 when unit_forget_bias).")
     unit_forget_bias: bool = setting(True, help="LSTM: add 1 to the forget gate's bias at initialization.")
     reset_after: bool = setting(True, help="GRU: apply the reset gate after the recurrent matmul "
                                            "(Keras default, cuDNN-compatible, two bias rows).")

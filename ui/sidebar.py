@@ -9,13 +9,16 @@ must name it in a warning) and forbids writing a bound parameter through ``st.qu
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from ui import inputs, streamlit_private
-from ui.settings import (CELLS, INIT_LABELS, INITS, LIMITS, MAX_WORD, MERGE_MODES,
-                         PRESET_LABELS, PRESETS, SETTINGS_CLASSES, Config, ViewSettings,
-                         to_url_value)
+from ui import budget, inputs, streamlit_private
+from ui.settings import (CELLS, INIT_LABELS, INIT_NOTES, INITS, LIMITS, MAX_WORD, MERGE_MODES,
+                         PRESET_LABELS, PRESET_NOTES, PRESETS, SETTINGS_CLASSES, Config,
+                         ViewSettings, to_url_value)
 
+UPLOAD_CSS = Path(__file__).resolve().parents[1] / "static" / "upload.css"  # a refused file's why
 _WRITTEN = "_url_written"    # the URL values this session last wrote
 _WARNINGS = "_url_warnings"
 _APPLIED = "_url_applied"    # the URL of the session's first run has been read
@@ -85,20 +88,24 @@ def write_query(values) -> None:
 
 
 def widget(cls, name: str, label: str | None = None, where=None, kind: str | None = None,
-           **kwargs):
+           lockable: bool = True, **kwargs):
     """The widget for field ``name`` of ``cls`` (key == name); returns its value.
 
     A choice widget's ``format_func`` must depend on the option alone: Streamlit keeps a radio's
     or selectbox's value as its formatted label, so a label that changes with another setting
-    resets the widget (tests/test_app_config.py checks every sidebar choice). ``kind`` picks among widgets for the same type: "radio"/"select_slider" for choices,
-    "toggle" for booleans, "slider" for numbers.
+    resets the widget (tests/test_app_config.py checks every sidebar choice). ``kind`` picks
+    among widgets for the same type: "radio"/"select_slider" for choices, "toggle" for booleans,
+    "slider" for numbers. ``lockable=False``: an exploration control a locked link leaves free
+    (sampling, gradient flow on /training).
     """
     where = where or st
     spec = cls.spec(name)
     label = name if label is None else label
     kwargs.setdefault("help", spec["help"] or None)
-    # lock=true: every setting read-only, but not the view (students still step through)
-    kwargs["disabled"] = kwargs.get("disabled", False) or (cls is not ViewSettings and locked())
+    # lock=true: every setting read-only, but not the view (students still step through) nor
+    # what a class explores
+    kwargs["disabled"] = kwargs.get("disabled", False) or (
+        lockable and cls is not ViewSettings and locked())
     lo, hi = kwargs.pop("lo", spec["lo"]), kwargs.pop("hi", spec["hi"])
     if spec["kind"] is bool:
         return (where.toggle if kind == "toggle" else where.checkbox)(label, key=name, **kwargs)
@@ -141,10 +148,18 @@ def _preset_inputs(sb, state) -> tuple[int, int, int] | None:
             sb.warning("Type at least one character; using 'hihello'.")
             state["word"] = "hihello"
     elif state["preset"] == "csv":
-        upload = sb.file_uploader("CSV file (rows = timesteps, columns = features)",
-                                  type=["csv", "txt", "tsv"], key="csv_file", max_upload_size=1,
+        limit = budget.size_text(budget.UPLOAD_BYTES)
+        # The limit is stated before the upload: the browser refuses a larger file itself (the
+        # server never sees it) and upload.css shows its reason on the refused file's chip.
+        st.html(UPLOAD_CSS)
+        upload = sb.file_uploader(f"CSV file, at most {limit}", type=["csv", "txt", "tsv"],
+                                  key="csv_file", max_upload_size=budget.UPLOAD_BYTES // budget.MB,
                                   disabled=locked())
-        if upload is not None:
+        if upload is None:
+            # No file, removed, or refused by the browser (over the limit): the error about an
+            # earlier file no longer describes what the student sees.
+            state.pop("_csv_error", None)
+        else:
             try:
                 state["_csv_x"] = inputs.parse_csv(upload.getvalue())
                 state["_csv_name"] = upload.name
@@ -153,7 +168,7 @@ def _preset_inputs(sb, state) -> tuple[int, int, int] | None:
                 state.pop("_csv_x", None)
                 state["_csv_error"] = str(err)
         if state.get("_csv_error"):
-            sb.error(state["_csv_error"])
+            sb.container(key="csv_error").error(state["_csv_error"])
         csv_x = state.get("_csv_x")
         if csv_x is None:
             sb.info("No valid CSV yet: the pages use seeded random input meanwhile.")
@@ -204,7 +219,9 @@ def sidebar() -> Config:
     _more_flags(sb, state)
 
     sb.header("Input")
-    widget(Config, "preset", where=sb, format_func=PRESET_LABELS.get)
+    preset = widget(Config, "preset", where=sb, format_func=PRESET_LABELS.get)
+    if preset in PRESET_NOTES:
+        sb.caption(PRESET_NOTES[preset])
     fixed = _preset_inputs(sb, state)   # word box / CSV upload; fixed shape
     if fixed is not None:
         state["batch_size"], state["timesteps"], state["input_dim"] = fixed
@@ -220,8 +237,8 @@ def sidebar() -> Config:
     # unit_forget_bias dropped "constant"). What depends on other settings is a caption under it.
     init = widget(Config, "init", where=sb, kind="radio", horizontal=True,
                   format_func=INIT_LABELS.get)
-    if init == "constant" and forget_one:
-        sb.caption("Constant 0.1, and forget bias 1 (unit_forget_bias).")
+    if init in INIT_NOTES:
+        sb.caption(INIT_NOTES[init] + (" Forget bias 1 (unit_forget_bias)." if forget_one else ""))
     col1, col2 = sb.columns([3, 2], vertical_alignment="bottom")
     widget(Config, "seed", where=col1)
     col2.button("Re-seed", on_click=_reseed, key="reseed", disabled=locked())
