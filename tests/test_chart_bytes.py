@@ -1,6 +1,6 @@
 """Bytes in proportion to what changed (issue 19.3): the step-through sends each array once and
-the browser builds the frames (ui/figures.py step_through, ui/js/chart.js), so its element grows
-linearly in the number of steps T, not as T² (a filled copy of every heatmap per frame).
+the browser builds the frames (ui/figures.py step_through, static/chart/chart.js), so its element
+grows linearly in the number of steps T, not as T² (a filled copy of every heatmap per frame).
 
 Sizes, not times: the JSON the chart element carries to the browser (its figure, the equations
 panel of every step and the player's settings), measured under AppTest on /gates with LSTM(8).

@@ -100,9 +100,9 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     (one, or per series name) fills the hover labels' sample, layer and direction.
 
     The figure carries every array once, in full (each heatmap's z, each line's y, the
-    customdata), and no Plotly frames: the browser builds them (ui/js/chart.js ``stepFrames``;
-    the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same), so the bytes
-    sent grow linearly in the number of steps. The description, ``fig["animation"]``::
+    customdata), and no Plotly frames: the browser builds them (static/chart/chart.js
+    ``stepFrames``; the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same),
+    so the bytes sent grow linearly in the number of steps. The description, ``fig["animation"]``::
 
         {"steps": T, "start": s, "fill": [i, ...], "grow": [i, ...], "cursor": [i, ...]}
 

@@ -3,9 +3,9 @@ read the hover label Plotly draws in the DOM, decode it with the oracle's decode
 alone names quantity, sample, layer, direction, step and unit) and compare with Keras run here.
 
 The step-through's frames are built in the browser from the figure's animation description
-(ui/js/chart.js; the oracle builds them the same way, tests/oracle/labels.py): after stepping
-with the keys, the cells up to the step read Keras's numbers and the next step's cells are blank
-(no label), as the oracle's frame for that step says.
+(static/chart/chart.js; the oracle builds them the same way, tests/oracle/labels.py): after
+stepping with the keys, the cells up to the step read Keras's numbers and the next step's cells
+are blank (no label), as the oracle's frame for that step says.
 """
 from __future__ import annotations
 
