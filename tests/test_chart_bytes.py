@@ -2,8 +2,10 @@
 the browser builds the frames (ui/figures.py step_through, static/chart/chart.js), so its element
 grows linearly in the number of steps T, not as T² (a filled copy of every heatmap per frame).
 
-Sizes, not times: the JSON the chart element carries to the browser (its figure, the equations
-panel of every step and the player's settings), measured under AppTest on /gates with LSTM(8).
+Sizes, not times: the chart element as it goes over the websocket (its data JSON: the figure,
+the equations panel of every step, the player's settings; and the code it carries: a small
+loader, since the chart module comes once from the static route), under AppTest on /gates
+with LSTM(8).
 """
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ GROWTH_T40 = 4.5         # T = 40 against T = 10: linear is 4×, the per-step pa
 
 
 def element_bytes(timesteps: int) -> int:
-    """Length of the JSON the /gates step-through element sends (LSTM(8), ``timesteps``)."""
+    """Bytes of the /gates step-through element (LSTM(8), ``timesteps``): its serialized proto."""
     at = open_page("gates", cell="LSTM", units="8", timesteps=str(timesteps))
     for element in at.get("bidi_component"):
         if element.proto.component_name == "rnnlab_chart" and \
                 json.loads(element.proto.json).get("key") == KEY:
-            return len(element.proto.json.encode("utf-8"))
+            return len(element.proto.SerializeToString())
     raise AssertionError(f"no {KEY} element on /gates")
 
 
