@@ -12,8 +12,9 @@ code: ui/js/chart_loader.js imports it) and ui/js/chart.css.
 A step-through figure (ui/figures.py ``step_through``) sends each array once with a short
 description of its animation (``fig["animation"]``); chart.js builds the Plotly frames from it
 in the browser, so the bytes grow linearly in the number of steps. Step-throughs may also carry
-``steps``: one HTML panel per animation frame (readouts, the equations as MathML). The component shows the panel of the frame Plotly is on, during ▶ Play
-too, so chart and panel never disagree and a frame costs no server round trip. ← / → / Space /
+``steps``: one HTML panel per animation frame (readouts, the equations as MathML). The
+component shows the panel of the frame Plotly is on, during ▶ Play too, so chart and panel
+never disagree and a frame costs no server round trip. ← / → / Space /
 Home / End drive the player; the current step is written to the URL in the browser.
 
 If Streamlit ships in-place updates for ``st.plotly_chart``, this module is the one place to change.
@@ -86,7 +87,8 @@ def _json_default(value):
 
 def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
           frame_ms: int = 600, url_step: bool = False) -> None:
-    """Draw ``fig`` (a plain {"data", "layout"[, "frames" | "animation"]} dict) in place under ``key``.
+    """Draw ``fig`` (a plain {"data", "layout"[, "frames" | "animation"]} dict) under ``key``,
+    in place.
 
     ``steps``: the panel shown under a step-through for the frame on screen (one row of slot
     values per frame); ``start`` is the frame shown first; ``url_step`` mirrors the step into
