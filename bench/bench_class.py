@@ -355,6 +355,36 @@ def per_page(args) -> None:
               f"| {got['p50']:.3f} ({base['p50']:.3f}) | {got['errors']} |")
 
 
+STEP_BYTES_QUERY = "cell=LSTM&units=8&timesteps={timesteps}&seed={seed}"
+
+
+async def step_bytes_per_run(url: str, timesteps: int, runs: int, timeout: float) -> float:
+    """KiB received per full run of /gates with LSTM(8) over `timesteps` steps, drained (so the
+    status poll's messages count): a fresh session per seed, as the URL is read on a session's
+    first run only. A change resends every element, so this is a change's bytes plus the session
+    start's few (new_session, navigation)."""
+    total = 0
+    for k in range(runs):
+        async with Student(url, "gates", timeout=timeout) as s:
+            await s.change(STEP_BYTES_QUERY.format(timesteps=timesteps, seed=2 + k))
+            await s.drain()
+            total += s.bytes_received
+    return total / runs / 1024
+
+
+def step_bytes(args) -> None:
+    """Issue 19.3's targets: /gates LSTM(8), T=10 <= 40 KiB per change; T=40 <= 4.5x that."""
+    with StreamlitServer("app.py", port=ephemeral_port()) as app:
+        asyncio.run(warm_up(app.url, ["gates"], timeout=120))
+        kib = {t: asyncio.run(step_bytes_per_run(app.url, t, args.changes, args.timeout))
+               for t in (10, 40)}
+    print(f"\n**bench_class --step-bytes — {conditions()}; /gates LSTM(8), {args.changes} seeds "
+          "each, all messages of a run (status poll included)**\n")
+    print("| T | KiB/run | vs T=10 | target (per change) |\n|---:|---:|---:|---|")
+    print(f"| 10 | {kib[10]:.1f} | 1.00× | ≤ 40 KiB |")
+    print(f"| 40 | {kib[40]:.1f} | {kib[40] / kib[10]:.2f}× | ≤ 4.5× |")
+
+
 def conditions() -> str:
     import subprocess
 
@@ -477,6 +507,8 @@ def main() -> None:
     parser.add_argument("--server-args", default="", help="--per-page: extra `streamlit run` options "
                         "for both servers (e.g. '--runner.postScriptGC false' to try a setting)")
     parser.add_argument("--per-page", action="store_true", help="every page against a trivial app")
+    parser.add_argument("--step-bytes", action="store_true", help="/gates LSTM(8): KiB per change "
+                        "at T=10 and T=40 (the step-through's bytes grow linearly in T)")
     parser.add_argument("--capacity", action="store_true", help="students held at p95 <= 1 s")
     parser.add_argument("--replicas", type=int, default=1, help="--capacity: serve_class.sh replicas")
     parser.add_argument("--think-times", type=float, nargs="+", default=[3.0, 10.0])
@@ -485,6 +517,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.per_page:
         return per_page(args)
+    if args.step_bytes:
+        return step_bytes(args)
     if args.capacity:
         return capacity(args)
     if args.url and not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):

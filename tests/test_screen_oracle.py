@@ -21,7 +21,8 @@ import pytest
 
 from app_helpers import chart_elements, open_page
 from oracle import keras_ref
-from oracle.labels import LabelError, parse, readings
+from oracle.labels import LabelError, hoverable, parse, readings, step_frames, traces_and_frames
+from ui import chart
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
@@ -171,8 +172,7 @@ def _upside_down(fig):
     from oracle.labels import array
     for trace in fig["data"]:
         if trace["type"] == "heatmap":
-            trace["z"] = array(trace["z"])[::-1].tolist()
-    fig.pop("frames", None)
+            trace["z"] = array(trace["z"])[::-1].tolist()  # the frames are built from it
 
 
 def _retemplate(old, new):
@@ -188,7 +188,6 @@ def _retemplate(old, new):
 def _shift_steps(fig):
     trace = next(t for t in fig["data"] if t["type"] == "heatmap")
     trace["x0"] = 1
-    fig.pop("frames", None)
 
 
 @pytest.mark.parametrize("mutate", [_swap_units, _upside_down, _retemplate("sample 1", "sample 0"),
@@ -205,6 +204,51 @@ def test_a_wrong_label_fails_the_oracle(gates_page, mutate):
     mutate(broken)
     found, bad = readings(broken)
     assert bad or keras_ref.check(found, ref), "the oracle missed a wrong label"
+
+
+def _frame_cells(fig) -> dict[int, set]:
+    """Step shown -> the (quantity, unit, step) of every labelled value its frame shows."""
+    out = {}
+    for where, trace in traces_and_frames(fig):
+        if where.startswith("frame ") and hoverable(trace):
+            k = int(where.split()[1])
+            found, bad = readings({"data": [trace]})
+            assert not bad, bad
+            out.setdefault(k, set()).update((r.quantity, r.unit, r.index) for r in found)
+    return out
+
+
+@pytest.mark.parametrize("lines", [None, "h"])
+def test_frame_k_shows_steps_0_to_k_and_nothing_later(lines):
+    """The animation description as the oracle applies it (chart.js the same): the student at
+    step k sees every unit of every quantity at steps 0..k, no later step; the lines too."""
+    from ui import figures
+    rng = np.random.default_rng(0)
+    series = {name: rng.uniform(-1, 1, (6, 3)) for name in ("input", "forget", "c", "h")}
+    fig = json.loads(chart.encode(figures.step_through(series, panels=[["input", "forget"],
+                                                                       ["c", "h"]], cols=2,
+                                                       lines=lines, start=2)))
+    assert "frames" not in fig  # the browser builds them
+    cells = _frame_cells(fig)
+    assert sorted(cells) == list(range(6))
+    for k, seen in cells.items():
+        quantities = [figures.quantity(n) for n in series] + (["h_t"] if lines else [])
+        assert seen == {(q, u, t) for q in quantities for u in range(3) for t in range(k + 1)}, k
+    cursors = [part["x"] for frame in step_frames(fig) for i, part in
+               zip(frame["traces"], frame["data"]) if i in fig["animation"]["cursor"]]
+    assert cursors == [[k, k] for k in range(6) for _ in fig["animation"]["cursor"]]
+
+
+def test_above_the_frame_budget_only_the_cursor_moves():
+    from ui import figures
+    timesteps = 400  # 400² × (16 rows + 16 lines) numbers in filled copies: over the budget
+    fig = json.loads(chart.encode(figures.step_through({"h": np.zeros((timesteps, 16))},
+                                                       lines="h")))
+    assert fig["animation"]["fill"] == fig["animation"]["grow"] == []
+    cells = _frame_cells(fig)
+    assert cells == {}  # the frames move the unlabelled cursor only; the whole arrays show
+    found, bad = readings(fig)
+    assert not bad and len(found) == timesteps * 16 * 2
 
 
 def test_labels_that_break_the_grammar_are_reported():

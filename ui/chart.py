@@ -5,17 +5,23 @@ element and calls ``Plotly.react`` on it, so a changed figure updates in place: 
 blank frame, zoom and legend state kept through ``layout.uirevision``. plotly.js is the vendored
 cartesian bundle of the plotly package's own plotly.js version (static/plotly/, see SOURCE.txt),
 served gzip-compressed by the app's own static route and requested by ``preload()`` at the top of
-every page, before the page computes anything. The browser side is ui/js/chart.js and chart.css.
+every page, before the page computes anything. The browser side is static/chart/chart.js (an ES
+module the browser fetches once from the same static route, so no chart element carries its
+code: ui/js/chart_loader.js imports it) and ui/js/chart.css.
 
-Step-through figures may carry ``steps``: one HTML panel per animation frame (readouts, the
-equations as MathML). The component shows the panel of the frame Plotly is on, during ▶ Play
-too, so chart and panel never disagree and a frame costs no server round trip. ← / → / Space /
+A step-through figure (ui/figures.py ``step_through``) sends each array once with a short
+description of its animation (``fig["animation"]``); chart.js builds the Plotly frames from it
+in the browser, so the bytes grow linearly in the number of steps. Step-throughs may also carry
+``steps``: one HTML panel per animation frame (readouts, the equations as MathML). The
+component shows the panel of the frame Plotly is on, during ▶ Play too, so chart and panel
+never disagree and a frame costs no server round trip. ← / → / Space /
 Home / End drive the player; the current step is written to the URL in the browser.
 
 If Streamlit ships in-place updates for ``st.plotly_chart``, this module is the one place to change.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -35,8 +41,12 @@ THEME = plot.THEME
 CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
           "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
-# The component's browser side lives in its own files, read once at import.
-_JS = (Path(__file__).parent / "js" / "chart.js").read_text(encoding="utf-8")
+# The component's browser side lives in its own files, read once at import: a small loader sent
+# with each element, and the module it imports from the static route (versioned by content, so a
+# new version is fetched once and then cached).
+MODULE = "chart/chart.js"
+_VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes()).hexdigest()[:12]
+_JS = (Path(__file__).parent / "js" / "chart_loader.js").read_text(encoding="utf-8")
 _CSS = (Path(__file__).parent / "js" / "chart.css").read_text(encoding="utf-8")
 
 _component = st.components.v2.component("rnnlab_chart", js=_JS, css=_CSS, isolate_styles=False)
@@ -48,6 +58,11 @@ def static_url(name: str) -> str:
     return ("/" + base if base else "") + "/app/static/" + name
 
 
+def module_url() -> str:
+    """Where the browser imports the component's module (static/chart/chart.js, versioned)."""
+    return static_url(MODULE) + "?v=" + _VERSION
+
+
 def bundle_url() -> str:
     """Where the browser fetches plotly.js."""
     return static_url(BUNDLE)
@@ -55,7 +70,7 @@ def bundle_url() -> str:
 
 def preload() -> None:
     """Start downloading plotly.js now, while the page computes (call first thing on a page)."""
-    _component(key="plotly_preload", data={"src": bundle_url()}, height=0)
+    _component(key="plotly_preload", data={"src": bundle_url(), "module": module_url()}, height=0)
 
 
 def encode(fig: dict) -> str:
@@ -72,7 +87,8 @@ def _json_default(value):
 
 def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
           frame_ms: int = 600, url_step: bool = False) -> None:
-    """Draw ``fig`` (a plain {"data", "layout", "frames"} dict) in place under ``key``.
+    """Draw ``fig`` (a plain {"data", "layout"[, "frames" | "animation"]} dict) under ``key``,
+    in place.
 
     ``steps``: the panel shown under a step-through for the frame on screen (one row of slot
     values per frame); ``start`` is the frame shown first; ``url_step`` mirrors the step into
@@ -80,8 +96,8 @@ def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
     """
     presenter = bool(st.session_state.get("presenter", False))
     theme = dict(THEME, font=dict(THEME["font"], size=18)) if presenter else THEME
-    data = {"src": bundle_url(), "figure": encode(fig), "theme": theme, "config": CONFIG,
-            "key": key, "presenter": presenter}
+    data = {"src": bundle_url(), "module": module_url(), "figure": encode(fig), "theme": theme,
+            "config": CONFIG, "key": key, "presenter": presenter}
     if steps is not None:
         data.update(steps={"template": steps.template, "values": steps.values}, start=int(start),
                     frame_ms=int(frame_ms), url_step=url_step)

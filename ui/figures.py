@@ -35,7 +35,8 @@ from ui import colors
 from ui import plot
 from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks, unit_ticks
 
-# Above this many numbers in all frames together, frames only move the cursor (no fill-in).
+# Above this many numbers in all frames together (the filled copies the browser builds, one per
+# step), the step-through only moves its cursor: no fill-in.
 MAX_FRAME_VALUES = 250_000
 MAX_LINES = 16          # per-unit lines drawn at most (the first units)
 SATURATION = 0.05   # a sigmoid gate within 0.05 of 0 or 1 (tanh: of ±1) counts as saturated
@@ -85,13 +86,6 @@ def _label(name: str) -> str:
     return {"h": "h_t (hidden state)", "c": "c_t (cell / carry state)"}.get(name, name)
 
 
-def _filled(z: np.ndarray, k: int) -> np.ndarray:
-    """(units, timesteps) with the steps after k blanked: the heatmap 'fills in' up to k."""
-    out = z.astype(float, copy=True)
-    out[:, k + 1:] = np.nan
-    return out
-
-
 def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None = None,
                  start: int = 0, cols: int = 1, lines: str | None = None, step_labels=None,
                  title: str | None = None, row_px: int = 16,
@@ -104,6 +98,25 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     (no server round trip); frame k shows steps 0..k and a cursor at k. ``lines`` names a
     series also drawn as one line per unit; ``start`` is the first frame shown. ``where``
     (one, or per series name) fills the hover labels' sample, layer and direction.
+
+    The figure carries every array once, in full (each heatmap's z, each line's y, the
+    customdata), and no Plotly frames: the browser builds them (static/chart/chart.js
+    ``stepFrames``; the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same),
+    so the bytes sent grow linearly in the number of steps. The description, ``fig["animation"]``::
+
+        {"steps": T, "start": s, "fill": [i, ...], "grow": [i, ...], "cursor": [i, ...]}
+
+    Frame k (k = 0 .. T-1) is named ``str(k)``; it changes these traces of ``fig["data"]`` (by
+    index), in this order, each as {"type": the trace's type, <attribute>: value}:
+
+    - ``fill``, heatmaps: ``z`` = the trace's z (units, T) with the columns after k null
+      (steps not computed yet: blank, no hover, ``hoverongaps`` is off);
+    - ``grow``, lines drawn at x = 0, 1, … (no x array): ``y`` = the trace's first k + 1 values;
+    - ``cursor``, the step markers: ``x`` = [k, k].
+
+    Traces in no list never change. The chart shows frame ``start`` first (the traces as
+    sent, with that frame applied). ``fill`` and ``grow`` are empty when the filled copies
+    would exceed MAX_FRAME_VALUES: then the whole arrays show and only the cursors move.
     """
     panels = panels or [[name] for name in series]
     timesteps, units = next(iter(series.values())).shape
@@ -142,26 +155,28 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
             title=dict(text="gate" if kind == "gate" else "value"), thickness=10, len=0.45,
             x=1.02, y=1.0 - 0.55 * j, yanchor="top"))  # stacked: titles never collide
 
-    # unit index of every cell, for the blocks below the first (their y is not the unit)
-    unit_index = np.repeat(np.arange(units, dtype=np.int32)[:, None], timesteps, 1)  # (units, T)
-    data, heat, cursor_idx, line_idx = [], [], [], []
+    # unit index of every cell, for the blocks below the first (their y is not the unit); the
+    # smallest integer type that holds it (bytes on the wire)
+    unit_index = np.repeat(np.arange(units, dtype=np.uint8 if units <= 256 else np.uint16)[:, None],
+                           timesteps, 1)                                   # (units, T)
+    data = []
+    animation = dict(steps=timesteps, start=start, fill=[], grow=[], cursor=[])
     for i, (names, rows) in enumerate(zip(panels, panel_rows)):
         xref, yref = refs[i]
         for b, name in enumerate(names):
             block = series[name].T.astype(float)                   # (units, timesteps)
-            trace = dict(type="heatmap", z=_filled(block, start) if fill_in else block,
-                         coloraxis=axes[kinds[i]], x0=0, dx=1, y0=b * (units + 1), dy=1,
-                         xaxis=xref, yaxis=yref,
+            trace = dict(type="heatmap", z=block, coloraxis=axes[kinds[i]], x0=0, dx=1,
+                         y0=b * (units + 1), dy=1, xaxis=xref, yaxis=yref, hoverongaps=False,
                          hovertemplate=label(quantity(name), _where(where, name),
                                              unit="%{customdata}" if b else "%{y}"))
             if b:
                 trace["customdata"] = unit_index
             data.append(trace)
-            heat.append((len(data) - 1, block))
+            animation["fill"].append(len(data) - 1)
         data.append(dict(type="scatter", x=[start, start], y=[-0.5, rows - 0.5], mode="lines",
                          line=dict(color=colors.HIGHLIGHT, width=2), hoverinfo="skip",
                          showlegend=False, xaxis=xref, yaxis=yref))
-        cursor_idx.append(len(data) - 1)
+        animation["cursor"].append(len(data) - 1)
         layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], **int_ticks(timesteps))
         if len(names) > 1:
             ticks = dict(tickvals=[b * (units + 1) + (units - 1) / 2 for b in range(len(names))],
@@ -173,45 +188,32 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     if lines:
         xref, yref = refs[-1]
         values = series[lines]  # (timesteps, units)
-        shown = start + 1 if fill_in else timesteps
         palette = unit_palette(min(units, MAX_LINES), colors.colour(lines))
         for u in range(min(units, MAX_LINES)):
-            data.append(dict(
-                type="scatter", x=np.arange(shown), y=values[:shown, u], mode="lines",
+            data.append(dict(  # x = 0, 1, … (Plotly's x0 / dx defaults): no x array to send
+                type="scatter", y=np.ascontiguousarray(values[:, u]), mode="lines",
                 line=dict(color=palette[u], width=1.5), name=f"unit {u}", showlegend=False,
                 xaxis=xref, yaxis=yref,
                 hovertemplate=label(quantity(lines), _where(where, lines), unit=str(u),
                                     value="%{y:.4f}")))
-            line_idx.append(len(data) - 1)
+            animation["grow"].append(len(data) - 1)
         low, high = min(-1.0, float(values.min())), max(1.0, float(values.max()))
         data.append(dict(type="scatter", x=[start, start], y=[low, high], mode="lines",
                          line=dict(color=colors.HIGHLIGHT, width=2, dash="dot"), hoverinfo="skip",
                          showlegend=False, xaxis=xref, yaxis=yref))
-        cursor_idx.append(len(data) - 1)
+        animation["cursor"].append(len(data) - 1)
         layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], title=dict(text="step"),
                                           **int_ticks(timesteps))
         layout["yaxis" + yref[1:]].update(range=[low - 0.05, high + 0.05])
 
-    frames = []
-    for k in range(timesteps):
-        frame_data, idx = [], []
-        if fill_in:
-            for i, block in heat:
-                frame_data.append(dict(type="heatmap", z=_filled(block, k)))
-                idx.append(i)
-            for u, i in enumerate(line_idx):
-                frame_data.append(dict(type="scatter", x=np.arange(k + 1), y=series[lines][: k + 1, u]))
-                idx.append(i)
-        for i in cursor_idx:
-            frame_data.append(dict(type="scatter", x=[k, k]))
-            idx.append(i)
-        frames.append(dict(data=frame_data, traces=idx, name=str(k)))
+    if not fill_in:  # too many filled copies for the browser: the whole arrays, a moving cursor
+        animation.update(fill=[], grow=[])
     layout.update(_player([str(k) for k in range(timesteps)], labels, start))
     top = 60 if title else 40
     layout.update(height=plot_px + top + 130, title=dict(text=title) if title else None,
                   margin=dict(l=60, r=100, t=top, b=130),
                   legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0, font=dict(size=11)))
-    return figure(data, layout, frames)
+    return dict(figure(data, layout), animation=animation)
 
 
 def unit_palette(units: int, base: str | None = None) -> list[str]:

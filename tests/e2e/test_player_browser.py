@@ -15,10 +15,14 @@ STATE = """(key) => {
     const gd = holder.querySelector('.js-plotly-plot');
     const panel = holder.querySelector('.rnnlab-step-panel');
     const head = panel.querySelector('.step-head').textContent;
-    return {cursor: Number(gd._fullData.find((t) => t.mode === 'lines' && t.x.length === 2).x[0]),
+    const line = gd.data.find((t) => t.name === 'unit 0');   // /hidden_states' first h line
+    return {cursor: Number(gd._fullData.find((t) => t.mode === 'lines' && t.x && t.x.length === 2).x[0]),
             slider: gd._fullLayout.sliders[0].active,
             panel: Number(head.match(/step k = (\\d+)/)[1]),
-            url: new URL(location.href).searchParams.get('step')};
+            url: new URL(location.href).searchParams.get('step'),
+            // the steps the first heatmap and the first line show (built in the browser)
+            filled: gd.data[0].z[0].filter((v) => v !== null && !Number.isNaN(v)).length,
+            points: line ? line.y.length : null};
 }"""
 
 
@@ -49,6 +53,7 @@ def test_play_then_pause_leaves_chart_and_equations_on_one_step(page):
     page.wait_for_timeout(1500)                     # a paused player stays put
     paused = state(page)
     assert paused["cursor"] == paused["panel"] == paused["slider"] == int(paused["url"])
+    assert paused["filled"] == paused["points"] == paused["panel"] + 1
     assert 4 <= paused["panel"] < 19
     assert full_runs(sent) == 0, "the player asked for a full rerun"
     assert_no_exception(page)
@@ -65,7 +70,8 @@ def test_keyboard_moves_the_step_without_the_server(page):
     sent.clear()
     page.keyboard.press("ArrowRight")               # no click into any widget first
     page.wait_for_function(f"() => ({STATE})('{key}').panel === 3")
-    assert state(page, key) == {"cursor": 3, "slider": 3, "panel": 3, "url": "3"}
+    assert state(page, key) == {"cursor": 3, "slider": 3, "panel": 3, "url": "3", "filled": 4,
+                                "points": None}
     page.keyboard.press("End")
     page.wait_for_function(f"() => ({STATE})('{key}').panel === 7")
     page.keyboard.press("Home")
@@ -81,7 +87,7 @@ def test_a_teacher_link_reopens_the_same_step_in_presenter_view_locked(page):
                    "&step=5&sample=2&presenter=true&lock=true")
     key = "gates_step_through"
     expect(page.locator(f".st-key-{key} .rnnlab-step-panel")).to_contain_text("step k = 5")
-    assert state(page, key)["cursor"] == 5
+    assert state(page, key)["cursor"] == 5 and state(page, key)["filled"] == 6
     expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
     expect(page.locator(".st-key-exit_presenter button")).to_be_visible()
     expect(page.locator(".st-key-sample input")).to_have_value("2")

@@ -2,9 +2,10 @@
 
 ``readings(fig)`` walks the figure JSON (the string ``ui.chart`` sends, parsed), every trace of
 the figure and of every animation frame (a frame's trace data merged over the base trace, as
-``Plotly.animate`` does), substitutes ``%{x}``, ``%{y}``, ``%{z}``, ``%{customdata}`` (with a
-d3 format such as ``:.4f``) per point, and decodes the label text in the grammar of
-``ui.figures`` (its module docstring):
+``Plotly.animate`` does; a step-through's frames built from its ``animation`` description as
+static/chart/chart.js builds them, see ``step_frames``), substitutes ``%{x}``, ``%{y}``,
+``%{z}``, ``%{customdata}`` (with a d3 format such as ``:.4f``) per point, and decodes the label
+text in the grammar of ``ui.figures`` (its module docstring):
 
     <quantity> · sample <s> · layer <l> · <direction> · step <k>|time <t> · unit <u>[ · <note>] = <value>
 
@@ -134,6 +135,35 @@ def parse(text: str, where: str = "") -> Reading:
                    float(value.replace("−", "-")), text, where)
 
 
+def step_frames(fig: dict) -> list[dict]:
+    """The Plotly frames of a step-through, built from ``fig["animation"]`` step for step as
+    static/chart/chart.js ``stepFrames`` builds them (the format: ui/figures.py ``step_through``):
+    frame k blanks each ``fill`` heatmap's columns after k, keeps each ``grow`` line's first
+    k + 1 values and moves each ``cursor`` to x = [k, k]. A figure without one: its own frames."""
+    spec = fig.get("animation")
+    if not spec:
+        return fig.get("frames") or []
+    base = fig["data"]
+    z = [(i, array(base[i]["z"]).astype(float)) for i in spec["fill"]]      # (units, T) each
+    y = [(i, array(base[i]["y"])) for i in spec["grow"]]                    # (T,) each
+    frames = []
+    for k in range(spec["steps"]):
+        traces, data = [], []
+        for i, rows in z:
+            filled = rows.copy()
+            filled[:, k + 1:] = np.nan                                       # null: a gap
+            traces.append(i)
+            data.append({"type": base[i]["type"], "z": filled})
+        for i, values in y:
+            traces.append(i)
+            data.append({"type": base[i]["type"], "y": values[:k + 1]})
+        for i in spec["cursor"]:
+            traces.append(i)
+            data.append({"type": base[i]["type"], "x": [k, k]})
+        frames.append({"name": str(k), "traces": traces, "data": data})
+    return frames
+
+
 def _points(trace: dict):
     """Every hoverable point of a trace as {x, y, z, customdata, text} (Plotly's coordinates)."""
     if trace.get("type") == "heatmap":
@@ -147,14 +177,18 @@ def _points(trace: dict):
         for r in range(rows):
             for c in range(cols):
                 if not np.isfinite(z[r, c]):
-                    continue  # a gap (fill-in blank): Plotly shows no value there
+                    continue  # a gap (fill-in blank): no value there (the step-through's
+                    # heatmaps turn hoverongaps off, so Plotly shows no label either)
                 yield dict(x=xs[c], y=ys[r], z=z[r, c],
                            customdata=None if custom is None else custom[r][c],
                            text=None if text is None else text[r][c])
     elif trace.get("type") == "scatter":
-        xs, ys = array(trace.get("x")), array(trace.get("y"))
+        ys = array(trace.get("y"))
+        xs = array(trace.get("x"))
+        if xs is None:  # Plotly's x0 / dx (defaults 0 and 1)
+            xs = trace.get("x0", 0) + trace.get("dx", 1) * np.arange(len(ys))
         custom = array(trace.get("customdata"))
-        for i in range(len(xs)):
+        for i in range(min(len(xs), len(ys))):  # Plotly draws the shorter of x and y
             if ys[i] is None or (isinstance(ys[i], float) and not np.isfinite(ys[i])):
                 continue
             yield dict(x=xs[i], y=ys[i], customdata=None if custom is None else custom[i])
@@ -165,11 +199,15 @@ def hoverable(trace: dict) -> bool:
 
 
 def traces_and_frames(fig: dict):
-    """(where, trace) for every base trace and every trace state a frame shows."""
+    """(where, trace) for every trace state the browser can show: each frame's, and the base
+    traces no step-through frame changes (a step-through shows a frame from the start)."""
     base = fig["data"]
+    frames = step_frames(fig)
+    animated = {i for frame in frames for i in frame["traces"]} if fig.get("animation") else set()
     for i, trace in enumerate(base):
-        yield f"trace {i}", trace
-    for frame in fig.get("frames") or []:
+        if i not in animated:
+            yield f"trace {i}", trace
+    for frame in frames:
         for i, part in zip(frame["traces"], frame["data"]):
             yield f"frame {frame['name']} trace {i}", {**base[i], **part}
 
