@@ -3,6 +3,9 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# One BLAS thread: small matrices, many sessions; OpenBLAS threads fighting over busy cores cost
+# 25x on a QR decomposition (bench/RESULTS.md).
+ENV OPENBLAS_NUM_THREADS=1
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt

@@ -302,17 +302,19 @@ def process_cpu(pid: int) -> float:
     return _rss_and_cpu(pid)[1]
 
 
-async def page_changes(url: str, page: str, pid: int, changes: int, timeout: float) -> dict:
+async def page_changes(url: str, page: str, pid: int, changes: int, timeout: float, seed: int) -> dict:
     """One student on `page`: open, settle, then `changes` changes of `units` (0.3 s apart, each
-    drained), measured as the server process's CPU, full runs, bytes and latency per change."""
+    drained), measured as the server process's CPU, full runs, bytes and latency per change.
+    Each page gets its own `seed`: configurations no earlier page has computed or cross-checked
+    (results are shared across pages and sessions), as for a student who picks a new one."""
     async with Student(url, page, timeout=timeout) as s:
-        await s.change("units=6&seed=7")
+        await s.change(f"units=6&seed={seed}")
         await s.drain()
         cpu0, runs0, frags0, bytes0 = process_cpu(pid), s.full_runs, s.fragment_runs, s.bytes_received
         latencies = []
         for k in range(changes):
             await asyncio.sleep(0.3)
-            latencies.append(await s.change(f"units={7 + (k * 7) % 57}&seed=7"))
+            latencies.append(await s.change(f"units={7 + k % 24}&seed={seed}"))  # small layers, all new
             await s.drain()
         # the drains' idle time costs the server next to nothing (tornado waits in epoll)
         cpu = process_cpu(pid) - cpu0
@@ -338,9 +340,11 @@ def per_page(args) -> None:
             asyncio.run(warm_up(trivial.url, [""], timeout=120))
             time.sleep(args.settle)
             # interleaved: the trivial app is measured right before each page, under the same load
-            for page in args.pages:
-                base = asyncio.run(page_changes(trivial.url, "", trivial.proc.pid, args.changes, args.timeout))
-                got = asyncio.run(page_changes(app.url, page, app.proc.pid, args.changes, args.timeout))
+            for index, page in enumerate(args.pages):
+                base = asyncio.run(page_changes(trivial.url, "", trivial.proc.pid, args.changes, args.timeout,
+                                                seed=100 + index))
+                got = asyncio.run(page_changes(app.url, page, app.proc.pid, args.changes, args.timeout,
+                                               seed=100 + index))
                 rows.append((page, got, base))
                 print(f"  /{page}: {got['cpu_ms']:.0f} ms, trivial {base['cpu_ms']:.0f} ms", file=sys.stderr)
     print(f"\n**bench_class --per-page — {conditions()}{'; ' + args.server_args if args.server_args else ''}; {args.changes} changes of `units` per page, "

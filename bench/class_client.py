@@ -133,8 +133,11 @@ class Student:
                 self.fragment_runs += 1
             else:
                 self.full_runs += 1
-            self._page_hash = msg.new_session.page_script_hash or self._page_hash
             self._started = True
+        elif kind == "navigation":
+            # The page that runs: new_session's page_script_hash is the main script's on a first
+            # run, and sent back with a page_name it would override it (every change on home).
+            self._page_hash = msg.navigation.page_script_hash or self._page_hash
         elif kind == "script_finished":
             waiting = self._waiting
             if (msg.script_finished in _FULL_RUN_DONE and self._started

@@ -80,6 +80,9 @@ sys.exit(f"{url}: not healthy after {limit:g} s")
 PY
 }
 
+# One BLAS thread per replica: the app's matrices are small, and OpenBLAS's worker threads fighting
+# over busy cores made one np.linalg.qr(252 x 63) take 75 ms instead of 3 (bench/RESULTS.md).
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 export STREAMLIT_SERVER_COOKIE_SECRET="${RNNLAB_COOKIE_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
 upstreams=""
 for i in $(seq "$replicas"); do

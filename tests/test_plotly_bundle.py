@@ -96,3 +96,27 @@ def test_every_trace_type_the_pages_draw_is_in_the_bundle(registered):
                 drawn.setdefault(kind, f"/{page}?{query} chart {data['key']}")
     assert "heatmap" in drawn and "scatter" in drawn, drawn  # the pages were really read
     assert set(drawn) <= registered, {k: v for k, v in drawn.items() if k not in registered}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_the_app_serves_the_bundle_gzipped_as_javascript():
+    import gzip
+    import sys
+    import urllib.request
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_class import ephemeral_port
+    from e2e.streamlit_browser import StreamlitServer
+
+    from ui import chart
+
+    with StreamlitServer("app.py", port=ephemeral_port()) as server:
+        request = urllib.request.Request(server.url + "/app/static/" + chart.BUNDLE,
+                                         headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            headers, body = response.headers, response.read()
+    assert headers["Content-Encoding"] == "gzip"
+    assert "javascript" in headers["Content-Type"]
+    assert gzip.decompress(body) == BUNDLE.read_bytes()
+    assert len(body) < 0.4 * BUNDLE.stat().st_size  # ~0.5 of 1.5 MB
