@@ -73,14 +73,7 @@ def visited(server):
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("framework", [
-    "tensorflow",
-    # ui/frameworks.py imports torch for /parameters' Keras-vs-PyTorch numbers; another branch of
-    # issue 19 moves them to the worker. Strict: once merged this passes, and the marker must go.
-    pytest.param("torch", marks=pytest.mark.xfail(strict=True, raises=AssertionError,
-                                                  reason="/parameters imports torch in the server "
-                                                         "(ui/frameworks.py) until issue 19's fix")),
-])
+@pytest.mark.parametrize("framework", ["tensorflow", "torch"])
 def test_no_framework_in_the_server_after_every_page(visited, framework):
     assert framework not in loaded_frameworks(visited.proc.pid)
 
