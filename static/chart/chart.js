@@ -124,7 +124,9 @@ function slideType(layout, plot) {
   layout.annotations = (layout.annotations || []).map((a) => {
     if (!titles.includes(a)) return a;
     const room = width / columns.get(a.y);
-    if (a.text.length * 0.5 * px <= room || !a.text.includes(", ")) return a;
+    // only the top row's titles wrap: they grow into the top margin, a lower one into the ticks
+    const top = Math.max(...titles.map((t) => t.y));
+    if (a.y < top || a.text.length * 0.5 * px <= room || !a.text.includes(", ")) return a;
     const words = a.text.split(", ");
     lines = Math.max(lines, words.length);
     return Object.assign({}, a, {text: words.join(",<br>")});
