@@ -14,6 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_UNITS = 6  # vectors longer than this are cut (and the panel says so)
+# Presenter view (a projector, large type) shows fewer: the entries past this one, and every
+# equation's working rows between its formula and its value, carry classes the presenter CSS
+# (ui/js/presenter.css) hides; the panel's head says what is shown.
+PRESENTER_UNITS = 4
 DIGITS = 2
 
 
@@ -45,14 +49,14 @@ class _Builder:
         text = np.char.mod(f"%.{DIGITS}f", np.asarray(values, dtype=float)[:, :MAX_UNITS])
         text = np.char.replace(text, "-", "−")                  # (timesteps, shown)
         cells = [f"<mn>{self.slot(text[:, j])}</mn>" for j in range(text.shape[1])]
-        return _bracket(name, cells, np.asarray(values).shape[1] > MAX_UNITS)
+        return _bracket(name, cells, np.asarray(values).shape[1])
 
     def vec_text(self, name: str, values: np.ndarray) -> list[str]:
         """The same row vector as ``vec``, as one finished HTML string per step (for slots whose
         whole content changes from step to step, like a padded step's extra rows)."""
         v = np.asarray(values, dtype=float)                          # (timesteps, n)
         text = np.char.replace(np.char.mod(f"%.{DIGITS}f", v[:, :MAX_UNITS]), "-", "−")
-        return [_bracket(name, [f"<mn>{x}</mn>" for x in row], v.shape[1] > MAX_UNITS)
+        return [_bracket(name, [f"<mn>{x}</mn>" for x in row], v.shape[1])
                 for row in text]
 
     def values(self) -> list[list[str]]:
@@ -63,13 +67,23 @@ def const_vec(name: str, values: np.ndarray) -> str:
     """A row vector that is the same at every step (a bias)."""
     v = np.asarray(values, dtype=float).ravel()
     cells = [f"<mn>{x:.{DIGITS}f}</mn>".replace("-", "−") for x in v[:MAX_UNITS]]
-    return _bracket(name, cells, v.size > MAX_UNITS)
+    return _bracket(name, cells, v.size)
 
 
-def _bracket(name: str, cells: list[str], cut: bool) -> str:
-    if cut:
-        cells.append("<mo>⋯</mo>")
-    body = '<mspace width="0.4em"/>'.join(cells)
+def _bracket(name: str, cells: list[str], total: int) -> str:
+    """[cells ⋯] of a vector of ``total`` entries; entries past PRESENTER_UNITS are marked
+    (class "beyond", with the space before them) and a presenter-only ⋯ stands for them."""
+    parts = []
+    for j, cell in enumerate(cells):
+        beyond = j >= PRESENTER_UNITS
+        if j:
+            parts.append('<mspace class="beyond" width="0.4em"/>' if beyond else '<mspace width="0.4em"/>')
+        parts.append(cell.replace("<mn>", '<mn class="beyond">', 1) if beyond else cell)
+    if PRESENTER_UNITS < total <= MAX_UNITS:
+        parts.append('<mspace class="only-presenter" width="0.4em"/><mo class="only-presenter">⋯</mo>')
+    elif total > MAX_UNITS:
+        parts.append('<mspace width="0.4em"/><mo>⋯</mo>')
+    body = "".join(parts)
     return f'<mrow data-q="{name}"><mo>[</mo>{body}<mo>]</mo></mrow>'
 
 
@@ -95,10 +109,12 @@ def _fn(name: str, inner: str) -> str:
 def _equation(lhs: str, *rhs) -> str:
     """lhs = rhs[0] = rhs[1] ..., one '=' per row so long vectors fit the page; a ("+", term)
     item continues the row above on a row of its own."""
+    def tr(i: int) -> str:   # the rows between the formula and the value are the working
+        return '<mtr class="work">' if 0 < i < len(rhs) - 1 else "<mtr>"
     rows = "".join(
-        f"<mtr><mtd>{lhs if i == 0 else ''}</mtd><mtd><mspace width=\"1em\"/><mo>{r[0]}</mo>{r[1]}</mtd></mtr>"
+        f"{tr(i)}<mtd>{lhs if i == 0 else ''}</mtd><mtd><mspace width=\"1em\"/><mo>{r[0]}</mo>{r[1]}</mtd></mtr>"
         if isinstance(r, tuple) else
-        f"<mtr><mtd>{lhs if i == 0 else ''}</mtd><mtd><mo>=</mo>{r}</mtd></mtr>"
+        f"{tr(i)}<mtd>{lhs if i == 0 else ''}</mtd><mtd><mo>=</mo>{r}</mtd></mtr>"
         for i, r in enumerate(rhs))
     return f'<div class="eq"><math displaystyle="true"><mtable>{rows}</mtable></math></div>'
 
@@ -142,7 +158,9 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
     head = (f'<p class="step-head"><b>step k = {b.slot(np.arange(steps))}</b> reads '
             f'<i>x</i><sub>{b.slot(trace.timestep)}</sub> · sample {sample}'
             + (f" · {where}" if where else "")
-            + (f" · vectors show their first {MAX_UNITS} entries (⋯ = cut)" if cut else "")
+            + (f'<span class="only-normal"> · vectors show their first {MAX_UNITS} entries (⋯ = cut)</span>'
+               if cut else "")
+            + _presenter_cut(units, x_t.shape[1])
             + (f" · {note}" if note else "") + "</p>")
     given = [_equation(sym("x"), b.vec("x_t", x_t)), _equation(sym("h", "t-1"), b.vec("h_prev", h_prev))]
     if c_prev is not None:
@@ -184,6 +202,14 @@ def step_panel(trace, weights: list[np.ndarray], sample: int, reset_after: bool 
             lines += _gru_state(b, trace, sample, h_prev, reset_after, activation, padded)
     html = head + '<div class="eq-given">' + "".join(given) + "</div>" + "".join(lines)
     return StepPanel(html, b.values())
+
+
+def _presenter_cut(units: int, features: int) -> str:
+    """What presenter view's panel leaves out, said in its head ('' when nothing)."""
+    said = [f"{what} 0–{PRESENTER_UNITS - 1} of {n} shown" for what, n in
+            (("units", units), ("x_t features", features)) if n > PRESENTER_UNITS]
+    shown = " · ".join(said + ["only formula and result of each equation"])
+    return f'<span class="only-presenter"> · {shown}</span>'
 
 
 def _gate_biases(cell: str, bias, units: int) -> dict | None:

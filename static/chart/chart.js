@@ -109,6 +109,31 @@ function onFrame(traces, frame) {
   return out;
 }
 
+function slideType(layout, plot) {
+  // Presenter view: the chart's type at the page's (ui/js/presenter.css scales it with the
+  // screen, 20 px at 1280×720), and subplot titles wider than their column wrapped at their
+  // commas, with the top margin to hold the extra lines.
+  const px = parseFloat(getComputedStyle(document.documentElement).fontSize) || 20;
+  layout.font = Object.assign({}, layout.font, {size: px});
+  const titles = (layout.annotations || []).filter((a) => a.yref === "paper" && typeof a.text === "string");
+  const columns = new Map();   // how many titles share each row
+  for (const a of titles) columns.set(a.y, (columns.get(a.y) || 0) + 1);
+  const margin = layout.margin || {};
+  const width = plot.clientWidth - (margin.l || 80) - (margin.r || 80);
+  let lines = 1;
+  layout.annotations = (layout.annotations || []).map((a) => {
+    if (!titles.includes(a)) return a;
+    const room = width / columns.get(a.y);
+    // only the top row's titles wrap: they grow into the top margin, a lower one into the ticks
+    const top = Math.max(...titles.map((t) => t.y));
+    if (a.y < top || a.text.length * 0.5 * px <= room || !a.text.includes(", ")) return a;
+    const words = a.text.split(", ");
+    lines = Math.max(lines, words.length);
+    return Object.assign({}, a, {text: words.join(",<br>")});
+  });
+  layout.margin = Object.assign({}, margin, {t: (margin.t || 40) + (lines - 1) * 1.25 * px});
+}
+
 function fill(template, values) {
   return template.replace(/\{(\d+)\}/g, (_, i) => values[Number(i)]);
 }
@@ -184,11 +209,14 @@ export default function ({ data, parentElement }) {
   // (measured again once the elements above it have settled).
   const fit = Boolean(data.presenter && data.steps);
   root.box.classList.toggle("rnnlab-side", fit);
-  // Never below 75 % of its own height: a squeezed player overlaps its tick labels (then the
-  // page scrolls a little instead).
-  const fitted = (height) => Math.max(0.75 * (height || 450), Math.min(height || 450,
-      window.innerHeight - (root.box.getBoundingClientRect().top + scrollTop(root.box)) - 12));
-  if (fit) layout.height = fitted(layout.height);
+  // It takes the screen's height below its top edge, never below 75 % of its own height: a
+  // squeezed player overlaps its tick labels (then the page scrolls a little instead).
+  const fitted = (height) => Math.max(0.75 * (height || 450),
+      window.innerHeight - (root.box.getBoundingClientRect().top + scrollTop(root.box)) - 12);
+  if (fit) {
+    layout.height = fitted(layout.height);
+    slideType(layout, root.plot);
+  }
   root.plot.style.height = (layout.height || 450) + "px";
   let traces = fig.data, frames = fig.frames || [];
   if (fig.animation) {
@@ -202,10 +230,12 @@ export default function ({ data, parentElement }) {
         root.plot.__rnnlabRenders = (root.plot.__rnnlabRenders || 0) + 1;
         if (fit) {
           for (const ms of [300, 1000, 2500]) setTimeout(() => {
-            const height = fitted(fig.layout.height);
-            if (Math.abs(height - root.plot._fullLayout.height) > 4) {
+            // (and the width: a chart first drawn before its grid column settled keeps it)
+            const height = fitted(fig.layout.height), width = root.plot.clientWidth;
+            if (Math.abs(height - root.plot._fullLayout.height) > 4 ||
+                Math.abs(width - root.plot._fullLayout.width) > 4) {
               root.plot.style.height = height + "px";
-              Plotly.relayout(root.plot, {height});
+              Plotly.relayout(root.plot, {height, width});
             }
           }, ms);
         }
