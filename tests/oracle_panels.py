@@ -89,8 +89,18 @@ def read(html: str) -> Reading:
     reading = Reading(step=int(m[1]), x_index=int(m[2]), sample=int(m[3]),
                       layer=int(m[4] or 1), layers=int(m[5] or 1), direction=m[6] or "forward")
     for math in re.findall(r"<math[^>]*>.*?</math>", html, flags=re.S):
-        reading.equations.append(_equation(ET.fromstring(math)))
+        reading.equations.append(_equation(_normal_view(ET.fromstring(math))))
     return reading
+
+
+def _normal_view(el: ET.Element) -> ET.Element:
+    """What the normal view shows: ui/js/presenter.css hides nothing there, and elements marked
+    ``only-presenter`` (presenter view's ⋯ for its cut vectors) are hidden (ui/js/chart.css)."""
+    for parent in el.iter():
+        for child in list(parent):
+            if "only-presenter" in child.get("class", "").split():
+                parent.remove(child)
+    return el
 
 
 def _equation(math: ET.Element) -> Equation:

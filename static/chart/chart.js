@@ -131,7 +131,9 @@ function slideType(layout, plot) {
     lines = Math.max(lines, words.length);
     return Object.assign({}, a, {text: words.join(",<br>")});
   });
-  layout.margin = Object.assign({}, margin, {t: (margin.t || 40) + (lines - 1) * 1.25 * px});
+  // the left margin holds a unit tick and the "unit" title at this size (60 px fit only 16 px type)
+  layout.margin = Object.assign({}, margin, {t: (margin.t || 40) + (lines - 1) * 1.25 * px,
+                                             l: Math.max(margin.l || 80, 3.6 * px)});
 }
 
 function fill(template, values) {
