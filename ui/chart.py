@@ -10,8 +10,8 @@ module the browser fetches once from the same static route, so no chart element 
 code: ui/js/chart_loader.js imports it) and ui/js/chart.css.
 
 A step-through figure (ui/figures.py ``step_through``) sends each array once with a short
-description of its animation (``fig["animation"]``); chart.js builds the Plotly frames from it
-in the browser, so the bytes grow linearly in the number of steps. Step-throughs may also carry
+description of its animation (``fig["animation"]``); static/chart/frames.js builds the Plotly
+frames from it in the browser, so the bytes grow linearly in the number of steps. Step-throughs may also carry
 ``steps``: one HTML panel per animation frame (readouts, the equations as MathML). The
 component shows the panel of the frame Plotly is on, during ▶ Play too, so chart and panel
 never disagree and a frame costs no server round trip. ← / → / Space /
@@ -45,7 +45,10 @@ CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
 # with each element, and the module it imports from the static route (versioned by content, so a
 # new version is fetched once and then cached).
 MODULE = "chart/chart.js"
-_VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes()).hexdigest()[:12]
+# How a step-through's frames are built from its description: the one implementation, imported
+# by the module and inlined into a downloaded chart (ui/exports.py chart_html).
+FRAMES = STATIC_DIR / "chart" / "frames.js"
+_VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes() + FRAMES.read_bytes()).hexdigest()[:12]
 _JS = (Path(__file__).parent / "js" / "chart_loader.js").read_text(encoding="utf-8")
 _CSS = (Path(__file__).parent / "js" / "chart.css").read_text(encoding="utf-8")
 

@@ -87,7 +87,7 @@ def _label(name: str) -> str:
 
 def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None = None,
                  start: int = 0, cols: int = 1, lines: str | None = None, step_labels=None,
-                 title: str | None = None, row_px: float | None = None,
+                 title: str | None = None, row_px: float = 16,
                  where: Where | dict[str, Where] | None = None) -> dict:
     """Heatmaps (units × timesteps) animated step by step in the browser.
 
@@ -98,11 +98,11 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     series also drawn as one line per unit, a hue each with a legend (above eight units, the
     eight that vary most, as the title says); ``start`` is the first frame shown. ``where``
     (one, or per series name) fills the hover labels' sample, layer and direction. ``row_px``:
-    a heatmap row's height (default ``plot.rows_px``: tall enough to label every unit).
+    a heatmap row's height (rows thinner than ``plot.LABEL_ROW_PX`` label every k-th unit).
 
     The figure carries every array once, in full (each heatmap's z, each line's y, the
-    customdata), and no Plotly frames: the browser builds them (static/chart/chart.js
-    ``stepFrames``; the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same),
+    customdata), and no Plotly frames: the browser builds them (static/chart/frames.js
+    ``stepFrames``, in the app and in a downloaded chart; the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same),
     so the bytes sent grow linearly in the number of steps. The description, ``fig["animation"]``::
 
         {"steps": T, "start": s, "fill": [i, ...], "grow": [i, ...], "cursor": [i, ...]}
@@ -129,11 +129,12 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     axes = {kind: ("coloraxis" if j == 0 else f"coloraxis{j + 1}")
             for j, kind in enumerate(dict.fromkeys(kinds))}
     vgap_px = 60
-    row_px = row_px or plot.rows_px(max(panel_rows), most=520)
     row_heights = [max(panel_rows[r * cols:(r + 1) * cols]) for r in range(heat_rows)]
     row_heights = [int(np.clip(h * row_px, 110, 520)) for h in row_heights]
-    # the colour bars stand one under the other beside the heatmaps: room for each
-    bars_px = len(axes) * plot.MIN_COLORBAR_PX + (len(axes) - 1) * vgap_px
+    # the colour bars stand one under the other beside the heatmaps, a title's height apart:
+    # room for each (the heatmaps grow only when two bars need more than they are tall)
+    bar_gap_px = 40
+    bars_px = len(axes) * plot.MIN_COLORBAR_PX + (len(axes) - 1) * bar_gap_px
     heat_px = sum(row_heights) + vgap_px * (heat_rows - 1)
     row_heights[-1] += max(0, bars_px - heat_px)
     heat_px = max(heat_px, bars_px)
@@ -151,7 +152,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     fill_in = timesteps * timesteps * (sum(panel_rows)
                                        + (len(shown) if lines else 0)) <= MAX_FRAME_VALUES
 
-    bar_px = (heat_px - vgap_px * (len(axes) - 1)) / len(axes)
+    bar_px = (heat_px - bar_gap_px * (len(axes) - 1)) / len(axes)
     for j, (kind, axis) in enumerate(axes.items()):
         if kind == "gate":
             low, high, scale = 0.0, 1.0, colors.SEQUENTIAL
@@ -162,7 +163,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
         # stacked from the top, a gap apart: their titles never collide
         layout[axis] = dict(colorscale=scale, cmin=low, cmax=high, colorbar=plot.colorbar(
             "gate" if kind == "gate" else "value", low, high, bar_px, x=1.02,
-            y=1.0 - j * (bar_px + vgap_px) / plot_px, yanchor="top"))
+            y=1.0 - j * (bar_px + bar_gap_px) / plot_px, yanchor="top"))
 
     # unit index of every cell, for the blocks below the first (their y is not the unit); the
     # smallest integer type that holds it (bytes on the wire)

@@ -177,3 +177,43 @@ def test_stacked_padded_and_encoder_decoder_views_load_and_draw(page, path):
     expect(page.locator(".rnnlab-chart.js-plotly-plot .main-svg").first).to_be_visible()
     assert not page.locator('[data-testid="stAlertContentError"]').count()
     assert_no_exception(page)
+
+
+# The downloaded chart's cursor (trace 1) and the first heatmap's filled cells, as drawn.
+EXPORTED_STATE = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const full = gd._fullData;
+    let filled = 0;
+    for (const row of full[0].z) for (const v of row) if (v !== null && !Number.isNaN(v)) filled++;
+    return {cursor: Number(full[1].x[0]), filled, slider: gd._fullLayout.sliders[0].active};
+}"""
+
+
+def test_a_downloaded_step_through_plays_on_its_own(browser, tmp_path):
+    """ui/exports.chart_html of a step-through (no frames, only their description) builds its
+    frames in the file itself: it opens on the app's step, and ▶ Play moves cursor and fill."""
+    import numpy as np
+
+    from ui import exports, figures
+
+    units, timesteps = 3, 6
+    h = np.random.default_rng(0).uniform(-1, 1, (timesteps, units))   # (timesteps, units)
+    path = tmp_path / "chart.html"
+    path.write_text(exports.chart_html(figures.step_through({"h": h}, lines="h", start=2)),
+                    encoding="utf-8")
+    page = browser.new_page()
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("() => { const gd = document.querySelector('.js-plotly-plot');"
+                               " return gd && gd._transitionData && gd._transitionData._frames"
+                               " && gd._transitionData._frames.length > 0; }")
+        page.wait_for_function(f"() => ({EXPORTED_STATE})().cursor === 2")
+        assert page.evaluate(EXPORTED_STATE) == {"cursor": 2, "filled": 3 * units, "slider": 2}
+        page.locator(".updatemenu-button").filter(has_text="Play").click()
+        page.wait_for_function(f"() => ({EXPORTED_STATE})().cursor === {timesteps - 1}",
+                               timeout=20_000)
+        assert page.evaluate(EXPORTED_STATE) == {"cursor": timesteps - 1,
+                                                 "filled": timesteps * units,
+                                                 "slider": timesteps - 1}
+    finally:
+        page.close()
