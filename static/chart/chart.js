@@ -76,7 +76,10 @@ function player(Plotly, div, panel, steps, start, key) {
   const show = (k) => {
     if (!(k >= 0 && k < state.count)) return;
     state.step = k;
-    if (state.panel) state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
+    if (state.panel) {
+      state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
+      state.panel.setAttribute("aria-label", `Equations at step ${k}`);
+    }
     div.dataset.step = String(k);
     if (state.panel) state.panel.dataset.step = String(k);
     if (state.urlStep) {
@@ -127,14 +130,22 @@ export default function ({ data, parentElement }) {
   let root = PLOTS.get(parentElement);
   if (!root) {
     root = {box: document.createElement("div"), plot: document.createElement("div"),
-            panel: document.createElement("div")};
+            panel: document.createElement("div"), alt: document.createElement("p")};
     root.plot.className = "rnnlab-chart";
     root.panel.className = "rnnlab-step-panel";
-    root.box.append(root.plot, root.panel);
+    // the equations scroll sideways: a keyboard can reach and scroll them, a reader names them
+    root.panel.setAttribute("tabindex", "0");
+    root.panel.setAttribute("role", "region");
+    root.alt.className = "rnnlab-alt";   // visually hidden: the chart's text alternative
+    root.box.append(root.alt, root.plot, root.panel);
     parentElement.appendChild(root.box);
     PLOTS.set(parentElement, root);
   }
   const fig = JSON.parse(data.figure);
+  // The chart's text alternative (ui/chart.py alt_text): "<title>: <what it shows>".
+  root.plot.setAttribute("role", "img");
+  root.plot.setAttribute("aria-label", data.alt || "Chart");
+  root.alt.textContent = data.alt || "";
   const layout = themed(fig.layout || {}, data.theme, data.key);
   // A projector: the player sits beside its equations and fits the screen below its top edge
   // (measured again once the elements above it have settled).
