@@ -92,7 +92,7 @@ def _json_default(value):
 def _plain(text) -> str:
     """A Plotly text (str, or {"text": ...}) without its HTML tags and line breaks."""
     text = text.get("text", "") if isinstance(text, dict) else (text or "")
-    return " ".join(re.sub(r"<[^>]+>", " ", str(text)).split())
+    return " ".join(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", " ", str(text))).split())
 
 
 def _shape(value) -> tuple[int, ...]:
@@ -135,7 +135,13 @@ def alt_text(fig: dict) -> str:
         parts.append(f"{kind}: " + ", ".join(others[:6]) + (", …" if len(others) > 6 else ""))
     if fig.get("animation"):
         parts.append(f"a player steps through {fig['animation']['steps']} steps")
-    return f"{title}: {'; '.join(parts)}" if parts else title
+    if not parts:  # a diagram: boxes and arrows, named by its own labels
+        labels = list(dict.fromkeys(filter(None, (_plain(a) for a in layout.get("annotations")
+                                                  or []))))
+        parts.append("labels " + ", ".join(labels[:12]) + (", …" if len(labels) > 12 else "")
+                     if labels else "a drawing")
+        title = "Diagram" if title == "Chart" else title
+    return f"{title}: {'; '.join(parts)}"
 
 
 def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
