@@ -322,3 +322,13 @@ def test_more_units_than_hues_draw_the_ones_that_vary_most_with_a_legend():
     assert all(f"· unit {t['name'][5:]} =" in t["hovertemplate"] for t in lines)
     assert any("8 of 12" in a["text"] for a in fig["layout"]["annotations"])
     assert not problems_of(fig)
+
+
+def test_a_chart_says_what_it_shows():
+    """The text alternative (issue 18, deliverable 6): the title, then what the chart draws."""
+    from ui import chart
+
+    h = np.zeros((10, 8))                                                   # (timesteps, units)
+    alt = chart.alt_text(figures.step_through({"h": h}, lines="h", title="h_t over time"))
+    assert alt.startswith("h_t over time: heatmap of h_t, 8 units × 10 steps; 8 lines, one per unit")
+    assert chart.alt_text(figures.timings({"NumPy": 1.0, "Keras": 2.0})).endswith("bars: NumPy, Keras")
