@@ -6,9 +6,8 @@ every heatmap's rows labelled without labels on top of each other, one hue per u
 chart, no histogram hiding another. Pixel sizes come from the figure's own height, margins and
 axis domains (what plotly.js lays out before automargin grows a margin).
 
-The step-through (``figures.step_through``, rewritten by another branch) and the diagrams
-(``ui.diagrams``) are checked by their own test, expected to fail until their owners' branches
-use the ``ui.plot`` helpers.
+The step-throughs (``figures.step_through``) and the diagrams (``ui.diagrams``) are checked by
+their own test, on the pages that draw them.
 """
 from __future__ import annotations
 
@@ -59,8 +58,9 @@ def charts(page: str, query: dict) -> list[tuple[str, dict, dict]]:
 
 
 def _others(key: str, fig: dict) -> bool:
-    """Charts other branches own: the step-through (it has frames) and the diagrams."""
-    return bool(fig.get("frames")) or key in DIAGRAMS or key.startswith("train_live")
+    """Charts with their own test: the step-through (it has frames, or the description the
+    browser builds them from) and the diagrams."""
+    return bool(fig.get("frames") or fig.get("animation")) or key in DIAGRAMS or key.startswith("train_live")
 
 
 # --- the checks: each returns a list of problems ------------------------------------------------
@@ -225,10 +225,16 @@ def test_the_cross_check_bars_read_from_the_back_row():
     assert any(t.get("name", "").startswith("tolerance") for t in fig["data"])  # in the legend
 
 
-@pytest.mark.xfail(reason="the step-through and the diagrams belong to other branches (frames, "
-                          "classroom); they pass once those use ui.plot's helpers", strict=False)
-@pytest.mark.parametrize("page, query", [v for v in _views() if v.values[0] in
-                                         ("home", "shapes", "hidden_states", "gates")])
+def _own_views():
+    # the home page's input_tensor (ui/diagrams.py) still draws a fraction-long colour bar and
+    # unlabelled rows: strict, so this mark goes once that is fixed
+    mark = pytest.mark.xfail(reason="ui/diagrams.py input_tensor: colour bar and row labels",
+                             strict=True)
+    return [pytest.param(*v.values, id=v.id, marks=mark if v.values[0] == "home" else ())
+            for v in _views() if v.values[0] in ("home", "shapes", "hidden_states", "gates")]
+
+
+@pytest.mark.parametrize("page, query", _own_views())
 def test_step_throughs_and_diagrams_read_from_the_back_row(page, query):
     problems = [f"{key}: {p}" for key, fig, _ in charts(page, query) if _others(key, fig)
                 for p in problems_of(fig)]
@@ -286,7 +292,7 @@ def test_nice_ticks_are_round_and_inside_the_range(low, high, most):
 
 
 def test_the_theme_is_one_file_that_both_sides_use():
-    """The browser (ui/js/chart.js) and the exported chart (ui/exports.py) put the same theme
+    """The browser (static/chart/chart.js) and the exported chart (ui/exports.py) put the same theme
     under a figure as a Plotly template, read from ui/theme.json: plotly.js merges it, no
     hand-written merge on either side."""
     from pathlib import Path
@@ -296,8 +302,33 @@ def test_the_theme_is_one_file_that_both_sides_use():
     theme = json.loads((Path(plot.__file__).parent / "theme.json").read_text(encoding="utf-8"))
     assert chart.THEME == theme == plot.THEME
     assert exports.themed({"height": 1})["template"] == {"layout": theme}
-    js = (Path(chart.__file__).parent / "js" / "chart.js").read_text(encoding="utf-8")
+    js = (chart.STATIC_DIR / chart.MODULE).read_text(encoding="utf-8")
     assert "template: {layout: theme}" in js
     assert theme["font"]["size"] >= 16  # the app's body text
     html = exports.chart_html(figures.timings({"NumPy": 1.0, "Keras": 2.0}))
     assert '"displayModeBar": false' in html or '"displayModeBar":false' in html
+
+
+def test_more_units_than_hues_draw_the_ones_that_vary_most_with_a_legend():
+    """12 units, 8 hues: the 8 lines of the units that vary most, a legend naming them, and a
+    title that says so; the unit in every line's label is the unit drawn."""
+    rng = np.random.default_rng(0)
+    spread = np.array([0.1, 0.1, 5, 5, 5, 5, 0.1, 5, 5, 0.1, 5, 5])         # (units,)
+    h = rng.normal(size=(10, 12)) * spread                                  # (timesteps, units)
+    fig = sent(figures.step_through({"h": h}, lines="h"))
+    lines = [t for t in fig["data"] if (t.get("name") or "").startswith("unit ")]
+    assert [t["name"] for t in lines] == [f"unit {u}" for u in np.flatnonzero(spread == 5)]
+    assert all(t["showlegend"] for t in lines)
+    assert all(f"· unit {t['name'][5:]} =" in t["hovertemplate"] for t in lines)
+    assert any("8 of 12" in a["text"] for a in fig["layout"]["annotations"])
+    assert not problems_of(fig)
+
+
+def test_a_chart_says_what_it_shows():
+    """The text alternative (issue 18, deliverable 6): the title, then what the chart draws."""
+    from ui import chart
+
+    h = np.zeros((10, 8))                                                   # (timesteps, units)
+    alt = chart.alt_text(figures.step_through({"h": h}, lines="h", title="h_t over time"))
+    assert alt.startswith("h_t over time: heatmap of h_t, 8 units × 10 steps; 8 lines, one per unit")
+    assert chart.alt_text(figures.timings({"NumPy": 1.0, "Keras": 2.0})).endswith("bars: NumPy, Keras")

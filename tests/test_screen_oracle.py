@@ -241,14 +241,14 @@ def test_frame_k_shows_steps_0_to_k_and_nothing_later(lines):
 
 def test_above_the_frame_budget_only_the_cursor_moves():
     from ui import figures
-    timesteps = 400  # 400² × (16 rows + 16 lines) numbers in filled copies: over the budget
+    timesteps = 400  # 400² × (16 rows + 8 lines) numbers in filled copies: over the budget
     fig = json.loads(chart.encode(figures.step_through({"h": np.zeros((timesteps, 16))},
                                                        lines="h")))
     assert fig["animation"]["fill"] == fig["animation"]["grow"] == []
     cells = _frame_cells(fig)
     assert cells == {}  # the frames move the unlabelled cursor only; the whole arrays show
     found, bad = readings(fig)
-    assert not bad and len(found) == timesteps * 16 * 2
+    assert not bad and len(found) == timesteps * (16 + 8)  # the lines: 8 of the 16 units
 
 
 def test_labels_that_break_the_grammar_are_reported():

@@ -10,8 +10,8 @@ module the browser fetches once from the same static route, so no chart element 
 code: ui/js/chart_loader.js imports it) and ui/js/chart.css.
 
 A step-through figure (ui/figures.py ``step_through``) sends each array once with a short
-description of its animation (``fig["animation"]``); chart.js builds the Plotly frames from it
-in the browser, so the bytes grow linearly in the number of steps. Step-throughs may also carry
+description of its animation (``fig["animation"]``); static/chart/frames.js builds the Plotly
+frames from it in the browser, so the bytes grow linearly in the number of steps. Step-throughs may also carry
 ``steps``: one HTML panel per animation frame (readouts, the equations as MathML). The
 component shows the panel of the frame Plotly is on, during ▶ Play too, so chart and panel
 never disagree and a frame costs no server round trip. ← / → / Space /
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,10 @@ CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
 # with each element, and the module it imports from the static route (versioned by content, so a
 # new version is fetched once and then cached).
 MODULE = "chart/chart.js"
-_VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes()).hexdigest()[:12]
+# How a step-through's frames are built from its description: the one implementation, imported
+# by the module and inlined into a downloaded chart (ui/exports.py chart_html).
+FRAMES = STATIC_DIR / "chart" / "frames.js"
+_VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes() + FRAMES.read_bytes()).hexdigest()[:12]
 _JS = (Path(__file__).parent / "js" / "chart_loader.js").read_text(encoding="utf-8")
 _CSS = (Path(__file__).parent / "js" / "chart.css").read_text(encoding="utf-8")
 
@@ -85,19 +89,76 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+def _plain(text) -> str:
+    """A Plotly text (str, or {"text": ...}) without its HTML tags and line breaks."""
+    text = text.get("text", "") if isinstance(text, dict) else (text or "")
+    return " ".join(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", " ", str(text))).split())
+
+
+def _shape(value) -> tuple[int, ...]:
+    return np.shape(value) if not isinstance(value, dict) else ()
+
+
+def alt_text(fig: dict) -> str:
+    """A chart's text alternative, "<title>: <one line of what it shows>": the layout's title
+    (else its panel titles) and the traces, e.g. "heatmap of h_t, 8 units × 10 steps"."""
+    layout = fig.get("layout") or {}
+    title = _plain(layout.get("title")) or "; ".join(
+        filter(None, (_plain(a) for a in layout.get("annotations") or [] if a.get("xref") == "paper"
+                      and a.get("yanchor") == "bottom"))) or "Chart"
+    data = fig.get("data") or []
+    heatmaps: dict[str, tuple[int, ...]] = {}
+    for trace in data:
+        if trace.get("type") == "heatmap":
+            # the hover label's first field names the quantity (ui/figures.py label grammar)
+            name = (trace.get("hovertemplate") or trace.get("name") or "values").split(" · ")[0]
+            heatmaps.setdefault(_plain(name.split("<br>")[0]), _shape(trace.get("z")))
+    parts = []
+    for shape in dict.fromkeys(heatmaps.values()):  # one phrase per shape: names share it
+        names = [n for n, s in heatmaps.items() if s == shape]
+        what = ("heatmap of " if len(names) == 1 else "heatmaps of ") + ", ".join(names)
+        if len(shape) == 2:
+            rows, cols = ("units", "steps") if fig.get("animation") else ("rows", "columns")
+            what += f", {shape[0]} {rows} × {shape[1]} {cols}" + (" each" if len(names) > 1 else "")
+        parts.append(what)
+    bars = [t for t in data if t.get("type") == "bar" and not t.get("name")]
+    if bars:
+        parts.append("bars: " + ", ".join(_plain(x) for t in bars for x in list(t.get("x", []))[:8]))
+    named = [t for t in data if t.get("name") and t.get("type") in ("scatter", "bar")]
+    units = [t for t in named if str(t["name"]).startswith("unit ")]
+    if units:
+        parts.append(f"{len(units)} lines, one per unit")
+    rest = [t for t in named if not str(t["name"]).startswith("unit ")]
+    others = [_plain(t["name"]) for t in rest]
+    if others:
+        kind = "bars" if all(t.get("type") == "bar" for t in rest) else "lines"
+        parts.append(f"{kind}: " + ", ".join(others[:6]) + (", …" if len(others) > 6 else ""))
+    if fig.get("animation"):
+        parts.append(f"a player steps through {fig['animation']['steps']} steps")
+    if not parts:  # a diagram: boxes and arrows, named by its own labels
+        labels = list(dict.fromkeys(filter(None, (_plain(a) for a in layout.get("annotations")
+                                                  or []))))
+        parts.append("labels " + ", ".join(labels[:12]) + (", …" if len(labels) > 12 else "")
+                     if labels else "a drawing")
+        title = "Diagram" if title == "Chart" else title
+    return f"{title}: {'; '.join(parts)}"
+
+
 def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
-          frame_ms: int = 600, url_step: bool = False) -> None:
+          frame_ms: int = 600, url_step: bool = False, alt: str | None = None) -> None:
     """Draw ``fig`` (a plain {"data", "layout"[, "frames" | "animation"]} dict) under ``key``,
     in place.
 
     ``steps``: the panel shown under a step-through for the frame on screen (one row of slot
     values per frame); ``start`` is the frame shown first; ``url_step`` mirrors the step into
-    the URL's ``step`` parameter (one player per page).
+    the URL's ``step`` parameter (one player per page). ``alt``: the chart's text alternative
+    (its aria-label and a visually hidden paragraph; default ``alt_text(fig)``).
     """
     presenter = bool(st.session_state.get("presenter", False))
     theme = dict(THEME, font=dict(THEME["font"], size=18)) if presenter else THEME
     data = {"src": bundle_url(), "module": module_url(), "figure": encode(fig), "theme": theme,
-            "config": CONFIG, "key": key, "presenter": presenter}
+            "config": CONFIG, "key": key, "presenter": presenter,
+            "alt": alt or alt_text(fig)}
     if steps is not None:
         data.update(steps={"template": steps.template, "values": steps.values}, start=int(start),
                     frame_ms=int(frame_ms), url_step=url_step)

@@ -658,11 +658,32 @@ def themed(layout: dict) -> dict:
 
 def chart_html(fig: dict) -> str:
     """One chart as a standalone HTML page: plotly.js inlined from the plotly package, the figure
-    exactly as the app sends it to the browser (``ui.chart.encode``: typed arrays kept)."""
+    exactly as the app sends it to the browser (``ui.chart.encode``: typed arrays kept).
+
+    A step-through carries no frames, only their description (``fig["animation"]``): the page
+    builds them with the app's own code (static/chart/frames.js, inlined) and shows the step the
+    app showed, so ▶ Play and the slider work in the downloaded file as on the page."""
     encoded = json.loads(chart_module.encode(fig))
+    animation = encoded.pop("animation", None)
     encoded["layout"] = themed(encoded.get("layout", {}))
+    post_script = None
+    if animation:
+        post_script = chart_module.FRAMES.read_text(encoding="utf-8") + _PLAY_SCRIPT % (
+            json.dumps(animation), animation["start"])
     return plotly.io.to_html(encoded, include_plotlyjs=True, full_html=True, validate=False,
-                             auto_play=False, config=chart_module.CONFIG)
+                             auto_play=False, config=chart_module.CONFIG, post_script=post_script)
+
+
+# After Plotly.newPlot: the frames from the description (the traces as plotly.js holds them)
+# and the start step applied, as static/chart/chart.js does on the page.
+_PLAY_SCRIPT = """
+var gd = document.getElementById('{plot_id}');
+var frames = rnnlabFrames.stepFrames({data: gd.data, animation: %s});
+return Plotly.addFrames(gd, frames).then(function () {
+  return Plotly.animate(gd, ['%d'], {mode: 'immediate', transition: {duration: 0},
+                                     frame: {duration: 0, redraw: true}});
+});
+"""
 
 
 def share_url(base: str | None, params: dict[str, str]) -> str:

@@ -33,12 +33,11 @@ import numpy as np
 
 from ui import colors
 from ui import plot
-from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks, unit_ticks
+from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks
 
 # Above this many numbers in all frames together (the filled copies the browser builds, one per
 # step), the step-through only moves its cursor: no fill-in.
 MAX_FRAME_VALUES = 250_000
-MAX_LINES = 16          # per-unit lines drawn at most (the first units)
 SATURATION = 0.05   # a sigmoid gate within 0.05 of 0 or 1 (tanh: of ±1) counts as saturated
 
 
@@ -88,7 +87,7 @@ def _label(name: str) -> str:
 
 def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None = None,
                  start: int = 0, cols: int = 1, lines: str | None = None, step_labels=None,
-                 title: str | None = None, row_px: int = 16,
+                 title: str | None = None, row_px: float = 16,
                  where: Where | dict[str, Where] | None = None) -> dict:
     """Heatmaps (units × timesteps) animated step by step in the browser.
 
@@ -96,12 +95,14 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     one block under the other, the first on top, unit 0 at the top of each block (default: one
     panel per name); fewer panels draw much faster. Play/pause and a slider run Plotly frames
     (no server round trip); frame k shows steps 0..k and a cursor at k. ``lines`` names a
-    series also drawn as one line per unit; ``start`` is the first frame shown. ``where``
-    (one, or per series name) fills the hover labels' sample, layer and direction.
+    series also drawn as one line per unit, a hue each with a legend (above eight units, the
+    eight that vary most, as the title says); ``start`` is the first frame shown. ``where``
+    (one, or per series name) fills the hover labels' sample, layer and direction. ``row_px``:
+    a heatmap row's height (rows thinner than ``plot.LABEL_ROW_PX`` label every k-th unit).
 
     The figure carries every array once, in full (each heatmap's z, each line's y, the
-    customdata), and no Plotly frames: the browser builds them (static/chart/chart.js
-    ``stepFrames``; the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same),
+    customdata), and no Plotly frames: the browser builds them (static/chart/frames.js
+    ``stepFrames``, in the app and in a downloaded chart; the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same),
     so the bytes sent grow linearly in the number of steps. The description, ``fig["animation"]``::
 
         {"steps": T, "start": s, "fill": [i, ...], "grow": [i, ...], "cursor": [i, ...]}
@@ -124,26 +125,34 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     labels = list(step_labels) if step_labels is not None else [str(k) for k in range(timesteps)]
     panel_rows = [len(names) * (units + 1) - 1 for names in panels]  # one blank row between blocks
     heat_rows = math.ceil(len(panels) / cols)
+    kinds = ["gate" if all(colors.is_gate01(n) for n in names) else "tanh" for names in panels]
+    axes = {kind: ("coloraxis" if j == 0 else f"coloraxis{j + 1}")
+            for j, kind in enumerate(dict.fromkeys(kinds))}
+    vgap_px = 60
     row_heights = [max(panel_rows[r * cols:(r + 1) * cols]) for r in range(heat_rows)]
     row_heights = [int(np.clip(h * row_px, 110, 520)) for h in row_heights]
+    # the colour bars stand one under the other beside the heatmaps, a title's height apart:
+    # room for each (the heatmaps grow only when two bars need more than they are tall)
+    bar_gap_px = 40
+    bars_px = len(axes) * plot.MIN_COLORBAR_PX + (len(axes) - 1) * bar_gap_px
+    heat_px = sum(row_heights) + vgap_px * (heat_rows - 1)
+    row_heights[-1] += max(0, bars_px - heat_px)
+    heat_px = max(heat_px, bars_px)
     cells = [(i // cols, i % cols, 1) for i in range(len(panels))]
     titles = [", ".join(_label(n) for n in names) for names in panels]
     if lines:
+        shown = _top_units(series[lines], len(colors.UNITS))
         cells.append((heat_rows, 0, cols))
-        # no legend: eight 'unit u' entries cost more to lay out than the plot (hover names it)
-        titles.append(f"{_label(lines)}: one line per unit, darkest = unit 0" + (
-            f" (the first {MAX_LINES})" if units > MAX_LINES else ""))
+        titles.append(f"{_label(lines)}: one line per unit" + (
+            f", the {len(shown)} of {units} that vary most" if len(shown) < units else ""))
         row_heights.append(200)
-    vgap_px = 60
     plot_px = sum(row_heights) + vgap_px * (len(row_heights) - 1)
     layout, refs = grid(cells, len(row_heights), cols, titles, vgap=vgap_px / plot_px, hgap=0.1,
                         row_heights=row_heights)
     fill_in = timesteps * timesteps * (sum(panel_rows)
-                                       + (min(units, MAX_LINES) if lines else 0)) <= MAX_FRAME_VALUES
+                                       + (len(shown) if lines else 0)) <= MAX_FRAME_VALUES
 
-    kinds = ["gate" if all(colors.is_gate01(n) for n in names) else "tanh" for names in panels]
-    axes = {kind: ("coloraxis" if j == 0 else f"coloraxis{j + 1}")
-            for j, kind in enumerate(dict.fromkeys(kinds))}
+    bar_px = (heat_px - bar_gap_px * (len(axes) - 1)) / len(axes)
     for j, (kind, axis) in enumerate(axes.items()):
         if kind == "gate":
             low, high, scale = 0.0, 1.0, colors.SEQUENTIAL
@@ -151,9 +160,10 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
             high = max(_limit(series[n]) for names, k in zip(panels, kinds) if k == kind
                        for n in names)
             low, scale = -high, colors.DIVERGING
-        layout[axis] = dict(colorscale=scale, cmin=low, cmax=high, colorbar=dict(
-            title=dict(text="gate" if kind == "gate" else "value"), thickness=10, len=0.45,
-            x=1.02, y=1.0 - 0.55 * j, yanchor="top"))  # stacked: titles never collide
+        # stacked from the top, a gap apart: their titles never collide
+        layout[axis] = dict(colorscale=scale, cmin=low, cmax=high, colorbar=plot.colorbar(
+            "gate" if kind == "gate" else "value", low, high, bar_px, x=1.02,
+            y=1.0 - j * (bar_px + bar_gap_px) / plot_px, yanchor="top"))
 
     # unit index of every cell, for the blocks below the first (their y is not the unit); the
     # smallest integer type that holds it (bytes on the wire)
@@ -178,21 +188,20 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
                          showlegend=False, xaxis=xref, yaxis=yref))
         animation["cursor"].append(len(data) - 1)
         layout["xaxis" + xref[1:]].update(range=[-0.5, timesteps - 0.5], **int_ticks(timesteps))
-        if len(names) > 1:
-            ticks = dict(tickvals=[b * (units + 1) + (units - 1) / 2 for b in range(len(names))],
-                         ticktext=list(names))
-        else:
-            ticks = dict(unit_ticks(units), title=dict(text="unit"))
+        # every unit (or every k-th) labelled, unit 0 of each block with the block's name
+        ticks = plot.row_labels(units, row_heights[i // cols] / rows,
+                                blocks=list(names) if len(names) > 1 else None)
         # reversed: the first block and unit 0 on top, and y is still the row index
-        layout["yaxis" + yref[1:]].update(range=[rows - 0.5, -0.5], **ticks)
+        layout["yaxis" + yref[1:]].update(range=[rows - 0.5, -0.5], title=dict(text="unit"),
+                                          **ticks)
     if lines:
         xref, yref = refs[-1]
         values = series[lines]  # (timesteps, units)
-        palette = unit_palette(min(units, MAX_LINES), colors.colour(lines))
-        for u in range(min(units, MAX_LINES)):
+        palette = unit_palette(len(shown))
+        for colour, u in zip(palette, shown):
             data.append(dict(  # x = 0, 1, … (Plotly's x0 / dx defaults): no x array to send
                 type="scatter", y=np.ascontiguousarray(values[:, u]), mode="lines",
-                line=dict(color=palette[u], width=1.5), name=f"unit {u}", showlegend=False,
+                line=dict(color=colour, width=2), name=f"unit {u}", showlegend=True,
                 xaxis=xref, yaxis=yref,
                 hovertemplate=label(quantity(lines), _where(where, lines), unit=str(u),
                                     value="%{y:.4f}")))
@@ -212,8 +221,18 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     top = 60 if title else 40
     layout.update(height=plot_px + top + 130, title=dict(text=title) if title else None,
                   margin=dict(l=60, r=100, t=top, b=130),
-                  legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0, font=dict(size=11)))
+                  # beside the lines, at the base font: which hue is which unit
+                  legend=dict(x=1.02, y=0, yanchor="bottom", tracegroupgap=0))
     return dict(figure(data, layout), animation=animation)
+
+
+def _top_units(values: np.ndarray, most: int) -> list[int]:
+    """The units whose line is drawn, in unit order: all of them up to ``most`` (one hue each),
+    else the ``most`` whose values vary most over the steps (values (timesteps, units))."""
+    units = values.shape[1]
+    if units <= most:
+        return list(range(units))
+    return sorted(np.argsort(-np.var(values, axis=0), kind="stable")[:most].tolist())
 
 
 def unit_palette(units: int, base: str | None = None) -> list[str]:

@@ -143,6 +143,6 @@ def mark_padded(fig: dict, mask: np.ndarray | None, note: str = "padded") -> dic
                             yref=("y" + axes[0][5:] if axes else "y") + " domain",
                             xanchor="left", yanchor="top", showarrow=False,
                             bgcolor="rgba(255,255,255,0.85)",
-                            text=f"<b>{note}</b>", font=dict(size=12, color="#333")))
+                            text=f"<b>{note}</b>", font=dict(color="#333")))  # the base font
     layout.update(shapes=shapes, annotations=annotations)
     return dict(fig, layout=layout)

@@ -1,3 +1,7 @@
+// defines globalThis.rnnlabFrames; the same ?v= version as this module (the loader hashes both
+// files), so a browser never keeps an old frames.js beside a new chart.js
+await import(new URL("./frames.js" + new URL(import.meta.url).search, import.meta.url).href);
+
 const PLOTS = new WeakMap();   // parentElement -> its one plot div (kept across reruns)
 
 function loadPlotly(src) {
@@ -59,55 +63,9 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-// A step-through's frames, built here from its description (fig.animation; the format is
-// specified once, in ui/figures.py step_through, and tests/oracle/labels.py builds the same):
-// the figure sends every array once, frame k fills the heatmaps in up to step k, grows the lines
-// to k + 1 points and moves the cursors to x = k.
-const TYPED = {f8: Float64Array, f4: Float32Array, i1: Int8Array, i2: Int16Array, i4: Int32Array,
-               u1: Uint8Array, u2: Uint16Array, u4: Uint32Array};
-
-function decoded(value) {
-  // Plotly's typed-array spec {dtype, bdata, shape} (ui/plot.py encode) as plain (nested) arrays
-  if (!value || value.bdata === undefined) return value;
-  const bytes = Uint8Array.from(atob(value.bdata), (c) => c.charCodeAt(0));
-  const flat = Array.from(new TYPED[value.dtype](bytes.buffer));
-  if (!value.shape) return flat;
-  const cols = Number(String(value.shape).split(",")[1]);
-  const rows = [];
-  for (let r = 0; r * cols < flat.length; r++) rows.push(flat.slice(r * cols, (r + 1) * cols));
-  return rows;
-}
-
-function stepFrames(fig) {
-  const spec = fig.animation;
-  const z = spec.fill.map((i) => [i, decoded(fig.data[i].z)]);     // (units, T) rows
-  const y = spec.grow.map((i) => [i, decoded(fig.data[i].y)]);     // (T,)
-  const frames = [];
-  for (let k = 0; k < spec.steps; k++) {
-    const traces = [], data = [];
-    for (const [i, rows] of z) {
-      traces.push(i);
-      data.push({type: fig.data[i].type, z: rows.map((row) => row.map((v, j) => (j <= k ? v : null)))});
-    }
-    for (const [i, values] of y) {
-      traces.push(i);
-      data.push({type: fig.data[i].type, y: values.slice(0, k + 1)});
-    }
-    for (const i of spec.cursor) {
-      traces.push(i);
-      data.push({type: fig.data[i].type, x: [k, k]});
-    }
-    frames.push({name: String(k), traces, data});
-  }
-  return frames;
-}
-
-function onFrame(traces, frame) {
-  // The traces with one frame applied (what Plotly.animate does to them).
-  const out = traces.slice();
-  frame.traces.forEach((i, j) => { out[i] = Object.assign({}, out[i], frame.data[j]); });
-  return out;
-}
+// A step-through's frames, built from its description (fig.animation): static/chart/frames.js,
+// the one implementation, shared with the downloaded chart (ui/exports.py chart_html).
+const {stepFrames, onFrame} = globalThis.rnnlabFrames;
 
 function slideType(layout, plot) {
   // Presenter view: the chart's type at the page's (ui/js/presenter.css scales it with the
@@ -147,7 +105,10 @@ function player(Plotly, div, panel, steps, start, key) {
   const show = (k) => {
     if (!(k >= 0 && k < state.count)) return;
     state.step = k;
-    if (state.panel) state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
+    if (state.panel) {
+      state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
+      state.panel.setAttribute("aria-label", `Equations at step ${k}`);
+    }
     div.dataset.step = String(k);
     if (state.panel) state.panel.dataset.step = String(k);
     if (state.urlStep) {
@@ -198,14 +159,22 @@ export default function ({ data, parentElement }) {
   let root = PLOTS.get(parentElement);
   if (!root) {
     root = {box: document.createElement("div"), plot: document.createElement("div"),
-            panel: document.createElement("div")};
+            panel: document.createElement("div"), alt: document.createElement("p")};
     root.plot.className = "rnnlab-chart";
     root.panel.className = "rnnlab-step-panel";
-    root.box.append(root.plot, root.panel);
+    // the equations scroll sideways: a keyboard can reach and scroll them, a reader names them
+    root.panel.setAttribute("tabindex", "0");
+    root.panel.setAttribute("role", "region");
+    root.alt.className = "rnnlab-alt";   // visually hidden: the chart's text alternative
+    root.box.append(root.alt, root.plot, root.panel);
     parentElement.appendChild(root.box);
     PLOTS.set(parentElement, root);
   }
   const fig = JSON.parse(data.figure);
+  // The chart's text alternative (ui/chart.py alt_text): "<title>: <what it shows>".
+  root.plot.setAttribute("role", "img");
+  root.plot.setAttribute("aria-label", data.alt || "Chart");
+  root.alt.textContent = data.alt || "";
   const layout = themed(fig.layout || {}, data.theme, data.key);
   // A projector: the player sits beside its equations and fits the screen below its top edge
   // (measured again once the elements above it have settled).

@@ -3,7 +3,10 @@
 - nothing is fetched from the internet at run time: every request goes to the app's own server
   (the page icon, fonts, plotly.js, driver.js all come from the app or Streamlit's bundle);
 - axe-core (vendored in tests/e2e/vendor/, see SOURCE.txt) reports no serious or critical
-  accessibility violation.
+  accessibility violation;
+- every chart has a text alternative (role=img, an aria-label "<title>: <what it shows>" and the
+  same text in a visually hidden paragraph), and a step-through's scrolling equations panel is
+  a focusable region named by its step.
 """
 from __future__ import annotations
 
@@ -55,6 +58,25 @@ def visit(page, own: str, url: str) -> list[str]:
     return outside
 
 
+# Charts without a text alternative, and equation panels a keyboard or a reader cannot reach.
+MISSING_ALT = """() => {
+    const out = [];
+    document.querySelectorAll('.rnnlab-chart').forEach((div, i) => {
+        const label = div.getAttribute('aria-label') || '';
+        const alt = div.parentElement.querySelector('.rnnlab-alt');
+        if (div.getAttribute('role') !== 'img' || !/\S: \S/.test(label) || !alt
+            || alt.textContent !== label) out.push('chart ' + i + ': ' + JSON.stringify(label));
+    });
+    document.querySelectorAll('.rnnlab-step-panel').forEach((panel, i) => {
+        if (panel.style.display === 'none') return;
+        const name = panel.getAttribute('aria-label') || '';
+        if (panel.tabIndex !== 0 || panel.getAttribute('role') !== 'region'
+            || name !== 'Equations at step ' + panel.dataset.step) out.push('panel ' + i + ': ' + name);
+    });
+    return out;
+}"""
+
+
 def serious_violations(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     return [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
@@ -66,4 +88,7 @@ def test_no_request_leaves_the_server_and_axe_finds_nothing_serious(page, app_se
     query = "?presenter=true" if view == "presenter" else ""
     outside = visit(page, urlsplit(app_server.url).netloc, f"/{path}{query}")
     assert outside == [], f"requests that left the server: {outside}"
+    page.wait_for_function("() => document.querySelectorAll('.rnnlab-chart.js-plotly-plot').length"
+                           " >= document.querySelectorAll('.rnnlab-chart').length")
+    assert page.evaluate(MISSING_ALT) == []
     assert serious_violations(page) == []

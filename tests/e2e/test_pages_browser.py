@@ -9,8 +9,9 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from streamlit_browser import ROOT, set_widget, wait_until_idle, wait_until_quiet
+from streamlit_browser import ROOT, messages, set_widget, wait_until_idle, wait_until_quiet
 
 # url path -> Plotly charts the page draws for the default config (at least this many).
 PAGES = {"": 1, "shapes": 1, "parameters": 1, "hidden_states": 1, "gates": 1, "cross_check": 1}
@@ -32,6 +33,13 @@ def wait_for_crosscheck(page) -> None:
     expect(page.locator(".st-key-crosscheck_status")).to_contain_text("TensorFlow agrees",
                                                                       timeout=120_000)
     wait_until_quiet(page)
+
+
+def full_runs(sent: list[bytes]) -> int:
+    """Full script runs the browser asked for (a fragment's own rerun, like the step report
+    ui/js/step_report.js, is not one)."""
+    return sum(m.WhichOneof("type") == "rerun_script" and not m.rerun_script.fragment_id
+               for m in messages(sent, BackMsg))
 
 
 def assert_no_exception(page) -> None:
@@ -106,8 +114,8 @@ def test_hidden_states_play_animates_in_the_browser(page):
     chart.locator(".updatemenu-button").filter(has_text="Play").click()
     # Frames move the cursor and fill the heatmap in, step after step (600 ms a frame) ...
     page.wait_for_function(f"() => ({DISTINCT})(0) >= 4 && ({DISTINCT})(1) >= 4", timeout=20_000)
-    # ... without asking the server for anything.
-    assert sent == [], f"the animation sent {len(sent)} websocket message(s) to the server"
+    # ... without a full rerun (the step report, a fragment, tells the server the step)
+    assert full_runs(sent) == 0, "the animation asked the server for a full rerun"
     assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
     assert_no_exception(page)
 
@@ -169,3 +177,43 @@ def test_stacked_padded_and_encoder_decoder_views_load_and_draw(page, path):
     expect(page.locator(".rnnlab-chart.js-plotly-plot .main-svg").first).to_be_visible()
     assert not page.locator('[data-testid="stAlertContentError"]').count()
     assert_no_exception(page)
+
+
+# The downloaded chart's cursor (trace 1) and the first heatmap's filled cells, as drawn.
+EXPORTED_STATE = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const full = gd._fullData;
+    let filled = 0;
+    for (const row of full[0].z) for (const v of row) if (v !== null && !Number.isNaN(v)) filled++;
+    return {cursor: Number(full[1].x[0]), filled, slider: gd._fullLayout.sliders[0].active};
+}"""
+
+
+def test_a_downloaded_step_through_plays_on_its_own(browser, tmp_path):
+    """ui/exports.chart_html of a step-through (no frames, only their description) builds its
+    frames in the file itself: it opens on the app's step, and ▶ Play moves cursor and fill."""
+    import numpy as np
+
+    from ui import exports, figures
+
+    units, timesteps = 3, 6
+    h = np.random.default_rng(0).uniform(-1, 1, (timesteps, units))   # (timesteps, units)
+    path = tmp_path / "chart.html"
+    path.write_text(exports.chart_html(figures.step_through({"h": h}, lines="h", start=2)),
+                    encoding="utf-8")
+    page = browser.new_page()
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("() => { const gd = document.querySelector('.js-plotly-plot');"
+                               " return gd && gd._transitionData && gd._transitionData._frames"
+                               " && gd._transitionData._frames.length > 0; }")
+        page.wait_for_function(f"() => ({EXPORTED_STATE})().cursor === 2")
+        assert page.evaluate(EXPORTED_STATE) == {"cursor": 2, "filled": 3 * units, "slider": 2}
+        page.locator(".updatemenu-button").filter(has_text="Play").click()
+        page.wait_for_function(f"() => ({EXPORTED_STATE})().cursor === {timesteps - 1}",
+                               timeout=20_000)
+        assert page.evaluate(EXPORTED_STATE) == {"cursor": timesteps - 1,
+                                                 "filled": timesteps * units,
+                                                 "slider": timesteps - 1}
+    finally:
+        page.close()

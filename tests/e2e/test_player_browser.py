@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from streamlit_browser import messages
-from test_pages_browser import assert_no_exception, open_app, wait_for_crosscheck
+from test_pages_browser import assert_no_exception, full_runs, open_app, wait_for_crosscheck
 
 STATE = """(key) => {
     const holder = document.querySelector('.st-key-' + key);
@@ -28,13 +26,6 @@ STATE = """(key) => {
 
 def state(page, key="step_through"):
     return page.evaluate(STATE, key)
-
-
-def full_runs(sent: list[bytes]) -> int:
-    """Full script runs the browser asked for (a fragment's own rerun, like the step report, is
-    not one)."""
-    return sum(m.WhichOneof("type") == "rerun_script" and not m.rerun_script.fragment_id
-               for m in messages(sent, BackMsg))
 
 
 def test_play_then_pause_leaves_chart_and_equations_on_one_step(page):
