@@ -226,12 +226,7 @@ def test_the_cross_check_bars_read_from_the_back_row():
 
 
 def _own_views():
-    # the home page's input_tensor (ui/diagrams.py) still draws a fraction-long colour bar and
-    # unlabelled rows: strict, so this mark goes once that is fixed
-    mark = pytest.mark.xfail(reason="ui/diagrams.py input_tensor: colour bar and row labels",
-                             strict=True)
-    return [pytest.param(*v.values, id=v.id, marks=mark if v.values[0] == "home" else ())
-            for v in _views() if v.values[0] in ("home", "shapes", "hidden_states", "gates")]
+    return [v for v in _views() if v.values[0] in ("home", "shapes", "hidden_states", "gates")]
 
 
 @pytest.mark.parametrize("page, query", _own_views())

@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from rnn_core import layers, sequential
-from ui import colors
+from ui import colors, plot
 from ui.plot import BLANK_AXIS, figure
 
 # Grids are drawn cell by cell only up to this many cells along an axis (else just the outline).
@@ -75,26 +75,32 @@ def input_tensor(x: np.ndarray) -> dict:
     if segments:
         data.append(_segments(segments))
     limit = float(max(1.0, np.abs(x[0]).max()))
+    height = int(np.clip(60 * (features + dy) ** 0.9 + 120, 260, 520))
     gap = 1 if max(timesteps, features) <= _MAX_GRID else 0
     data.append(dict(
         type="heatmap", z=x[0].T, x0=0.5, dx=1, y0=0.5, dy=1, colorscale=colors.DIVERGING,
         zmin=-limit, zmax=limit, xgap=gap, ygap=gap,
-        colorbar=dict(title=dict(text="x"), thickness=10, len=0.6),
+        colorbar=plot.colorbar("x", -limit, limit, 0.6 * height),
         hovertemplate="sample 0<br>timestep %{x:.0f}<br>feature %{y:.0f}<br>x = %{z:.3f}"
                       "<extra></extra>"))
     data.append(_polygon([0, timesteps, timesteps, 0], [0, 0, features, features],
                          "rgba(0,0,0,0)", line="#333", width=1.5))
     annotations = [
         _text(timesteps / 2, -0.3, f"timesteps = {timesteps}", yanchor="top"),
-        _text(-0.3, features / 2, f"input_dim = {features}", textangle=-90, xanchor="right"),
         _text(timesteps + dx / 2 + 0.3, dy / 2 - 0.3, f"batch_size = {batch}", xanchor="left",
               yanchor="top"),
     ]
     span = max(timesteps + dx, features + dy)
-    height = int(np.clip(60 * (features + dy) ** 0.9 + 120, 260, 520))
-    return figure(data, _schematic_layout(
+    layout = _schematic_layout(
         height, [-0.12 * span - 1.5, timesteps + dx + 0.25 * span + 1],
-        [-0.1 * span - 1.2, features + dy + 0.05 * span + 0.5], annotations=annotations))
+        [-0.1 * span - 1.2, features + dy + 0.05 * span + 0.5], annotations=annotations)
+    # each feature row labelled on the left, the axis title naming the dimension
+    rows = plot.row_labels(features, (height - 20) / (features + dy + 0.15 * span + 1.7))
+    rows["tickvals"] = [v + 0.5 for v in rows["tickvals"]]  # row f spans [f, f + 1]
+    layout["yaxis"].update(showticklabels=True, ticks="", **rows,
+                           title=dict(text=f"input_dim = {features}"))
+    layout["margin"]["l"] = 70
+    return figure(data, layout)
 
 
 PATTERNS = ("one-to-many", "many-to-one", "many-to-many")
