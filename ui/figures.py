@@ -147,7 +147,11 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
             f", the {len(shown)} of {units} that vary most" if len(shown) < units else ""))
         row_heights.append(200)
     plot_px = sum(row_heights) + vgap_px * (len(row_heights) - 1)
-    layout, refs = grid(cells, len(row_heights), cols, titles, vgap=vgap_px / plot_px, hgap=0.1,
+    # a right-hand column's row labels ("candidate 0") need room beside the left column's heatmap
+    longest = max((len(n) for names in panels if len(names) > 1 for n in names),
+                  default=0)
+    hgap = min(0.25, 0.1 + 0.012 * (longest + 2)) if cols > 1 and longest else 0.1
+    layout, refs = grid(cells, len(row_heights), cols, titles, vgap=vgap_px / plot_px, hgap=hgap,
                         row_heights=row_heights)
     fill_in = timesteps * timesteps * (sum(panel_rows)
                                        + (len(shown) if lines else 0)) <= MAX_FRAME_VALUES
