@@ -492,7 +492,9 @@ def capacity(args) -> None:
     print("\n| replicas | think | students held (p95 ≤ 1 s, 0 errors) | first not held |")
     print("|---:|---:|---:|---:|")
     for think, good, bad in found:
-        print(f"| {args.replicas} | {think:g} s | {good} | {bad if bad is not None else f'> {args.max_students} (not reached)'} |")
+        beyond = (f"> {args.max_students}" if good >= args.max_students
+                  else f"not reached: time budget spent after {good}")
+        print(f"| {args.replicas} | {think:g} s | {good} | {bad if bad is not None else beyond} |")
 
 
 def main() -> None:
