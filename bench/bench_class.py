@@ -7,9 +7,10 @@
     .venv/bin/python bench/bench_class.py --per-page            # every page and a trivial app, one run
     .venv/bin/python bench/bench_class.py --capacity --replicas 2   # students held at 3 s and 10 s think
 
-Each student opens a page (pages rotate over --pages) with its own configuration (or, with
---shared, the teacher's), then changes it --changes times through the query string (ui/settings.py's
-URL contract), waiting --think seconds (±50 %) between changes. A change's latency runs from the
+Each student opens a page (pages rotate over --pages) with its own configuration in the URL (or,
+with --shared, the teacher's), then changes `units` --changes times through its widget, as a
+browser does (the URL is read on a session's first run only), waiting --think seconds (±50 %)
+between changes. A change's latency runs from the
 rerun request to that run's `script_finished` (bench/class_client.py). Errors: exception elements,
 dropped connections, timeouts. Server: peak RSS summed over its process tree (the --server-pids
 roots and all their descendants: replicas, TensorFlow workers, nginx), sampled from /proc (shared
@@ -54,12 +55,17 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def query_string(student: int, step: int, shared: bool) -> str:
-    """The configuration of `student` at `step` (0 = the link it opened): units and cell change
-    every step; own configs also get a seed of their own, so no two students share a result."""
+def units_at(student: int, step: int, shared: bool) -> int:
+    """`units` of `student` at `step` (0 = the link it opened)."""
+    return 4 + ((0 if shared else student) * 37 + step * 11) % 61
+
+
+def query_string(student: int, shared: bool) -> str:
+    """The link `student` opens: the URL is read on a session's first run only, so the cell is the
+    student's for good and later changes set `units` through its widget; own configs also get a
+    seed of their own, so no two students share a result."""
     who = 0 if shared else student
-    units = 4 + (who * 37 + step * 11) % 61
-    query = f"cell={CELLS[(who + step) % 3]}&units={units}"
+    query = f"cell={CELLS[who % 3]}&units={units_at(student, 0, shared)}"
     return query if shared else f"{query}&seed={student + 1}"
 
 
@@ -95,10 +101,10 @@ async def one_student(url: str, index: int, args, tally: Tally) -> None:
     try:
         async with Student(url, page, timeout=args.timeout, auto_rerun=not args.no_auto_rerun) as s:
             try:
-                tally.opens.append(await s.change(query_string(index, 0, args.shared)))
+                tally.opens.append(await s.open(query_string(index, args.shared)))
                 for step in range(1, args.changes + 1):
                     await asyncio.sleep(args.think * rng.uniform(0.5, 1.5))
-                    tally.done_change(await s.change(query_string(index, step, args.shared)))
+                    tally.done_change(await s.change(units=units_at(index, step, args.shared)))
             finally:
                 tally.exceptions += s.exceptions
                 tally.fragment_reruns += s.fragment_reruns
@@ -121,7 +127,7 @@ async def warm_up(url: str, pages, timeout: float) -> None:
     """One visit per page, so imports and first-run costs are not in the class's figures."""
     for page in pages:
         async with Student(url, page, timeout=timeout, auto_rerun=False) as s:
-            await s.change(query_string(0, 0, True))
+            await s.open(query_string(0, True))
 
 
 class ServerMeter:
@@ -214,14 +220,14 @@ async def browser_class(url: str, args) -> Tally:
         try:
             start = time.perf_counter()
             await page.goto(f"{url}/{args.pages[index % len(args.pages)]}?"
-                            f"{query_string(index, 0, args.shared)}")
+                            f"{query_string(index, args.shared)}")
             await page.wait_for_function(IDLE_JS, timeout=args.timeout * 1000)
             tally.opens.append(time.perf_counter() - start)
             for step in range(1, args.changes + 1):
                 await asyncio.sleep(args.think * rng.uniform(0.5, 1.5))
                 await page.evaluate(QUIET_JS, [300, args.timeout * 1000])
                 await page.evaluate(ARM_RERUN_TIMER)
-                units = query_string(index, step, args.shared).split("units=")[1].split("&")[0]
+                units = str(units_at(index, step, args.shared))
                 box = page.locator(".st-key-units input")
                 await box.fill(units)
                 await box.press("Enter")
@@ -282,7 +288,7 @@ HEADER = ("| server | load | think | configs | changes done | p50 s | p95 s | ma
 TRIVIAL_APP = """import plotly.graph_objects as go
 import streamlit as st
 
-units = st.number_input("units", 1, 256, int(st.query_params.get("units", 8)))
+units = st.number_input("units", 1, 256, int(st.query_params.get("units", 8)), key="units")
 st.plotly_chart(go.Figure(go.Scatter(y=list(range(units)))))
 """
 
@@ -308,13 +314,13 @@ async def page_changes(url: str, page: str, pid: int, changes: int, timeout: flo
     Each page gets its own `seed`: configurations no earlier page has computed or cross-checked
     (results are shared across pages and sessions), as for a student who picks a new one."""
     async with Student(url, page, timeout=timeout) as s:
-        await s.change(f"units=6&seed={seed}")
+        await s.open(f"units=6&seed={seed}")
         await s.drain()
         cpu0, runs0, frags0, bytes0 = process_cpu(pid), s.full_runs, s.fragment_runs, s.bytes_received
         latencies = []
         for k in range(changes):
             await asyncio.sleep(0.3)
-            latencies.append(await s.change(f"units={7 + k % 24}&seed={seed}"))  # small layers, all new
+            latencies.append(await s.change(units=7 + k % 24))  # small layers, all new
             await s.drain()
         # the drains' idle time costs the server next to nothing (tornado waits in epoll)
         cpu = process_cpu(pid) - cpu0
@@ -370,7 +376,7 @@ async def step_bytes_per_run(url: str, timesteps: int, runs: int, timeout: float
     total = 0
     for k in range(runs):
         async with Student(url, "gates", timeout=timeout) as s:
-            await s.change(STEP_BYTES_QUERY.format(timesteps=timesteps, seed=2 + k))
+            await s.open(STEP_BYTES_QUERY.format(timesteps=timesteps, seed=2 + k))
             await s.drain()
             total += s.bytes_received
     return total / runs / 1024
@@ -486,7 +492,9 @@ def capacity(args) -> None:
     print("\n| replicas | think | students held (p95 ≤ 1 s, 0 errors) | first not held |")
     print("|---:|---:|---:|---:|")
     for think, good, bad in found:
-        print(f"| {args.replicas} | {think:g} s | {good} | {bad if bad is not None else f'> {args.max_students} (not reached)'} |")
+        beyond = (f"> {args.max_students}" if good >= args.max_students
+                  else f"not reached: time budget spent after {good}")
+        print(f"| {args.replicas} | {think:g} s | {good} | {bad if bad is not None else beyond} |")
 
 
 def main() -> None:
