@@ -45,7 +45,7 @@ class StudentError(Exception):
 
 @dataclass
 class Student:
-    """One browser tab's worth of protocol: `async with Student(url, page) as s: await s.change(qs)`.
+    """One browser tab's worth of protocol: `async with Student(url, page) as s: await s.open(qs); await s.change(units=12)`.
 
     `url` is the server's http(s) base URL; `headers` go with the websocket handshake (e.g. a
     sticky cookie); `handshake_headers` are the handshake response's headers.
@@ -98,13 +98,10 @@ class Student:
         self._query = query_string
         return await self._rerun(query_string)
 
-    async def change(self, query_string: str | None = None, **widgets) -> float:
+    async def change(self, **widgets) -> float:
         """Set keyed widgets (`units=12`) as a browser does and rerun the page; return seconds
-        until that run finished. The keys must have been drawn by an earlier run. A
-        `query_string` replaces the URL's (tests/test_serve_class.py, test_server_process.py
-        call it so), but the app reads the URL on a session's first run only."""
-        if query_string is not None:
-            self._query = query_string
+        until that run finished. The keys must have been drawn by an earlier run (the app reads
+        the URL on a session's first run only: `open(query_string)`)."""
         unknown = sorted(set(widgets) - set(self._widget_ids))
         if unknown:
             raise ValueError(f"no widget with key {unknown} on {self.page!r} (have {sorted(self._widget_ids)})")

@@ -124,8 +124,8 @@ def test_health_and_a_student_session_through_nginx(served):
 
     async def session():
         async with Student(url, "shapes", timeout=60, headers={"Cookie": cookie}) as student:
-            await student.change("cell=GRU&units=16")
-            await student.change("cell=GRU&units=17")
+            await student.open("cell=GRU&units=16")
+            await student.change(units=17)
         return student
 
     # its own thread: the browser tests' Playwright keeps an event loop running in this one
