@@ -5,8 +5,8 @@ Bidirectional and stateful explanations; its experiments run in ``ui.experiments
 import numpy as np
 import streamlit as st
 
-from ui import (colors, diagrams, experiments, exports, figures, inputs, lab, settings, sidebar,
-                sources, stack_figures, status, tour)
+from ui import (colors, diagrams, experiments, exports, figures, inputs, keys, lab, settings,
+                sidebar, sources, stack_figures, status, tour)
 from ui.chart import chart
 from ui.settings import ViewSettings
 
@@ -29,7 +29,7 @@ PRESET_TEXT = {
     "csv": "your uploaded CSV (rows = timesteps, columns = features)",
 }
 preset_text = PRESET_TEXT[cfg.preset]
-if cfg.preset == "csv" and st.session_state.get("_csv_x") is None:
+if cfg.preset == "csv" and st.session_state.get(keys.CSV_X) is None:
     preset_text = "seeded random values (no valid CSV uploaded yet — use the sidebar)"
 st.caption(f"Input x {diagrams.shape_text(x.shape)}: {preset_text}. Weights: "
            f"{settings.INIT_LABELS[cfg.init]}.")
@@ -122,7 +122,7 @@ if not (cfg.stateful or sidebar.widget(ViewSettings, "show_stateful", "Show what
     exports.panel(cfg, current, figs)
     st.stop()
 fresh_input = cfg.preset in ("random", "sine") or (cfg.preset == "csv"
-                                                  and st.session_state.get("_csv_x") is None)
+                                                  and st.session_state.get(keys.CSV_X) is None)
 runs = experiments.stateful_vs_reset(cfg, x, fresh_input, sample)
 n_batches = experiments.CONSECUTIVE_BATCHES
 carried_h, reset_h = runs.carried, runs.reset  # (3·timesteps, units) each

@@ -4,7 +4,7 @@ import re
 
 import streamlit as st
 
-from ui import quiz, sidebar, tour
+from ui import keys, quiz, sidebar, tour
 from ui.settings import QuizSettings
 
 sidebar.ensure_app_navigation()
@@ -21,14 +21,14 @@ def plain(text: str) -> str:
 
 def progress_for(seed: int, level: int) -> dict:
     """This session's progress on the set (seed, level): question index, first results, last check."""
-    sets = state.setdefault("_quiz_progress", {})
+    sets = state.setdefault(keys.QUIZ_PROGRESS, {})
     return sets.setdefault((seed, level), {"index": 0, "results": {}, "last": None})
 
 
 def next_question(progress: dict) -> None:
     progress["index"] += 1
     progress["last"] = None
-    state.pop("_quiz_error", None)
+    state.pop(keys.QUIZ_ERROR, None)
     state["quiz_shapes"], state["quiz_params"] = "", ""
 
 
@@ -42,9 +42,9 @@ def check_answer(question, progress: dict) -> None:
     try:
         result = quiz.check(question, state.get("quiz_shapes", ""), state.get("quiz_params", ""))
     except quiz.AnswerError as err:
-        state["_quiz_error"] = str(err)
+        state[keys.QUIZ_ERROR] = str(err)
         return
-    state.pop("_quiz_error", None)
+    state.pop(keys.QUIZ_ERROR, None)
     progress["results"].setdefault(progress["index"], result)  # the first answer is scored
     progress["last"] = result
 
@@ -81,7 +81,7 @@ with st.container(key="quiz_score"):
     c1, c2 = st.columns(2)
     c1.metric("Score on this set", f"{points} / {2 * len(results)}",
               help="One point for the shapes, one for the parameter count; first answers only.")
-    all_sets = state["_quiz_progress"].values()
+    all_sets = state[keys.QUIZ_PROGRESS].values()
     c2.metric("This session", f"{sum(r.points for p in all_sets for r in p['results'].values())}"
               f" / {2 * sum(len(p['results']) for p in all_sets)}")
     st.progress(len(results) / quiz.N_QUESTIONS,
@@ -107,8 +107,8 @@ with st.container(key="quiz_answer"):
     st.text_input("`model.count_params()`", key="quiz_params", placeholder="1234")
     st.button("Check", key="quiz_check", type="primary", on_click=check_answer,
               args=(question, progress))
-if state.get("_quiz_error"):
-    st.warning(plain(state["_quiz_error"]), icon=":material/edit_note:")
+if state.get(keys.QUIZ_ERROR):
+    st.warning(plain(state[keys.QUIZ_ERROR]), icon=":material/edit_note:")
 
 result = progress["last"]
 if result is not None:

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import budget, experiments, guard, keras_code, sidebar, sources, tour
+from ui import budget, experiments, guard, keras_code, keys, sidebar, sources, tour
 from ui.settings import TrainingSettings
 from ui import training_figures as tf_figs
 from ui.chart import chart
@@ -65,15 +65,15 @@ except ValueError as err:
     st.stop()
 
 settings = experiments.training_key(cfg, sidebar.settings(T))  # what the trained model depends on
-result = st.session_state.get("_train_result")
+result = st.session_state.get(keys.TRAIN_RESULT)
 # Training starts by itself on the first visit only; afterwards it waits for the button, so a
 # sidebar change does not silently spend a second retraining.
 # on_click runs before the script and survives a st.rerun() in the same run; the button's own
 # True does not (ui.sidebar.ensure_app_navigation may rerun, e.g. under AppTest).
 st.button("Train", key="train_run", type="primary", on_click=st.session_state.update,
-          kwargs={"_train_requested": True},
+          kwargs={keys.TRAIN_REQUESTED: True},
           help="Initialise the weights (seed from the sidebar) and watch the model train")
-train_now = st.session_state.pop("_train_requested", False)
+train_now = st.session_state.pop(keys.TRAIN_REQUESTED, False)
 # Always the same slot: a notice that comes and goes must not shift the elements below it, or
 # the browser rebuilds every chart after it (a moved element is a new element to Streamlit).
 stale_notice = st.empty()
@@ -129,7 +129,7 @@ if result is None or train_now:
     live_chart.empty()
     live_log.empty()
     result = {"settings": settings, "model": model, "history": history, "log": log}
-    st.session_state["_train_result"] = result
+    st.session_state[keys.TRAIN_RESULT] = result
 
 model, history = result["model"], result["history"]
 with st.expander("The same model and training in Keras"):
@@ -174,7 +174,7 @@ with st.expander("The numbers (what `rnn.predict(x_hot)` prints)"):
 
 
 def _next_draw():
-    st.session_state["_train_draw"] += 1  # a new sampling seed
+    st.session_state[keys.TRAIN_DRAW] += 1  # a new sampling seed
 
 
 @st.fragment
@@ -187,16 +187,16 @@ def sampling():
     c1, c2, c3 = st.columns([2, 1, 1])
     temperature = explore("train_temperature", "temperature T", where=c1, kind="slider",
                           step=0.05)
-    seen = st.session_state.get("_train_prefix_vocab")
-    st.session_state["_train_prefix_vocab"] = data.vocab
+    seen = st.session_state.get(keys.TRAIN_PREFIX_VOCAB)
+    st.session_state[keys.TRAIN_PREFIX_VOCAB] = data.vocab
     if seen is not None and seen != data.vocab:
         st.session_state["train_prefix"] = data.text[0]  # a new text: start from its first character
     prefix = explore("train_prefix", "prefix", where=c2)
     length = explore("train_length", "characters", where=c3)
     _write_url()
-    st.session_state.setdefault("_train_draw", 0)
+    st.session_state.setdefault(keys.TRAIN_DRAW, 0)
     st.button("Draw again", key="train_draw", on_click=_next_draw)
-    draw = st.session_state["_train_draw"]
+    draw = st.session_state[keys.TRAIN_DRAW]
     # Sampling is deterministic given the trained model and these inputs: remember the draws
     # with the model, so a sidebar change does not re-run 30 forward passes (~20 ms).
     samples = result.setdefault("samples", {})

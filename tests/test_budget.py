@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from app_helpers import ROOT, open_page
 from rnn_core import optimizers, training
-from ui import budget, builder, inputs
+from ui import budget, builder, inputs, keys
 from ui.settings import CELLS, Config
 
 
@@ -204,7 +204,7 @@ def test_training_over_budget_is_refused_before_the_first_epoch():
     at = open_page("training", units="256", train_depth="3", train_epochs="5000",
                    train_text="the quick brown fox jumps over the lazy dog " * 4)
     assert any("s per training run" in e and "5,000 epochs" in e for e in _errors(at)), _errors(at)
-    assert "_train_result" not in at.session_state
+    assert keys.TRAIN_RESULT not in at.session_state
 
 
 def test_gradient_flow_over_budget_is_refused():

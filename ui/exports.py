@@ -22,7 +22,7 @@ import streamlit as st
 
 from rnn_core import layers, torch_convert
 from ui import chart as chart_module
-from ui import inputs, keras_code, view
+from ui import inputs, keras_code, keys, view
 from ui.sources import cite
 from ui.settings import Config
 
@@ -754,19 +754,18 @@ def panel(cfg, current, charts: dict | None = None, decoder_timesteps: int | Non
     shown = (cfg, view_.sample, view_.layer_index, view_.step_of(current.x.shape[1]),
              view_.decoder_timesteps)  # what the files print
     state = st.session_state
-    if state.get(_OPEN) is True:  # just clicked: open for this view
-        state[_OPEN] = shown
-    if state.get(_OPEN) == shown:  # stays open across reruns of the same view (status updates)
+    if state.get(keys.EXPORTS_OPEN_FOR) is True:  # just clicked: open for this view
+        state[keys.EXPORTS_OPEN_FOR] = shown
+    if state.get(keys.EXPORTS_OPEN_FOR) == shown:  # stays open across reruns of the same view (status updates)
         _downloads(cfg, current, charts, decoder_timesteps)
     else:  # another configuration or step: closed, so no file describes a view not on screen
-        state.pop(_OPEN, None)
+        state.pop(keys.EXPORTS_OPEN_FOR, None)
 
 
-_OPEN = "_exports_open_for"  # the view the downloads were built for
 
 
 def _open() -> None:
-    st.session_state[_OPEN] = True
+    st.session_state[keys.EXPORTS_OPEN_FOR] = True
 
 
 def _downloads(cfg, current, charts, decoder_timesteps) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import Sequential, SequentialTrace, initializers, layers
-from ui import budget, equations, guard, inputs, sidebar
+from ui import budget, equations, guard, inputs, keys, sidebar
 from ui.chart import chart
 from ui.settings import Config, ViewSettings
 
@@ -210,7 +210,7 @@ def current(cfg: Config) -> Lab:
     try:
         budget.check_config(cfg)  # before anything is allocated
         model = build_model(cfg)
-        x = pad(inputs.make_input(cfg, st.session_state.get("_csv_x")), cfg.valid_lengths())
+        x = pad(inputs.make_input(cfg, st.session_state.get(keys.CSV_X)), cfg.valid_lengths())
     except ValueError as err:
         explain_build_error(cfg, err)
         st.stop()

@@ -13,15 +13,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import budget, inputs, streamlit_private
+from ui import budget, inputs, keys, streamlit_private
 from ui.settings import (CELLS, INIT_LABELS, INIT_NOTES, INITS, LIMITS, MAX_WORD, MERGE_MODES,
                          PRESET_LABELS, PRESET_NOTES, PRESETS, SETTINGS_CLASSES, Config,
                          ViewSettings, to_url_value)
 
 UPLOAD_CSS = Path(__file__).resolve().parents[1] / "static" / "upload.css"  # a refused file's why
-_WRITTEN = "_url_written"    # the URL values this session last wrote
-_WARNINGS = "_url_warnings"
-_APPLIED = "_url_applied"    # the URL of the session's first run has been read
 
 
 def apply_query_params() -> list[str]:
@@ -34,11 +31,11 @@ def apply_query_params() -> list[str]:
     page switch clears the URL, which changes nothing.
     """
     state = st.session_state
-    if state.get(_APPLIED):
+    if state.get(keys.URL_APPLIED):
         return []
-    state[_APPLIED] = True
+    state[keys.URL_APPLIED] = True
     url = st.query_params.to_dict()
-    written = state.get(_WRITTEN, {})
+    written = state.get(keys.URL_WRITTEN, {})
     warnings = []
     for cls in SETTINGS_CLASSES:
         fresh = {k: v for k, v in url.items() if k in cls.names() and written.get(k) != v}
@@ -49,8 +46,8 @@ def apply_query_params() -> list[str]:
         for name in cls.names():
             state.setdefault(name, getattr(cls(), name))
     if warnings:  # added to, not replaced: a rerun re-parses only the values not yet written
-        state[_WARNINGS] = list(dict.fromkeys(state.get(_WARNINGS, []) + warnings))
-        state.pop("_url_warned_config", None)
+        state[keys.URL_WARNINGS] = list(dict.fromkeys(state.get(keys.URL_WARNINGS, []) + warnings))
+        state.pop(keys.URL_WARNED_CONFIG, None)
     return warnings
 
 
@@ -58,13 +55,13 @@ def url_warnings(cfg: Config) -> list[str]:
     """Warnings about ignored URL values, kept visible (across page switches) until the
     learner changes the configuration."""
     state = st.session_state
-    if not state.get(_WARNINGS):
+    if not state.get(keys.URL_WARNINGS):
         return []
-    state.setdefault("_url_warned_config", cfg)
-    if state["_url_warned_config"] != cfg:
-        state.pop(_WARNINGS)
+    state.setdefault(keys.URL_WARNED_CONFIG, cfg)
+    if state[keys.URL_WARNED_CONFIG] != cfg:
+        state.pop(keys.URL_WARNINGS)
         return []
-    return state[_WARNINGS]
+    return state[keys.URL_WARNINGS]
 
 
 def settings(cls):
@@ -79,10 +76,10 @@ def write_query(values) -> None:
     url = st.query_params.to_dict()
     new = {k: v for k, v in url.items() if k not in values.names()}
     new.update(values.to_query())
-    written = {k: v for k, v in st.session_state.get(_WRITTEN, {}).items()
+    written = {k: v for k, v in st.session_state.get(keys.URL_WRITTEN, {}).items()
                if k not in values.names()}
     written.update(values.to_query())
-    st.session_state[_WRITTEN] = written
+    st.session_state[keys.URL_WRITTEN] = written
     if new != url:
         st.query_params.from_dict(new)
 
@@ -158,18 +155,18 @@ def _preset_inputs(sb, state) -> tuple[int, int, int] | None:
         if upload is None:
             # No file, removed, or refused by the browser (over the limit): the error about an
             # earlier file no longer describes what the student sees.
-            state.pop("_csv_error", None)
+            state.pop(keys.CSV_ERROR, None)
         else:
             try:
-                state["_csv_x"] = inputs.parse_csv(upload.getvalue())
-                state["_csv_name"] = upload.name
-                state.pop("_csv_error", None)
+                state[keys.CSV_X] = inputs.parse_csv(upload.getvalue())
+                state[keys.CSV_NAME] = upload.name
+                state.pop(keys.CSV_ERROR, None)
             except ValueError as err:
-                state.pop("_csv_x", None)
-                state["_csv_error"] = str(err)
-        if state.get("_csv_error"):
-            sb.container(key="csv_error").error(state["_csv_error"])
-        csv_x = state.get("_csv_x")
+                state.pop(keys.CSV_X, None)
+                state[keys.CSV_ERROR] = str(err)
+        if state.get(keys.CSV_ERROR):
+            sb.container(key="csv_error").error(state[keys.CSV_ERROR])
+        csv_x = state.get(keys.CSV_X)
         if csv_x is None:
             sb.info("No valid CSV yet: the pages use seeded random input meanwhile.")
         else:

@@ -29,13 +29,12 @@ from pathlib import Path
 import streamlit as st
 
 from rnn_core import crosscheck
-from ui import crosscheck_worker, guard
+from ui import crosscheck_worker, guard, keys
 
 POLL_SECONDS = 2.0
 MAX_QUEUED = 3  # checks waiting for the worker; beyond that a page shows its numbers unchecked
 TOLERANCE = 1e-5
 _MAX_RESULTS = 128
-_REQUESTS = "_crosscheck_requests"  # session state: [(key, lab, rerun)] waiting for the page's end
 
 
 class Checks:
@@ -102,7 +101,7 @@ def start(lab, rerun: bool = False) -> str | None:
     if rerun:
         checks().submit(key, lab.check_parts(), rerun=True)
         return key
-    requests = st.session_state.setdefault(_REQUESTS, [])
+    requests = st.session_state.setdefault(keys.CROSSCHECK_REQUESTS, [])
     if checks().get(key) is None and checks().queued() + len(requests) < MAX_QUEUED:
         requests.append((key, lab, rerun))
     return key
@@ -112,7 +111,7 @@ def after_page():
     """A callable that sends this run's requested checks to the worker, for app.py to call once
     the page is drawn. Prepared before the page runs: after an st.stop() in the page, any
     Streamlit call would stop again, so the callable uses none."""
-    requests = st.session_state[_REQUESTS] = []
+    requests = st.session_state[keys.CROSSCHECK_REQUESTS] = []
     pool = checks()
 
     def submit() -> None:
@@ -128,7 +127,7 @@ def result(key: str):
     """(state, value): ("busy", None) when the worker had no room for it, ("pending", None),
     ("done", CrossCheckResult) or ("error", message)."""
     future = checks().get(key)
-    if future is None and not any(k == key for k, *_ in st.session_state.get(_REQUESTS, [])):
+    if future is None and not any(k == key for k, *_ in st.session_state.get(keys.CROSSCHECK_REQUESTS, [])):
         return "busy", None
     if future is None or not future.done():
         return "pending", None
