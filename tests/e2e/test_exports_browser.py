@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 from playwright.sync_api import expect
 
 from test_pages_browser import assert_no_exception, open_app
@@ -80,9 +79,6 @@ def test_chart_html_download_draws_offline(page, tmp_path):
     assert page.evaluate("() => document.querySelector('.js-plotly-plot').data.length") > 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17.3: a rerun does not yet carry the step the player "
-                   "wrote into the URL to the server (the exports print the server's step, and "
-                   "the panel's caption names it); remove this mark with that fix")
 def test_the_code_prints_the_step_the_player_is_on(page, tmp_path):
     """Step in the browser (no rerun), then open the downloads: the click reruns with the
     browser's URL, so the code prints that step, not the one the page was loaded with."""
