@@ -73,6 +73,18 @@ function slideType(layout, plot) {
   // commas, with the top margin to hold the extra lines.
   const px = parseFloat(getComputedStyle(document.documentElement).fontSize) || 20;
   layout.font = Object.assign({}, layout.font, {size: px});
+  // colour bars were given their ticks for the normal view's type (ui/plot.py colorbar): at this
+  // size keep first, middle and last where all of them no longer fit, and keep 3 readable
+  for (const [name, axis] of Object.entries(layout)) {
+    const bar = name.startsWith("coloraxis") && axis && axis.colorbar;
+    if (!bar || bar.lenmode !== "pixels" || !Array.isArray(bar.tickvals)) continue;
+    const ticks = bar.tickvals;
+    const fits = (n) => n * 1.8 * px <= bar.len;
+    const three = ticks.length > 3 ? [ticks[0], ticks[(ticks.length - 1) / 2 | 0], ticks[ticks.length - 1]] : ticks;
+    layout[name] = Object.assign({}, axis, {colorbar: Object.assign({}, bar, {
+      tickvals: fits(ticks.length) ? ticks : three,
+      len: Math.max(bar.len, 3 * 1.8 * px)})});
+  }
   const titles = (layout.annotations || []).filter((a) => a.yref === "paper" && typeof a.text === "string");
   const columns = new Map();   // how many titles share each row
   for (const a of titles) columns.set(a.y, (columns.get(a.y) || 0) + 1);

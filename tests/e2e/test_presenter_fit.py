@@ -89,7 +89,6 @@ CASES = [  # (page, query, viewport, the step-through's key, equations of the ce
     ("/gates", "cell=SimpleRNN&units=8&timesteps=20", SMALL, "gates_step_through", 3),
     ("/hidden_states", "cell=LSTM&units=8&timesteps=20", SMALL, "step_through", 9),
     ("/hidden_states", "cell=GRU&units=8&timesteps=20", SMALL, "step_through", 6),
-    ("/encoder_decoder", "cell=LSTM&units=8&timesteps=20", SMALL, None, None),
     ("/gates", "cell=LSTM&units=8&timesteps=20&layers=2&layer_index=1", SMALL, "gates_step_through", 9),
     ("/gates", "cell=LSTM&units=8&timesteps=20", LARGE, "gates_step_through", 9),
     ("/hidden_states", "cell=GRU&units=8&timesteps=20", LARGE, "step_through", 6),
@@ -107,8 +106,6 @@ def normal_font(browser, app_server):
                          ids=[f"{p[1:]}-{q.split('&')[0][5:]}-{s[0]}" + ("-layers2" if "layers" in q else "")
                               for p, q, s, *_ in CASES])
 def test_presenter_view_fits_the_slide(browser, app_server, normal_font, path, query, size, key, n_eq):
-    if key is None:
-        pytest.skip("/encoder_decoder draws no step-through player (no equations panel to fit)")
     w, h = size
     m = measure(browser, app_server, f"{path}?{query}&presenter=true", size, key)
     assert m["scroll"] == 0

@@ -39,7 +39,11 @@ def test_tour_points_at_each_element_then_closes_and_the_page_stays_usable(page)
     start_tour(page, "shapes")
     expect(page.locator(".driver-popover-title")).to_have_text("What layer(x) returns")
     assert highlighted_key(page) == "output_shapes"
-    # the popover sits next to the element it talks about
+    # the popover sits next to the element it talks about (once driver.js has scrolled it there:
+    # under load its first frame can still be below the fold)
+    page.wait_for_function("""(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                                        return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+                           arg=POPOVER, timeout=10_000)
     box, target = page.locator(POPOVER).bounding_box(), shapes.bounding_box()
     assert abs((box["y"] + box["height"] / 2) - (target["y"] + target["height"] / 2)) < 400
     page.locator(".driver-popover-next-btn").click()
