@@ -288,13 +288,12 @@ def test_nice_ticks_are_round_and_inside_the_range(low, high, most):
 
 def test_the_theme_is_one_file_that_both_sides_use():
     """The browser (static/chart/chart.js) and the exported chart (ui/exports.py) put the same theme
-    under a figure as a Plotly template, read from ui/theme.json: plotly.js merges it, no
+    under a figure as a Plotly template, read from static/chart/theme.json: plotly.js merges it, no
     hand-written merge on either side."""
-    from pathlib import Path
 
     from ui import chart, exports
 
-    theme = json.loads((Path(plot.__file__).parent / "theme.json").read_text(encoding="utf-8"))
+    theme = json.loads((chart.STATIC_DIR / "chart" / "theme.json").read_text(encoding="utf-8"))
     assert chart.THEME == theme == plot.THEME
     assert exports.themed({"height": 1})["template"] == {"layout": theme}
     js = (chart.STATIC_DIR / chart.MODULE).read_text(encoding="utf-8")

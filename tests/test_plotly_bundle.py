@@ -7,6 +7,7 @@ plus the types named in the figure builders' source, so a new trace type fails h
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import re
@@ -53,16 +54,21 @@ def registered() -> set[str]:
 
     from e2e.streamlit_browser import CHROMIUM_ARGS
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_content("<html><body></body></html>")
-            page.add_script_tag(path=str(BUNDLE))
-            traces = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)")
-            version = page.evaluate("() => Plotly.version")
-        finally:
-            browser.close()
+    def read_bundle():
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.set_content("<html><body></body></html>")
+                page.add_script_tag(path=str(BUNDLE))
+                return (page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)"),
+                        page.evaluate("() => Plotly.version"))
+            finally:
+                browser.close()
+
+    # a thread of its own: the browser tests' Playwright keeps an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        traces, version = pool.submit(read_bundle).result()
     assert version == plotly.offline.get_plotlyjs_version()
     return set(traces)
 

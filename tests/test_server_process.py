@@ -11,6 +11,7 @@ with the shipped configuration (.streamlit/config.toml: runner.postScriptGC = fa
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sys
 from pathlib import Path
 
@@ -54,7 +55,10 @@ def rss_bytes(pid: int) -> int:
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,8 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # draws, a third of the full bundle's bytes (tests/test_plotly_bundle.py keeps both true).
 BUNDLE = "plotly/plotly-cartesian.min.js"
 
-# The one theme (ui/theme.json), a Plotly template under every figure's own layout.
+# The one theme (static/chart/theme.json), a Plotly template under every figure's own layout:
+# the module fetches it once, so no element carries it.
 THEME = plot.THEME
 CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
           "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -49,7 +50,9 @@ MODULE = "chart/chart.js"
 # How a step-through's frames are built from its description: the one implementation, imported
 # by the module and inlined into a downloaded chart (ui/exports.py chart_html).
 FRAMES = STATIC_DIR / "chart" / "frames.js"
-_VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes() + FRAMES.read_bytes()).hexdigest()[:12]
+THEME_FILE = STATIC_DIR / "chart" / "theme.json"
+_VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes() + FRAMES.read_bytes()
+                          + THEME_FILE.read_bytes()).hexdigest()[:12]
 _JS = (Path(__file__).parent / "js" / "chart_loader.js").read_text(encoding="utf-8")
 _CSS = (Path(__file__).parent / "js" / "chart.css").read_text(encoding="utf-8")
 
@@ -155,8 +158,7 @@ def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
     (its aria-label and a visually hidden paragraph; default ``alt_text(fig)``).
     """
     presenter = bool(st.session_state.get("presenter", False))
-    theme = dict(THEME, font=dict(THEME["font"], size=18)) if presenter else THEME
-    data = {"src": bundle_url(), "module": module_url(), "figure": encode(fig), "theme": theme,
+    data = {"src": bundle_url(), "module": module_url(), "figure": encode(fig),
             "config": CONFIG, "key": key, "presenter": presenter,
             "alt": alt or alt_text(fig)}
     if steps is not None:

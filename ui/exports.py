@@ -651,7 +651,7 @@ def trace_csv(trace) -> str:
 
 # --- charts ----------------------------------------------------------------------------------------
 def themed(layout: dict) -> dict:
-    """The app's theme (ui/theme.json) as a Plotly template under the figure's own layout: what
+    """The app's theme (static/chart/theme.json) as a Plotly template under the figure's own layout: what
     the chart component does in the browser (ui/js/chart.js), merged by plotly.js itself."""
     return {"template": {"layout": chart_module.THEME}, **layout}
 

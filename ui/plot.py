@@ -15,7 +15,9 @@ import numpy as np
 
 # The one theme: a Plotly template the chart component (ui/js/chart.js) and the exported chart
 # (ui/exports.py) both put under a figure's layout. Its base font is the app's body text (16 px).
-THEME = json.loads((Path(__file__).parent / "theme.json").read_text(encoding="utf-8"))
+# the one theme: a Plotly template, also fetched by the browser (static/chart/chart.js)
+THEME = json.loads((Path(__file__).resolve().parents[1] / "static" / "chart" / "theme.json")
+                   .read_text(encoding="utf-8"))
 FONT_PX = THEME["font"]["size"]
 # A colour bar is never shorter than this (a fraction of a squeezed plot was a few px): room for
 # three tick labels of the presenter view's 18 px font with a gap between them.

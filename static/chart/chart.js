@@ -1,6 +1,11 @@
 // defines globalThis.rnnlabFrames; the same ?v= version as this module (the loader hashes both
 // files), so a browser never keeps an old frames.js beside a new chart.js
-await import(new URL("./frames.js" + new URL(import.meta.url).search, import.meta.url).href);
+const VERSION = new URL(import.meta.url).search;
+await import(new URL("./frames.js" + VERSION, import.meta.url).href);
+// The one theme (a Plotly template, also the exported charts'), fetched once per page, not sent
+// with every chart; presenter view reads its type a size up (ui/js/presenter.css scales it more)
+const THEME = await (await fetch(new URL("./theme.json" + VERSION, import.meta.url))).json();
+const PRESENTER_THEME = Object.assign({}, THEME, {font: Object.assign({}, THEME.font, {size: 18})});
 
 const PLOTS = new WeakMap();   // parentElement -> its one plot div (kept across reruns)
 
@@ -19,7 +24,7 @@ function loadPlotly(src) {
 }
 
 function themed(layout, theme, key) {
-  // The theme (ui/theme.json) as a Plotly template: plotly.js puts it under the figure's own
+  // The theme (static/chart/theme.json) as a Plotly template: plotly.js puts it under the figure's own
   // layout, every axis included, exactly as in the exported chart (ui/exports.py).
   const out = Object.assign({template: {layout: theme}}, layout);
   if (out.uirevision === undefined) out.uirevision = key;
@@ -187,7 +192,7 @@ export default function ({ data, parentElement }) {
   root.plot.setAttribute("role", "img");
   root.plot.setAttribute("aria-label", data.alt || "Chart");
   root.alt.textContent = data.alt || "";
-  const layout = themed(fig.layout || {}, data.theme, data.key);
+  const layout = themed(fig.layout || {}, data.presenter ? PRESENTER_THEME : THEME, data.key);
   // A projector: the player sits beside its equations and fits the screen below its top edge
   // (measured again once the elements above it have settled).
   const fit = Boolean(data.presenter && data.steps);
