@@ -97,7 +97,7 @@ def input_tensor(x: np.ndarray) -> dict:
     # each feature row labelled on the left, the axis title naming the dimension
     rows = plot.row_labels(features, (height - 20) / (features + dy + 0.15 * span + 1.7))
     rows["tickvals"] = [v + 0.5 for v in rows["tickvals"]]  # row f spans [f, f + 1]
-    layout["yaxis"].update(showticklabels=True, ticks="", **rows,
+    layout["yaxis"].update(visible=True, showline=False, showticklabels=True, ticks="", **rows,
                            title=dict(text=f"input_dim = {features}"))
     layout["margin"]["l"] = 70
     return figure(data, layout)
