@@ -93,7 +93,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
          "the states change."),
         ("show_stateful", "stateful=True", "Carry the final state into the next batch, or "
          "start again from zeros."),
-        ("exports", "Take it with you", "The code, a notebook, the data and the charts of this "
+        ("exports_open", "Take it with you", "The code, a notebook, the data and the charts of this "
          "view, and a link to it."),
     ),
     "gates": _steps(
@@ -106,7 +106,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
         ("saturation", "Saturation", "Activations piled up at 0 or 1 barely pass a gradient."),
         ("show_effect", "A Keras toggle's effect", "unit_forget_bias (LSTM) or reset_after "
          "(GRU), plotted over time with and without."),
-        ("exports", "Take it with you", "The figures and numbers of this page as files, and "
+        ("exports_open", "Take it with you", "The figures and numbers of this page as files, and "
          "links for a class."),
     ),
     "encoder_decoder": _steps(
@@ -131,6 +131,10 @@ STEPS: dict[str, tuple[Step, ...]] = {
         ("cudnn_checklist", "cuDNN checklist", "What Keras would need to use the fused GPU kernel; a "
          "red item links to the control that breaks it."),
         ("timings", "Timings", "One forward call in NumPy and in Keras's eager mode."),
+        ("crosscheck_rerun", "Again", "Runs the comparison again in the background, for this "
+         "very configuration."),
+        ("exports_open", "Take it with you", "The same check as code you can run without this "
+         "app: Keras script, notebook, PyTorch."),
     ),
     "training": _steps(
         ("train_text", "The text", "The model learns to predict each next character of this text."),

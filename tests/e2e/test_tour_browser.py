@@ -120,6 +120,10 @@ def progress(page) -> tuple[int, int]:
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_has_a_tour_of_4_to_6_steps(page, path):
     open_app(page, f"/{path}?cell=LSTM")
+    # the tour skips what is not on the page yet: let every chart draw first (under load a chart
+    # can still be on its way when the page's script has finished)
+    page.wait_for_function("""() => [...document.querySelectorAll('.rnnlab-chart')]
+                                     .every((div) => div.classList.contains('js-plotly-plot'))""")
     start_tour(page, path or "home")
     assert 4 <= progress(page)[1] <= 6
     assert page.locator('[data-testid="stException"]').count() == 0
