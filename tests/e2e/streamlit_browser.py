@@ -184,3 +184,11 @@ def set_widget(page, key: str, value: int) -> None:
         box = widget.locator("input")
         box.fill(str(value))
         box.press("Enter")
+
+
+def record_frames(page, event: str = "framesent") -> list[bytes]:
+    """Every websocket frame the page sends (``framesent``) or receives (``framereceived``) from
+    now on, as protobuf bytes for ``messages``; clear the list to start counting again."""
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on(event, lambda payload: frames.append(payload)))
+    return frames

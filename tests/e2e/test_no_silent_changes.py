@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from streamlit_browser import messages, set_widget, wait_until_idle, wait_until_quiet
+from streamlit_browser import messages, record_frames, set_widget, wait_until_idle, wait_until_quiet
 from test_pages_browser import assert_no_exception, open_app, wait_for_crosscheck
 
 PLAYER = """(key) => {
@@ -91,8 +91,7 @@ def _finished(frames) -> list[int]:
 
 
 def test_a_units_change_costs_one_full_run_status_included(page):
-    received = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(payload)))
+    received = record_frames(page, "framereceived")
     open_app(page, "/shapes?units=5&seed=31")
     wait_for_crosscheck(page)
     received.clear()

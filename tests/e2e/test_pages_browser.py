@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from streamlit_browser import ROOT, messages, set_widget, wait_until_idle, wait_until_quiet
+from streamlit_browser import ROOT, messages, record_frames, set_widget, wait_until_idle, wait_until_quiet
 
 # url path -> Plotly charts the page draws for the default config (at least this many).
 PAGES = {"": 1, "shapes": 1, "parameters": 1, "hidden_states": 1, "gates": 1, "cross_check": 1}
@@ -103,8 +103,7 @@ DISTINCT = "(i) => new Set(window.__seen.map((s) => s[i])).size"
 
 
 def test_hidden_states_play_animates_in_the_browser(page):
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    sent = record_frames(page, "framesent")
     open_app(page, "/hidden_states?cell=GRU&units=3&timesteps=6")
     chart = page.locator(".st-key-step_through .js-plotly-plot")
     expect(chart).to_be_visible()

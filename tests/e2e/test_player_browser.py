@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from streamlit_browser import record_frames
 from test_pages_browser import assert_no_exception, full_runs, open_app, wait_for_crosscheck
 
 STATE = """(key) => {
@@ -29,8 +30,7 @@ def state(page, key="step_through"):
 
 
 def test_play_then_pause_leaves_chart_and_equations_on_one_step(page):
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    sent = record_frames(page, "framesent")
     open_app(page, "/hidden_states?cell=GRU&units=3&timesteps=20")
     wait_for_crosscheck(page)
     sent.clear()
@@ -51,8 +51,7 @@ def test_play_then_pause_leaves_chart_and_equations_on_one_step(page):
 
 
 def test_keyboard_moves_the_step_without_the_server(page):
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    sent = record_frames(page, "framesent")
     open_app(page, "/gates?cell=LSTM&units=3&timesteps=8&step=2")
     wait_for_crosscheck(page)
     key = "gates_step_through"
