@@ -38,11 +38,18 @@ if (!window.__rnnlabTourScroll) {
   document.addEventListener("scroll", follow, {capture: true, passive: true});
 }
 
+// driver.js measures its popover when it places it: before driver.css has loaded, the unstyled
+// popover has other sizes, and the first tour of a page opened off screen. Both files are loaded
+// before the tour starts.
 function loadDriver(jsSrc, cssSrc) {
-  if (!document.querySelector('link[data-rnnlab-tour]')) {
-    const link = document.createElement("link");
-    link.rel = "stylesheet"; link.href = cssSrc; link.dataset.rnnlabTour = "1";
-    document.head.appendChild(link);
+  if (!window.__rnnlabDriverCss) {
+    window.__rnnlabDriverCss = new Promise((ok, fail) => {
+      const link = document.createElement("link");
+      link.rel = "stylesheet"; link.href = cssSrc; link.dataset.rnnlabTour = "1";
+      link.onload = () => ok();
+      link.onerror = () => { link.remove(); window.__rnnlabDriverCss = null; fail(new Error("driver.css did not load")); };
+      document.head.appendChild(link);
+    });
   }
   if (!window.__rnnlabDriver) {
     window.__rnnlabDriver = new Promise((ok, fail) => {
@@ -53,7 +60,7 @@ function loadDriver(jsSrc, cssSrc) {
       document.head.appendChild(script);
     });
   }
-  return window.__rnnlabDriver;
+  return Promise.all([window.__rnnlabDriver, window.__rnnlabDriverCss]).then(([driver]) => driver);
 }
 
 function visible(el) {

@@ -6,10 +6,22 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from streamlit_browser import set_widget, wait_until_idle
-from ui import quiz
+from streamlit_browser import set_widget, wait_until_idle, wait_until_quiet
+from ui import quiz, tour
 
 POPOVER = ".driver-popover"
+# true once the element has kept its place for 5 animation frames
+SETTLED = """(sel) => new Promise((done) => {
+    let last = "", same = 0;
+    const tick = () => {
+        const r = document.querySelector(sel).getBoundingClientRect();
+        const now = [r.x, r.y, r.width, r.height].join();
+        same = now === last ? same + 1 : 0;
+        last = now;
+        if (same >= 5) done(true); else requestAnimationFrame(tick);
+    };
+    tick();
+})"""
 
 
 def open_app(page, path: str) -> None:
@@ -120,10 +132,18 @@ def progress(page) -> tuple[int, int]:
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_has_a_tour_of_4_to_6_steps(page, path):
     open_app(page, f"/{path}?cell=LSTM")
-    # the tour skips what is not on the page yet: let every chart draw first (under load a chart
-    # can still be on its way when the page's script has finished)
-    page.wait_for_function("""() => [...document.querySelectorAll('.rnnlab-chart')]
-                                     .every((div) => div.classList.contains('js-plotly-plot'))""")
+    # the tour skips what is not visible when it starts: let the page settle and every target on
+    # it be drawn first (a chart's element is there, 0 px high, until its module and Plotly load)
+    wait_until_quiet(page)
+    selectors = [step["selector"] for step in tour.steps_data(path or "home")]
+    page.wait_for_function("""(selectors) => selectors.every((sel) => {
+        const el = document.querySelector(sel);
+        if (!el) return true;
+        const isChart = [...el.querySelectorAll('style')].some((css) => css.textContent.includes('.rnnlab-chart'));
+        if (isChart && !el.querySelector('.js-plotly-plot')) return false;
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0;
+    })""", arg=selectors)
     start_tour(page, path or "home")
     assert 4 <= progress(page)[1] <= 6
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -159,6 +179,8 @@ def test_a_popover_sits_beside_a_tall_target_not_over_the_sidebar(page, size):
     expect(target.locator(".js-plotly-plot")).to_be_visible()
     start_tour(page, "hidden_states")
     assert highlighted_key(page) is None or highlighted_key(page) == "step_through"
+    # driver.js scrolls the target into view smoothly and the popover follows: measure it at rest
+    page.wait_for_function(SETTLED, arg=POPOVER)
     pop = page.locator(POPOVER).bounding_box()
     sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
     box = target.bounding_box()
