@@ -14,7 +14,7 @@ COPY app.py .
 COPY pages pages
 COPY ui ui
 COPY rnn_core rnn_core
-# Served at /app/static: the vendored plotly.js bundle (ui/chart.py) and the tour (ui/tour.py).
+# Served at /app/static: the vendored plotly.js bundle (ui/runtime/chart.py) and the tour (ui/classroom/tour.py).
 COPY static static
 
 RUN useradd --create-home --uid 10001 rnnlab

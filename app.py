@@ -6,14 +6,16 @@ Streamlit runs this file as ``__main__``. The cross-check worker's spawn imports
 def main() -> None:
     import streamlit as st
 
-    from ui import chart
+    from ui.runtime import chart
 
     # Emoji icons: Streamlit draws them inline, where a :material/…: page icon makes every
     # browser fetch the favicon from fonts.gstatic.com (a classroom network may not reach it).
     st.set_page_config(page_title="RNN Lab", page_icon="🧠", layout="wide")
     chart.preload()  # plotly.js downloads while the rest is imported and the page computes
 
-    from ui import guard, sidebar, status, view  # after the preload, on purpose
+    from ui.classroom import view  # after the preload, on purpose
+    from ui.controls import sidebar
+    from ui.runtime import guard, status
 
     pages = [
         st.Page("pages/home.py", title="Home", icon="🏠", url_path="", default=True),

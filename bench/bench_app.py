@@ -8,7 +8,7 @@
     and, interleaved with it, on a trivial one-widget page served by a second server.
     Target: app / trivial <= 1.5 (aim 1.2).
 (b) Start-up: time from spawning `streamlit run` to the first page's content being visible in the
-    browser (the home page's first chart drawn by ui.chart, or the trivial page's text).
+    browser (the home page's first chart drawn by ui.runtime.chart, or the trivial page's text).
     Target: first chart / trivial page's text <= 1.5.
 A benchmark, not a test: it prints markdown tables and never fails on a missed target.
 """
@@ -25,8 +25,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from streamlit_browser import (StreamlitServer, launch_chromium, set_widget,  # noqa: E402
-                              wait_until_idle, wait_until_quiet)
+from streamlit_browser import (  # noqa: E402
+    StreamlitServer,
+    launch_chromium,
+    set_widget,
+    wait_until_idle,
+    wait_until_quiet,
+)
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_class import conditions, ephemeral_port  # noqa: E402

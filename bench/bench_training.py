@@ -86,7 +86,9 @@ def hihello(cell, seed=0):
 
 
 def time_training(cell, epochs, live):
-    from ui import training_figures  # only for the live variant: the page's own figure builder
+    from ui.drawing import (
+        training_figures,  # only for the live variant: the page's own figure builder
+    )
 
     data, model = hihello(cell)
     state = {"drawn": -1.0, "log": []}

@@ -1,4 +1,4 @@
-"""Calibrating ui/budget.py's training-time constants: real training time vs the estimate.
+"""Calibrating ui/runtime/budget.py's training-time constants: real training time vs the estimate.
 
     .venv/bin/python bench/calibrate_budget.py
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rnn_core import optimizers, training  # noqa: E402
-from ui import budget  # noqa: E402
+from ui.runtime import budget  # noqa: E402
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 Used by bench/bench_class.py (many students) and tests/test_serve_class.py (one, through nginx).
 A change is one `rerun_script` BackMsg carrying the page's url_path, the query string and the
 widget states; it is done when that run's `script_finished` arrives. The app reads the URL on a
-session's first run only (ui/sidebar.py apply_query_params), so only the first change's query
+session's first run only (ui/controls/sidebar.py apply_query_params), so only the first change's query
 string configures the page; later changes set widgets by key, as a browser does: each keyed
 widget's id (read from the run's deltas) contains its key, and the rerun carries every widget
 value this student has set, with the query string the server last wrote (page_info_changed).
@@ -28,8 +28,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 # script_finished values that end a full run (a fragment's own run ends with
 # FINISHED_FRAGMENT_RUN_SUCCESSFULLY; an interrupted run with FINISHED_EARLY_FOR_RERUN).
 _FULL_RUN_DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
-TICKER_KEY = "crosscheck_ticker"   # ui/status.py's poll component
-TICK_SECONDS = 2.0                 # ui/status.py POLL_SECONDS: the component's timer
+TICKER_KEY = "crosscheck_ticker"   # ui/runtime/status.py's poll component
+TICK_SECONDS = 2.0                 # ui/runtime/status.py POLL_SECONDS: the component's timer
 # Components v2 (streamlit/components/v2/bidi_component/main.py _make_trigger_id): a component's
 # triggers travel as one JSON-list widget, "$$STREAMLIT_INTERNAL_KEY_" + its id + "__events".
 _TRIGGER_ID = "$$STREAMLIT_INTERNAL_KEY_{}__events"

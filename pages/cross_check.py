@@ -5,8 +5,12 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import crosscheck
-from ui import cudnn, diagrams, exports, figures, lab, sidebar, status, tour
-from ui.chart import chart
+from ui.classroom import exports, tour
+from ui.controls import sidebar
+from ui.drawing import diagrams, figures
+from ui.runtime import lab, status
+from ui.runtime.chart import chart
+from ui.sections import cudnn
 
 cfg = sidebar.current()
 current = lab.current(cfg)

@@ -4,9 +4,12 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ui import diagrams, exports, inputs, lab, sidebar, sources, stack_figures, tour
-from ui.chart import chart
-from ui.settings import ViewSettings
+from ui.classroom import exports, sources, tour
+from ui.controls import inputs, sidebar
+from ui.controls.settings import ViewSettings
+from ui.drawing import diagrams, stack_figures
+from ui.runtime import lab
+from ui.runtime.chart import chart
 
 cfg = sidebar.current()
 current = lab.current(cfg)

@@ -1,12 +1,15 @@
 """Gates: what each LSTM/GRU gate does at every step, when it saturates, and two Keras toggles.
 
 Over 120 lines for its teaching prose (each gate's role, the two toggles' equations); the toggles'
-runs come from ``ui.experiments.flag_effect``."""
+runs come from ``ui.runtime.experiments.flag_effect``."""
 import streamlit as st
 
-from ui import colors, experiments, exports, figures, lab, sidebar, stack_figures, status, tour
-from ui.chart import chart
-from ui.settings import ViewSettings
+from ui.classroom import exports, tour
+from ui.controls import sidebar
+from ui.controls.settings import ViewSettings
+from ui.drawing import colors, figures, stack_figures
+from ui.runtime import experiments, lab, status
+from ui.runtime.chart import chart
 
 cfg = sidebar.current()
 current = lab.current(cfg)

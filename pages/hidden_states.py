@@ -1,14 +1,16 @@
 """Hidden states: h_t step by step, its update equation with numbers, Bidirectional, stateful.
 
 Over 120 lines for its teaching prose: the input presets, return_sequences and the two
-Bidirectional and stateful explanations; its experiments run in ``ui.experiments``."""
+Bidirectional and stateful explanations; its experiments run in ``ui.runtime.experiments``."""
 import numpy as np
 import streamlit as st
 
-from ui import (colors, diagrams, experiments, exports, figures, inputs, keys, lab, settings,
-                sidebar, sources, stack_figures, status, tour)
-from ui.chart import chart
-from ui.settings import ViewSettings
+from ui.classroom import exports, sources, tour
+from ui.controls import inputs, keys, settings, sidebar
+from ui.controls.settings import ViewSettings
+from ui.drawing import colors, diagrams, figures, stack_figures
+from ui.runtime import experiments, lab, status
+from ui.runtime.chart import chart
 
 cfg = sidebar.current()
 current = lab.current(cfg)

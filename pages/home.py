@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from ui import diagrams, lab, sidebar, sources, status, tour
-from ui.chart import chart
+from ui.classroom import sources, tour
+from ui.controls import sidebar
+from ui.drawing import diagrams
+from ui.runtime import lab, status
+from ui.runtime.chart import chart
 
 cfg = sidebar.current()
 current = lab.current(cfg)

@@ -1,13 +1,16 @@
 """Parameters: where every number in model.summary()'s Param # column comes from.
 
 Over 120 lines for its teaching prose (each term of the formula explained) and the model
-builder; the counts come from the layers, the counts vs units from ``ui.experiments``."""
+builder; the counts come from the layers, the counts vs units from ``ui.runtime.experiments``."""
 import streamlit as st
 
-from ui import (builder, diagrams, experiments, exports, figures, frameworks, lab, sidebar,
-                sources, status, tour)
-from ui.chart import chart
-from ui.settings import BuilderSettings
+from ui.classroom import builder, exports, sources, tour
+from ui.controls import sidebar
+from ui.controls.settings import BuilderSettings
+from ui.drawing import diagrams, figures
+from ui.runtime import experiments, lab, status
+from ui.runtime.chart import chart
+from ui.sections import frameworks
 
 cfg = sidebar.current()
 current = lab.current(cfg)

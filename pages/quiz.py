@@ -4,8 +4,9 @@ import re
 
 import streamlit as st
 
-from ui import keys, quiz, sidebar, tour
-from ui.settings import QuizSettings
+from ui.classroom import quiz, tour
+from ui.controls import keys, sidebar
+from ui.controls.settings import QuizSettings
 
 sidebar.ensure_app_navigation()
 state = st.session_state

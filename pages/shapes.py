@@ -1,13 +1,16 @@
 """Shapes: every tensor the layer returns, in Keras's order, its weights, and the Keras code.
 
 Over 120 lines for its teaching prose: what each returned tensor means and the two weight
-conventions; the diagram's layout comes from ``ui.experiments.data_flow``."""
+conventions; the diagram's layout comes from ``ui.runtime.experiments.data_flow``."""
 import streamlit as st
 
-from ui import (cell_loop, diagrams, experiments, exports, figures, keras_code, lab, sidebar,
-                sources, stack_view, status, tour)
-from ui.chart import chart
-from ui.settings import ViewSettings
+from ui.classroom import exports, keras_code, sources, tour
+from ui.controls import sidebar
+from ui.controls.settings import ViewSettings
+from ui.drawing import diagrams, figures
+from ui.runtime import experiments, lab, status
+from ui.runtime.chart import chart
+from ui.sections import cell_loop, stack_view
 
 cfg = sidebar.current()
 current = lab.current(cfg)

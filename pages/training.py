@@ -3,15 +3,17 @@ and clipped. Cell, units and seed come from the shared sidebar.
 
 Over 120 lines: three experiments with their teaching prose, and the training run drawn live as
 it goes (its progress callback draws, so it stays here); the gradient-flow runs, the staleness
-key and the Keras code come from ``ui.experiments`` and ``ui.keras_code``."""
+key and the Keras code come from ``ui.runtime.experiments`` and ``ui.classroom.keras_code``."""
 import numpy as np
 import streamlit as st
 
 from rnn_core import optimizers, training
-from ui import budget, experiments, guard, keras_code, keys, sidebar, sources, tour
-from ui.settings import TrainingSettings
-from ui import training_figures as tf_figs
-from ui.chart import chart
+from ui.classroom import keras_code, sources, tour
+from ui.controls import keys, sidebar
+from ui.controls.settings import TrainingSettings
+from ui.drawing import training_figures as tf_figs
+from ui.runtime import budget, experiments, guard
+from ui.runtime.chart import chart
 
 cfg = sidebar.current()
 
@@ -69,7 +71,7 @@ result = st.session_state.get(keys.TRAIN_RESULT)
 # Training starts by itself on the first visit only; afterwards it waits for the button, so a
 # sidebar change does not silently spend a second retraining.
 # on_click runs before the script and survives a st.rerun() in the same run; the button's own
-# True does not (ui.sidebar.ensure_app_navigation may rerun, e.g. under AppTest).
+# True does not (ui.controls.sidebar.ensure_app_navigation may rerun, e.g. under AppTest).
 st.button("Train", key="train_run", type="primary", on_click=st.session_state.update,
           kwargs={keys.TRAIN_REQUESTED: True},
           help="Initialise the weights (seed from the sidebar) and watch the model train")

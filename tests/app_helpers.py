@@ -52,7 +52,7 @@ def shapes_in(text: str) -> list[tuple]:
 
 
 def chart_elements(at: AppTest) -> list[dict]:
-    """The data of every ``ui.chart`` element drawn (the figure still a JSON string)."""
+    """The data of every ``ui.runtime.chart`` element drawn (the figure still a JSON string)."""
     out = []
     for element in at.get("bidi_component"):
         if element.proto.component_name == "rnnlab_chart":
@@ -73,7 +73,7 @@ def chart_figure(at: AppTest, key: str) -> dict:
 def step_panel(at: AppTest, key: str, k: int | None = None) -> str:
     """The equations panel of the step-through ``key`` as the browser fills it in at step k
     (default: the step the page starts on)."""
-    from ui.equations import StepPanel
+    from ui.drawing.equations import StepPanel
 
     for data in chart_elements(at):
         if data["key"] == key:

@@ -1,7 +1,7 @@
 """The step panel's oracle: read the equations exactly as the browser receives them, decode what
 each number is from the panel's own text, and compare it with Keras run here.
 
-Reading (nothing from ``ui.equations``, nothing from the slots' ``data-q`` names):
+Reading (nothing from ``ui.drawing.equations``, nothing from the slots' ``data-q`` names):
 - the chart element's ``steps`` (template + one row of slot values per step) are filled in as the
   browser's JavaScript does (``template.replace(/\\{(\\d+)\\}/g, …)``);
 - the head "step k = 3 reads x_7 · sample 1 · layer 2 of 3 · forward direction" names the step,
@@ -241,8 +241,8 @@ def evaluate(tokens: list[str], env: dict[str, np.ndarray]) -> np.ndarray:
 
 def page_config(query: dict):
     """The config the page runs: the URL's, with the shape a preset fixes (train_X, word)."""
-    from ui import inputs
-    from ui.settings import Config
+    from ui.controls import inputs
+    from ui.controls.settings import Config
     cfg, warnings = Config.from_query(query)
     assert not warnings, warnings
     fixed = inputs.fixed_shape(cfg, None)
@@ -392,7 +392,8 @@ def keras_layer(keras, cfg, layer_index: int) -> KerasLayer:
     output is Keras's: the lower layers run as a Keras model (Masking, Bidirectional and the merge
     included), then a Keras cell steps the shown layer by hand, and the Keras layer's own
     ``return_sequences`` twin must agree with that loop."""
-    from ui import inputs, lab
+    from ui.controls import inputs
+    from ui.runtime import lab
 
     ours = [layer for layer in lab.build_model(cfg).layers if layer.name != "masking"]
     x = lab.pad(inputs.make_input(cfg), cfg.valid_lengths()).astype("float32")  # (batch, T, F)
@@ -449,7 +450,8 @@ def keras_stack(keras, cfg) -> list[list[np.ndarray]]:
     then states), with the page's weights on the page's input: Masking when lengths are set, the
     config's flags (the top layer's return_sequences/return_state, lower layers returning
     sequences), Bidirectional with its merge mode."""
-    from ui import inputs, lab
+    from ui.controls import inputs
+    from ui.runtime import lab
 
     ours = [layer for layer in lab.build_model(cfg).layers if layer.name != "masking"]
     x = lab.pad(inputs.make_input(cfg), cfg.valid_lengths()).astype("float32")

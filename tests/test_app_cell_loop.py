@@ -10,9 +10,10 @@ import re
 
 import numpy as np
 import pytest
-
 from app_helpers import open_page, shapes_in, texts
-from ui import inputs, lab, settings
+
+from ui.controls import inputs, settings
+from ui.runtime import lab
 
 pytestmark = pytest.mark.keras
 

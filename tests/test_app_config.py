@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from app_helpers import open_page, shapes_in, texts
 
 SHARED = dict(cell="GRU", units="6", timesteps="7", input_dim="3", batch_size="4",
@@ -32,7 +31,7 @@ def test_invalid_url_values_fall_back_with_a_warning(key, bad):
     at = open_page("home", **{key: bad})
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("Ignored URL parameter") and f"{key}:" in w for w in warnings), warnings
-    from ui.settings import DEFAULTS
+    from ui.controls.settings import DEFAULTS
     assert at.session_state[key] == getattr(DEFAULTS, key)
     assert key not in at.query_params                  # the URL now shows the fallback
 
@@ -165,7 +164,7 @@ def test_model_builder_text_round_trips_through_the_url():
     at.text_area(key="model_spec").set_value("LSTM(4)").run()
     assert at.query_params["model_spec"] == "LSTM(4)"
     at.selectbox(key="model_preset").set_value("seed000_gru").run()
-    from ui import builder
+    from ui.classroom import builder
     assert at.query_params["model_preset"] == "seed000_gru"
     assert at.query_params["model_spec"] == builder.PRESETS["seed000_gru"].spec  # the preset loaded
 
@@ -179,7 +178,7 @@ def _choice_labels(at) -> dict[str, list[str]]:
 def test_no_choice_label_depends_on_another_setting(cell):
     """The browser sends a radio's/selectbox's value back as its label: a label that changes with
     another setting (Constant 0.1's with unit_forget_bias, once) silently resets that widget."""
-    from ui.settings import Config
+    from ui.controls.settings import Config
     at = open_page("home", cell=cell, init="constant")
     labels = _choice_labels(at)
     flags = [name for name in Config.names() if isinstance(getattr(Config(), name), bool)]

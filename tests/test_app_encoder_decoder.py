@@ -7,7 +7,6 @@ import base64
 
 import numpy as np
 import pytest
-
 from app_helpers import array_after, by_key, chart_figure, open_page, shapes_in, texts
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
@@ -16,7 +15,7 @@ ATOL = 1e-5
 
 
 def _config(query):
-    from ui.settings import Config, ViewSettings
+    from ui.controls.settings import Config, ViewSettings
     cfg, warnings = Config.from_query(query)
     view, _ = ViewSettings.from_query(query)
     assert not warnings
@@ -34,7 +33,8 @@ def _z(trace) -> np.ndarray:
 
 def _keras_encoder_decoder(keras, cfg, t_dec):
     """Seed 000's model in Keras, with the app's weights, on the app's x and y."""
-    from ui import inputs, lab
+    from ui.controls import inputs
+    from ui.runtime import lab
     encoder, decoder = lab.encoder_decoder(cfg)
     encoder.build((None, cfg.timesteps, cfg.input_dim))
     decoder.build((None, t_dec, cfg.input_dim))
@@ -91,7 +91,7 @@ def test_encoder_decoder_numbers_match_keras(keras, query):
 # --- /shapes and /parameters with a stack and padding ----------------------------------------------
 def _keras_stack(keras, cfg):
     """The lab's model in Keras: [Masking] + the stack, with the app's weights."""
-    from ui import lab
+    from ui.runtime import lab
     ours = lab.build_model(cfg)
     inputs_ = keras.Input((cfg.timesteps, cfg.input_dim), batch_size=cfg.batch_size)
     h, outs = inputs_, []
@@ -116,7 +116,8 @@ def _keras_stack(keras, cfg):
     dict(layers="2", cell="SimpleRNN", bidirectional="true", lengths="3,6", timesteps="6"),
 ])
 def test_shapes_page_stack_and_padding_match_keras(keras, query):
-    from ui import inputs, lab
+    from ui.controls import inputs
+    from ui.runtime import lab
     at = open_page("shapes", **query)
     cfg, _ = _config(query)
     _, kmodel = _keras_stack(keras, cfg)
@@ -190,7 +191,8 @@ def test_step_through_of_an_upper_layer_with_padding_matches_keras(keras, page, 
     assert at.selectbox(key="layer_index").value == 1
     assert at.query_params["layer_index"] in ("1", ["1"])               # the view is a link
     cfg, _ = _config(query)
-    from ui import inputs, lab
+    from ui.controls import inputs
+    from ui.runtime import lab
     _, kmodel = _keras_stack(keras, dataclasses.replace(cfg, return_sequences=True))
     x = lab.pad(inputs.make_input(cfg), cfg.valid_lengths())
     h_keras = np.asarray(kmodel(x)[2])[0]                           # layer 2, sample 0 (T, units)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from app_helpers import open_page, plotly_figures, shapes_in
-from ui.inputs import parse_csv
+
+from ui.controls.inputs import parse_csv
 
 
 def _input_shape(at) -> tuple:

@@ -10,9 +10,16 @@ import io
 
 import numpy as np
 import pytest
-
-from app_helpers import (PAGES, array_after, open_page, panel_vector, plotly_figures, shapes_in,
-                         step_panel, texts)
+from app_helpers import (
+    PAGES,
+    array_after,
+    open_page,
+    panel_vector,
+    plotly_figures,
+    shapes_in,
+    step_panel,
+    texts,
+)
 from formula_check import arithmetic, formula_total
 
 
@@ -211,7 +218,8 @@ def _first_principles_simple_rnn(x, kernel, recurrent_kernel, bias):
 
 
 def test_hidden_states_equation_shows_the_numbers_of_step_k(keras):
-    from ui import inputs, lab, settings
+    from ui.controls import inputs, settings
+    from ui.runtime import lab
 
     query = dict(cell="SimpleRNN", units="3", input_dim="2", timesteps="4", batch_size="1",
                  seed="5", step="2")
@@ -240,7 +248,8 @@ def _sigmoid(z):
 
 @pytest.mark.parametrize("cell", ["LSTM", "GRU"])
 def test_gates_page_first_step_gates_match_first_principles(cell):
-    from ui import inputs, lab, settings
+    from ui.controls import inputs, settings
+    from ui.runtime import lab
 
     at = open_page("gates", cell=cell, units="3", input_dim="2", timesteps="4", batch_size="1",
                    step="0")
@@ -330,7 +339,8 @@ def test_shapes_keras_code_reproduces_the_page_with_its_input_and_weights(keras)
     import contextlib
     import io
 
-    from ui import inputs, lab, settings
+    from ui.controls import inputs, settings
+    from ui.runtime import lab
     at = open_page("shapes", cell="GRU", units="3", timesteps="4", input_dim="2", batch_size="1",
                    preset="sine")
     code = at.get_by_key("shapes_keras_code").code[0].value

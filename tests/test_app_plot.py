@@ -1,4 +1,4 @@
-"""ui.plot / ui.chart: what reaches the browser is the data we put in, in Plotly's own wire format."""
+"""ui.drawing.plot / ui.runtime.chart: what reaches the browser is the data we put in, in Plotly's own wire format."""
 import base64
 import json
 
@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from ui import chart, plot
+from ui.drawing import plot
+from ui.runtime import chart
 
 DTYPES = {"f4": np.float32, "f8": np.float64, "i1": np.int8, "i2": np.int16, "i4": np.int32,
           "u1": np.uint8, "u2": np.uint16, "u4": np.uint32}

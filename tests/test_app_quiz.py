@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app_helpers import by_key, open_page
-from ui import quiz
+
+from ui.classroom import quiz
 
 
 def answer(at, shapes: str, params: str):

@@ -8,12 +8,14 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from app_helpers import PAGES, ROOT, open_page
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rnn_core import activations, layers
-from ui import builder, inputs
-from ui.settings import SETTINGS_CLASSES
+from ui.classroom import builder
+from ui.controls import inputs
+from ui.controls.settings import SETTINGS_CLASSES
 
 NAMES = sorted({name for cls in SETTINGS_CLASSES for name in cls.names()})
 NASTY = st.sampled_from(["", " ", "<script>alert(1)</script>", "<b>x</b>", "1e999", "nan", "-inf",
@@ -138,7 +140,7 @@ def test_any_training_text_leaves_the_training_page_working(text, epochs, prefix
 
 
 # --- no user string is HTML; nothing is evaluated ---------------------------------------------
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
 # Every HTML sink in the app and what it renders: constants and gate names only. A new sink must be
 # reviewed and added here.
 HTML_SINKS = {("gates.py", "colors.colour(g)"), ("view.py", "PRESENTER_CSS"), ("view.py", "A11Y_CSS"),

@@ -7,12 +7,15 @@ import tomllib
 import tracemalloc
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from app_helpers import ROOT, open_page
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rnn_core import optimizers, training
-from ui import budget, builder, inputs, keys
-from ui.settings import CELLS, Config
+from ui.classroom import builder
+from ui.controls import inputs, keys
+from ui.controls.settings import CELLS, Config
+from ui.runtime import budget
 
 
 def _errors(at) -> list[str]:
@@ -75,7 +78,7 @@ def test_planned_params_equal_the_built_models_count(layers, features):
 def _real_bytes(cfg: Config) -> tuple[int, int]:
     """(weights, weights + trace) bytes of the model the pages build for ``cfg``, measured on the
     arrays themselves: every weight, and each direction's x, h, c, gates and pre-activations."""
-    from ui.lab import build_model
+    from ui.runtime.lab import build_model
     model = build_model(cfg)
     weights = sum(w.nbytes for layer in model.layers for w in layer.get_weights())
     trace = 0
@@ -130,7 +133,7 @@ def test_recurrent_params_is_keras_count(keras, cell, features, reset_after):
 
 def test_trace_estimate_covers_a_real_trace():
     cfg = Config(cell="LSTM", units=16, timesteps=12, input_dim=5, batch_size=3)
-    from ui.lab import build_layer
+    from ui.runtime.lab import build_layer
     trace = build_layer(cfg).trace(inputs.make_input(cfg))
     arrays = [trace.x, trace.h, trace.c, *trace.gates.values(), *trace.pre_activations.values()]
     real = sum(a.nbytes for a in arrays)
@@ -215,11 +218,11 @@ def test_gradient_flow_over_budget_is_refused():
 @pytest.mark.parametrize("error, shown", [(MemoryError(), "ran out of memory"),
                                           (RuntimeError("boom"), "(RuntimeError)")])
 def test_an_unexpected_exception_is_a_message_not_a_traceback(monkeypatch, error, shown):
-    import ui.lab
+    import ui.runtime.lab
 
     def fail(*args, **kwargs):
         raise error
-    monkeypatch.setattr(ui.lab, "build_model", fail)
+    monkeypatch.setattr(ui.runtime.lab, "build_model", fail)
     at = open_page("shapes")
     assert not at.exception
     assert any(shown in e for e in _errors(at)), _errors(at)
@@ -227,11 +230,11 @@ def test_an_unexpected_exception_is_a_message_not_a_traceback(monkeypatch, error
 
 def test_an_exception_in_a_fragment_is_a_message_not_a_traceback(monkeypatch):
     """A fragment's reruns run outside the page's guard: each fragment carries its own."""
-    import ui.status
+    import ui.runtime.status
 
     def fail(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr(ui.status, "_status_line", fail)
+    monkeypatch.setattr(ui.runtime.status, "_status_line", fail)
     at = open_page("shapes")
     assert not at.exception
     assert any("(RuntimeError)" in e for e in _errors(at)), _errors(at)

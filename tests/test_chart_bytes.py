@@ -1,5 +1,5 @@
 """Bytes in proportion to what changed (issue 19.3): the step-through sends each array once and
-the browser builds the frames (ui/figures.py step_through, static/chart/chart.js), so its element
+the browser builds the frames (ui/drawing/figures.py step_through, static/chart/chart.js), so its element
 grows linearly in the number of steps T, not as T² (a filled copy of every heatmap per frame).
 
 Sizes, not times: the chart element as it goes over the websocket (its data JSON: the figure,

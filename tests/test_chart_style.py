@@ -1,12 +1,12 @@
 """Charts a back row can read (issue 18, deliverable 2), on every figure the pages send.
 
-Each page is opened under AppTest and every ``ui.chart`` element's figure is read as the browser
+Each page is opened under AppTest and every ``ui.runtime.chart`` element's figure is read as the browser
 receives it (``chart_elements``): no toolbar, colour bars with 3–5 ticks and a length in pixels,
 every heatmap's rows labelled without labels on top of each other, one hue per unit in a line
 chart, no histogram hiding another. Pixel sizes come from the figure's own height, margins and
 axis domains (what plotly.js lays out before automargin grows a margin).
 
-The step-throughs (``figures.step_through``) and the diagrams (``ui.diagrams``) are checked by
+The step-throughs (``figures.step_through``) and the diagrams (``ui.drawing.diagrams``) are checked by
 their own test, on the pages that draw them.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ import re
 
 import numpy as np
 import pytest
-
 from app_helpers import chart_elements, open_page
-from ui import colors, figures, plot
+
+from ui.drawing import colors, figures, plot
 
 # (page, query): every chart builder the pages use, LSTM and GRU, stacks, Bidirectional, masks
 VIEWS = [
@@ -197,7 +197,7 @@ CHECKS = (colour_bar_problems, row_label_problems, unit_line_problems, histogram
 
 def sent(fig: dict) -> dict:
     """The figure as the chart component receives it (typed arrays, as on the pages)."""
-    from ui import chart
+    from ui.runtime import chart
 
     return json.loads(chart.encode(fig))
 
@@ -287,11 +287,12 @@ def test_nice_ticks_are_round_and_inside_the_range(low, high, most):
 
 
 def test_the_theme_is_one_file_that_both_sides_use():
-    """The browser (static/chart/chart.js) and the exported chart (ui/exports.py) put the same theme
+    """The browser (static/chart/chart.js) and the exported chart (ui/classroom/exports.py) put the same theme
     under a figure as a Plotly template, read from static/chart/theme.json: plotly.js merges it, no
     hand-written merge on either side."""
 
-    from ui import chart, exports
+    from ui.classroom import exports
+    from ui.runtime import chart
 
     theme = json.loads((chart.STATIC_DIR / "chart" / "theme.json").read_text(encoding="utf-8"))
     assert chart.THEME == theme == plot.THEME
@@ -320,7 +321,7 @@ def test_more_units_than_hues_draw_the_ones_that_vary_most_with_a_legend():
 
 def test_a_chart_says_what_it_shows():
     """The text alternative (issue 18, deliverable 6): the title, then what the chart draws."""
-    from ui import chart
+    from ui.runtime import chart
 
     h = np.zeros((10, 8))                                                   # (timesteps, units)
     alt = chart.alt_text(figures.step_through({"h": h}, lines="h", title="h_t over time"))

@@ -382,8 +382,8 @@ def test_timing_repeats_do_not_advance_a_stateful_layer(keras, x):
 
 
 def test_worker_merges_the_parts_of_a_stack_keeping_outputs_and_steps_apart(keras, x):
-    """ui.crosscheck_worker.check (what the app runs): each part's outputs and steps, labelled."""
-    from ui import crosscheck_worker
+    """ui.runtime.crosscheck_worker.check (what the app runs): each part's outputs and steps, labelled."""
+    from ui.runtime import crosscheck_worker
 
     lower = layers.LSTM(4, return_sequences=True, seed=1)
     below = lower(x)                                                  # (batch, timesteps, 4)

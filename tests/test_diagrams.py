@@ -2,7 +2,7 @@
 (issue 18): text at the app's body size, every node's text inside its box, no two texts on top
 of each other, and every edge label beside its arrow, not on it.
 
-Text boxes are estimated here, independently of ui.diagrams, from font size × characters
+Text boxes are estimated here, independently of ui.drawing.diagrams, from font size × characters
 (Source Sans at 16 px measured 0.44-0.50 em a character in Chromium, Source Code Pro 0.60 em):
 enough to catch a label drawn on its arrow or text spilling out of a box. The figure's units are
 turned into px from its own layout (equal x/y scale, height = plotted range + margins).
@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 
-from ui import colors, diagrams
+from ui.drawing import colors, diagrams
 
 SANS_EM, MONO_EM, LINE_EM = 0.5, 0.6, 1.2
 BODY_PX = 16
@@ -64,8 +64,8 @@ def parts(fig):
 
 def shapes_page_diagram(bidirectional: bool, outputs: list[str]):
     """/shapes' data-flow diagram, laid out by the page's own ``experiments.data_flow``."""
-    from ui import experiments, lab
-    from ui.settings import Config
+    from ui.controls.settings import Config
+    from ui.runtime import experiments, lab
 
     states = len(outputs) > 1
     cfg = (Config(cell="LSTM", units=256, timesteps=200, input_dim=128, batch_size=64,

@@ -9,11 +9,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from app_helpers import open_page
+
 from rnn_core import BidirectionalTrace
-from ui import exports, inputs, lab
-from ui.settings import Config
+from ui.classroom import exports
+from ui.controls import inputs
+from ui.controls.settings import Config
+from ui.runtime import lab
 
 TOL = 1e-5
 CONFIGS = [
@@ -81,7 +83,8 @@ def test_trace_files_load_back_as_the_trace(cfg):
 
 
 def test_chart_html_is_standalone_and_keeps_the_typed_arrays():
-    from ui import chart, figures
+    from ui.drawing import figures
+    from ui.runtime import chart
 
     trace = lab_for(Config(units=3, timesteps=4)).trace()
     fig = figures.step_through({"h": trace.h[0]}, lines="h")

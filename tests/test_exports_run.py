@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ui import exports, inputs, lab
-from ui.settings import Config
+from ui.classroom import exports
+from ui.controls import inputs
+from ui.controls.settings import Config
+from ui.runtime import lab
 
 View = exports.View
 TOL = 2e-5  # 7 printed decimals, float32 arithmetic in two frameworks

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from app_helpers import by_key, chart_figure, open_page, step_panel, texts, wait_for
+
 from rnn_core import crosscheck, layers
-from ui import cudnn, lab
-from ui.settings import Config
+from ui.controls.settings import Config
+from ui.runtime import lab
+from ui.sections import cudnn
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 

@@ -14,7 +14,6 @@ import re
 
 import plotly.offline
 import pytest
-
 from app_helpers import ROOT, chart_elements, open_page
 from ci_env import missing
 
@@ -40,7 +39,7 @@ def source_trace_types() -> set[str]:
     not_traces = {"rect", "line", "circle", "path", "log", "linear", "category", "date",
                   "buttons", "dropdown", "primary", "secondary", "tertiary"}
     found = set()
-    for path in (ROOT / "ui").glob("*.py"):
+    for path in (ROOT / "ui").rglob("*.py"):
         found |= set(re.findall(r"""(?:"type":\s*|\btype=)"([a-z0-9]+)\"""", path.read_text()))
     return found - not_traces
 
@@ -50,9 +49,8 @@ def registered() -> set[str]:
     """The trace modules registered in the vendored bundle, as plotly.js itself lists them."""
     if not os.access(CHROMIUM, os.X_OK):
         missing(f"{CHROMIUM} is missing (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     from e2e.streamlit_browser import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     def read_bundle():
         with sync_playwright() as pw:
@@ -115,7 +113,7 @@ def test_the_app_serves_the_bundle_gzipped_as_javascript():
     from bench_class import ephemeral_port
     from e2e.streamlit_browser import StreamlitServer
 
-    from ui import chart
+    from ui.runtime import chart
 
     with StreamlitServer("app.py", port=ephemeral_port()) as server:
         request = urllib.request.Request(server.url + "/app/static/" + chart.BUNDLE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui import quiz
+from ui.classroom import quiz
 
 pytestmark = pytest.mark.keras  # the expected answers are compared with real TensorFlow/Keras
 

@@ -18,11 +18,11 @@ import json
 
 import numpy as np
 import pytest
-
 from app_helpers import chart_elements, open_page
 from oracle import keras_ref
 from oracle.labels import LabelError, hoverable, parse, readings, step_frames, traces_and_frames
-from ui import chart
+
+from ui.runtime import chart
 
 pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 
@@ -74,7 +74,7 @@ def _query(at) -> dict:
 
 def page_settings(at):
     """The page's settings as it wrote them into its URL (Config, ViewSettings)."""
-    from ui.settings import Config, ViewSettings
+    from ui.controls.settings import Config, ViewSettings
     query = _query(at)
     cfg, _ = Config.from_query(query)
     view, _ = ViewSettings.from_query(query)
@@ -83,7 +83,8 @@ def page_settings(at):
 
 def reference(keras, page: str, at) -> keras_ref.Reference:
     """Keras's numbers for the page's settings (cached per configuration)."""
-    from ui import inputs, lab
+    from ui.controls import inputs
+    from ui.runtime import lab
     cfg, view = page_settings(at)
     key = (page == "encoder_decoder", cfg, view.decoder_timesteps if page == "encoder_decoder" else 0)
     if key not in _REFERENCES:
@@ -103,7 +104,8 @@ def reference(keras, page: str, at) -> keras_ref.Reference:
 
 def _stateful_runs(keras, cfg, x) -> dict:
     """/hidden_states' stateful section: the same three chunks the page feeds (inputs), Keras's h."""
-    from ui import inputs, lab
+    from ui.controls import inputs
+    from ui.runtime import lab
     n, timesteps = 3, cfg.timesteps
     if cfg.preset in ("random", "sine"):
         chunks = np.split(inputs.make_input(dataclasses.replace(cfg, timesteps=n * timesteps)), n, axis=1)
@@ -222,7 +224,7 @@ def _frame_cells(fig) -> dict[int, set]:
 def test_frame_k_shows_steps_0_to_k_and_nothing_later(lines):
     """The animation description as the oracle applies it (chart.js the same): the student at
     step k sees every unit of every quantity at steps 0..k, no later step; the lines too."""
-    from ui import figures
+    from ui.drawing import figures
     rng = np.random.default_rng(0)
     series = {name: rng.uniform(-1, 1, (6, 3)) for name in ("input", "forget", "c", "h")}
     fig = json.loads(chart.encode(figures.step_through(series, panels=[["input", "forget"],
@@ -240,7 +242,7 @@ def test_frame_k_shows_steps_0_to_k_and_nothing_later(lines):
 
 
 def test_above_the_frame_budget_only_the_cursor_moves():
-    from ui import figures
+    from ui.drawing import figures
     timesteps = 400  # 400² × (16 rows + 8 lines) numbers in filled copies: over the budget
     fig = json.loads(chart.encode(figures.step_through({"h": np.zeros((timesteps, 16))},
                                                        lines="h")))
@@ -263,7 +265,7 @@ def test_labels_that_break_the_grammar_are_reported():
 
 def test_the_layer_returns_heatmap_ticks_only_real_units():
     """A tick 4 for units 0–3 was drawn: the axis range leaves room above the last unit."""
-    from ui import figures
+    from ui.drawing import figures
     fig = figures.sequence_vs_final(np.zeros((5, 4)), True, "step 4")
     axis = fig["layout"]["yaxis"]
     if "tickvals" in axis:

@@ -1,4 +1,4 @@
-"""ui.settings without Streamlit: parsing, limits and the URL round trip of every settings class."""
+"""ui.controls.settings without Streamlit: parsing, limits and the URL round trip of every settings class."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from ui import settings
-from ui.settings import SETTINGS_CLASSES, Config, TrainingSettings, ViewSettings
+from ui.controls import settings
+from ui.controls.settings import SETTINGS_CLASSES, Config, TrainingSettings, ViewSettings
 
 
 def test_settings_module_does_not_import_streamlit():
     import importlib
     import subprocess
-    code = "import sys, ui.settings, ui.inputs; print('streamlit' in sys.modules)"
+    code = "import sys, ui.controls.settings, ui.controls.inputs; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(importlib.import_module("ui").__path__[0] + "/.."))
     assert out.stdout.strip() == "False"
@@ -131,8 +131,8 @@ def test_layers_from_the_url(raw, ok):
 
 
 def test_builder_presets_match_the_settings_choices():
-    from ui import builder
-    from ui.settings import BuilderSettings
+    from ui.classroom import builder
+    from ui.controls.settings import BuilderSettings
     assert tuple(builder.PRESETS) == BuilderSettings.spec("model_preset")["choices"]
     default = builder.PRESETS[BuilderSettings().model_preset]
     assert (BuilderSettings().model_spec, BuilderSettings().model_input_shape) == \
@@ -141,9 +141,10 @@ def test_builder_presets_match_the_settings_choices():
 
 def test_labels_and_help_name_every_tutorial_they_cite():
     """Issue 18: a seed number alone means nothing to a newcomer; every "seed NNN" an option
-    label, note or help text shows comes after its tutorial's name (ui.sources.cite)."""
+    label, note or help text shows comes after its tutorial's name (ui.classroom.sources.cite)."""
     from test_sources import BARE, cited_properly
-    from ui import builder
+
+    from ui.classroom import builder
     shown = [*settings.PRESET_LABELS.values(), *settings.PRESET_NOTES.values(),
              *settings.INIT_LABELS.values(), *settings.INIT_NOTES.values(),
              *(p.label for p in builder.PRESETS.values()),

@@ -155,7 +155,7 @@ SPEC = "LSTM(4, return_sequences=True)\nLSTM(4, return_sequences=True)\nGRU(3)\n
 def test_model_names_are_keras_names_and_depend_on_no_other_model(keras):
     """The model builder names layers as a fresh Keras session does (lstm, lstm_1, ...), and a
     second build (another session's, say) gets the same names: no counter is shared."""
-    from ui import builder
+    from ui.classroom import builder
 
     keras.backend.clear_session()  # Keras counts names per session: start one afresh
     theirs = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4, return_sequences=True),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from app_helpers import open_page, texts
-from ui import sources
+
+from ui.classroom import sources
 
 BARE = re.compile(r"seed (\d{3})", re.IGNORECASE)
 

@@ -144,14 +144,14 @@ def test_what_has_no_pytorch_twin_is_a_value_error():
         torch_convert.torch_param_count("Conv", 3, 2)
 
 
-# --- /parameters' "Keras vs PyTorch": the page's pure formula (ui.frameworks) vs real modules ----
+# --- /parameters' "Keras vs PyTorch": the page's pure formula (ui.sections.frameworks) vs real modules ----
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("num_layers", [1, 2, 3])
 @pytest.mark.parametrize("cell", CELLS)
 def test_frameworks_torch_stack_matches_a_real_num_layers_module(torch, cell, num_layers, bidirectional):
     """The counts (per layer and total), the constructor and h_n/c_n shapes the page computes
     without torch, against torch.nn.<cell>(..., num_layers=N, bidirectional=...) built here."""
-    from ui import frameworks
+    from ui.sections import frameworks
 
     stack = [build(cell, 8, 4 if i == 0 else (16 if bidirectional else 8),
                    bidirectional=bidirectional) for i in range(num_layers)]

@@ -25,7 +25,7 @@ function loadPlotly(src) {
 
 function themed(layout, theme, key) {
   // The theme (static/chart/theme.json) as a Plotly template: plotly.js puts it under the figure's own
-  // layout, every axis included, exactly as in the exported chart (ui/exports.py).
+  // layout, every axis included, exactly as in the exported chart (ui/classroom/exports.py).
   const out = Object.assign({template: {layout: theme}}, layout);
   if (out.uirevision === undefined) out.uirevision = key;
   out.autosize = true;
@@ -69,7 +69,7 @@ document.addEventListener("keydown", (event) => {
 });
 
 // A step-through's frames, built from its description (fig.animation): static/chart/frames.js,
-// the one implementation, shared with the downloaded chart (ui/exports.py chart_html).
+// the one implementation, shared with the downloaded chart (ui/classroom/exports.py chart_html).
 const {stepFrames, onFrame} = globalThis.rnnlabFrames;
 
 function slideType(layout, plot) {
@@ -78,7 +78,7 @@ function slideType(layout, plot) {
   // commas, with the top margin to hold the extra lines.
   const px = parseFloat(getComputedStyle(document.documentElement).fontSize) || 20;
   layout.font = Object.assign({}, layout.font, {size: px});
-  // colour bars were given their ticks for the normal view's type (ui/plot.py colorbar): at this
+  // colour bars were given their ticks for the normal view's type (ui/drawing/plot.py colorbar): at this
   // size keep first, middle and last where all of them no longer fit, and keep 3 readable
   for (const [name, axis] of Object.entries(layout)) {
     const bar = name.startsWith("coloraxis") && axis && axis.colorbar;
@@ -188,7 +188,7 @@ export default function ({ data, parentElement }) {
     PLOTS.set(parentElement, root);
   }
   const fig = JSON.parse(data.figure);
-  // The chart's text alternative (ui/chart.py alt_text): "<title>: <what it shows>".
+  // The chart's text alternative (ui/runtime/chart.py alt_text): "<title>: <what it shows>".
   root.plot.setAttribute("role", "img");
   root.plot.setAttribute("aria-label", data.alt || "Chart");
   root.alt.textContent = data.alt || "";

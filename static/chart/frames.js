@@ -1,17 +1,17 @@
 // A step-through's Plotly frames, built from its description (fig.animation; the format is
-// specified once, in ui/figures.py step_through, and tests/oracle/labels.py builds the same):
+// specified once, in ui/drawing/figures.py step_through, and tests/oracle/labels.py builds the same):
 // the figure sends every array once, frame k fills the heatmaps in up to step k, grows the lines
 // to k + 1 points and moves the cursors to x = k.
 //
 // The one implementation, used by the chart component (static/chart/chart.js imports this file)
-// and by a downloaded chart (ui/exports.py chart_html inlines it): a plain script, no export
+// and by a downloaded chart (ui/classroom/exports.py chart_html inlines it): a plain script, no export
 // syntax, that puts `rnnlabFrames` = {stepFrames, onFrame} on the global object.
 (function (root) {
   const TYPED = {f8: Float64Array, f4: Float32Array, i1: Int8Array, i2: Int16Array, i4: Int32Array,
                  u1: Uint8Array, u2: Uint16Array, u4: Uint32Array};
 
   function decoded(value) {
-    // Plotly's typed-array spec {dtype, bdata, shape} (ui/plot.py encode), a typed array or
+    // Plotly's typed-array spec {dtype, bdata, shape} (ui/drawing/plot.py encode), a typed array or
     // (nested) arrays, as plain (nested) arrays: null must stay null (a typed array makes it 0)
     if (!value) return value;
     if (value.bdata === undefined) {

@@ -1,4 +1,4 @@
-// The guided tour (ui/tour.py): a Components v2 element holding a "Take the tour" button that
+// The guided tour (ui/classroom/tour.py): a Components v2 element holding a "Take the tour" button that
 // runs driver.js (static/tour/driver.js.iife.js) in the browser, and the #ctl-<key> links.
 
 let TOUR = null;   // the driver.js instance of the running tour, if any
@@ -6,7 +6,7 @@ let TOUR = null;   // the driver.js instance of the running tour, if any
 // While the tour is open it owns the keys the step-through player also listens to: ← / → move
 // the tour (driver.js listens to keyup on window), Space moves it on as on a slide (driver.js
 // focuses the popover's × on every step, and Space would otherwise close the tour), and the
-// player (ui/chart.py, keydown on document) neither steps nor plays underneath. Capturing on
+// player (ui/runtime/chart.py, keydown on document) neither steps nor plays underneath. Capturing on
 // window runs before the document. A widget on the page keeps its own keys.
 const PLAYER_KEYS = new Set(["ArrowLeft", "ArrowRight", "Home", "End", " ", "Spacebar"]);
 function ownKeys(event) {

@@ -11,11 +11,12 @@ import json
 import numpy as np
 import pandas as pd
 from playwright.sync_api import expect
-
 from test_pages_browser import assert_no_exception, open_app
 from test_player_browser import wait_for_crosscheck
-from ui import inputs, lab
-from ui.settings import Config
+
+from ui.controls import inputs
+from ui.controls.settings import Config
+from ui.runtime import lab
 
 QUERY = "cell=GRU&units=5&timesteps=6"
 CFG = Config(cell="GRU", units=5, timesteps=6)

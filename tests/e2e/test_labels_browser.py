@@ -4,10 +4,10 @@ here at 1400×1000 and must fit its box."""
 from __future__ import annotations
 
 import pytest
-
 from test_pages_browser import assert_no_exception, open_app
-from ui import builder
-from ui.settings import PRESET_LABELS, PRESETS
+
+from ui.classroom import builder
+from ui.controls.settings import PRESET_LABELS, PRESETS
 
 CUT_JS = "el => [el.value, el.scrollWidth - el.clientWidth]"
 

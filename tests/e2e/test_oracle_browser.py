@@ -12,10 +12,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
-from playwright.sync_api import expect
-
 from oracle import keras_ref
 from oracle.labels import parse
+from playwright.sync_api import expect
 from test_pages_browser import assert_no_exception, open_app, wait_for_crosscheck
 
 pytestmark = pytest.mark.keras
@@ -34,8 +33,9 @@ def hover_readings(page, keras, path: str, key: str, cells, keys=(), blank=()):
     """Open ``path``, press ``keys`` (the player steps in the browser), hover each (trace, row,
     step) cell of chart ``key``: the decoded labels, each checked against Keras for the page's
     settings (read back from its URL); each ``blank`` cell must show no label."""
-    from ui import inputs, lab
-    from ui.settings import Config
+    from ui.controls import inputs
+    from ui.controls.settings import Config
+    from ui.runtime import lab
     open_app(page, path)
     chart = page.locator(f".st-key-{key} .js-plotly-plot")
     expect(chart).to_be_visible()

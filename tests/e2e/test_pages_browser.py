@@ -10,8 +10,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
-
-from streamlit_browser import ROOT, messages, record_frames, set_widget, wait_until_idle, wait_until_quiet
+from streamlit_browser import (
+    ROOT,
+    messages,
+    record_frames,
+    set_widget,
+    wait_until_idle,
+    wait_until_quiet,
+)
 
 # url path -> Plotly charts the page draws for the default config (at least this many).
 PAGES = {"": 1, "shapes": 1, "parameters": 1, "hidden_states": 1, "gates": 1, "cross_check": 1}
@@ -193,7 +199,8 @@ def test_a_downloaded_step_through_plays_on_its_own(browser, tmp_path):
     frames in the file itself: it opens on the app's step, and ▶ Play moves cursor and fill."""
     import numpy as np
 
-    from ui import exports, figures
+    from ui.classroom import exports
+    from ui.drawing import figures
 
     units, timesteps = 3, 6
     h = np.random.default_rng(0).uniform(-1, 1, (timesteps, units))   # (timesteps, units)

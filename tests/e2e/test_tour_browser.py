@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-
 from streamlit_browser import set_widget, wait_until_idle, wait_until_quiet
-from ui import quiz, tour
+
+from ui.classroom import quiz, tour
 
 POPOVER = ".driver-popover"
 # true once the element has kept its place for 5 animation frames

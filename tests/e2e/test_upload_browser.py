@@ -7,10 +7,10 @@ student sees of it is the browser's own chip, which static/upload.css makes read
 from __future__ import annotations
 
 from playwright.sync_api import expect
-
-from test_pages_browser import assert_no_exception, open_app
 from streamlit_browser import wait_until_quiet
-from ui import budget
+from test_pages_browser import assert_no_exception, open_app
+
+from ui.runtime import budget
 
 LIMIT = budget.size_text(budget.UPLOAD_BYTES)
 

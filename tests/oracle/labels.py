@@ -1,11 +1,11 @@
 """Read a chart as the browser receives it and evaluate every hover label the way Plotly does.
 
-``readings(fig)`` walks the figure JSON (the string ``ui.chart`` sends, parsed), every trace of
+``readings(fig)`` walks the figure JSON (the string ``ui.runtime.chart`` sends, parsed), every trace of
 the figure and of every animation frame (a frame's trace data merged over the base trace, as
 ``Plotly.animate`` does; a step-through's frames built from its ``animation`` description as
 static/chart/chart.js builds them, see ``step_frames``), substitutes ``%{x}``, ``%{y}``,
 ``%{z}``, ``%{customdata}`` (with a d3 format such as ``:.4f``) per point, and decodes the label
-text in the grammar of ``ui.figures`` (its module docstring):
+text in the grammar of ``ui.drawing.figures`` (its module docstring):
 
     <quantity> · sample <s> · layer <l> · <direction> · step <k>|time <t> · unit <u>[ · <note>] = <value>
 
@@ -137,7 +137,7 @@ def parse(text: str, where: str = "") -> Reading:
 
 def step_frames(fig: dict) -> list[dict]:
     """The Plotly frames of a step-through, built from ``fig["animation"]`` step for step as
-    static/chart/chart.js ``stepFrames`` builds them (the format: ui/figures.py ``step_through``):
+    static/chart/chart.js ``stepFrames`` builds them (the format: ui/drawing/figures.py ``step_through``):
     frame k blanks each ``fill`` heatmap's columns after k, keeps each ``grow`` line's first
     k + 1 values and moves each ``cursor`` to x = [k, k]. A figure without one: its own frames."""
     spec = fig.get("animation")

@@ -1,6 +1,6 @@
 // The step-through's step, reported to the server so that every rerun starts where the student
-// is. The player (ui/chart.py) announces each step it shows with a "rnnlab:step" event; this
-// element reports a step the server does not know yet, which reruns only its fragment (ui/lab.py).
+// is. The player (ui/runtime/chart.py) announces each step it shows with a "rnnlab:step" event; this
+// element reports a step the server does not know yet, which reruns only its fragment (ui/runtime/lab.py).
 // While ▶ Play runs, it waits until the frames stop.
 const STATE = new WeakMap();   // parentElement -> {known, timer, listener}
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.chart import static_url
+from ui.runtime.chart import static_url
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
     ),
 }
 
-TOUR_DIR = Path(__file__).resolve().parents[1] / "static" / "tour"
+TOUR_DIR = Path(__file__).resolve().parents[2] / "static" / "tour"
 _component = st.components.v2.component(
     "rnnlab_tour", js=(TOUR_DIR / "tour.js").read_text(encoding="utf-8"),
     css=(TOUR_DIR / "tour.css").read_text(encoding="utf-8"), isolate_styles=False)

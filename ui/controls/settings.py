@@ -2,7 +2,7 @@
 
 Every setting the app keeps is a field of a frozen dataclass deriving from ``Settings``; its
 limits live in the field's metadata (``setting(...)``). The same code parses URL values,
-serialises non-default values back and (in ``ui.sidebar``) shows the widget, for every class:
+serialises non-default values back and (in ``ui.controls.sidebar``) shows the widget, for every class:
 ``Config`` (the layer, in the sidebar of every page), ``TrainingSettings`` (/training) and
 ``ViewSettings`` (the step-through's step and sample, page toggles, presenter view, lock).
 
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rnn_core.layers import CELLS  # the cells, from the cell classes (SimpleRNN, LSTM, GRU)
-from ui.sources import cite
+from ui.classroom.sources import cite
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", "None")
 PRESETS = ("random", "train_X", "sine", "word", "csv")
@@ -338,7 +338,7 @@ DEFAULT_MODEL = "Embedding(1000, 64)\nLSTM(128)\nDense(10, activation='softmax')
 @dataclass(frozen=True)
 class BuilderSettings(Settings):
     """/parameters' model builder: the text a student typed travels in the link too."""
-    model_preset: str = setting("seed000_lstm", choices=(  # == ui.builder.PRESETS (tested)
+    model_preset: str = setting("seed000_lstm", choices=(  # == ui.classroom.builder.PRESETS (tested)
         "seed000_lstm", "seed000_gru", "seed000_bidirectional", "seed001_simple_rnn",
         "seed002_hihello"))
     model_spec: str = setting(DEFAULT_MODEL, min_len=1, max_len=2000)

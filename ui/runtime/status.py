@@ -29,7 +29,8 @@ from pathlib import Path
 import streamlit as st
 
 from rnn_core import crosscheck
-from ui import crosscheck_worker, guard, keys
+from ui.controls import keys
+from ui.runtime import crosscheck_worker, guard
 
 POLL_SECONDS = 2.0
 MAX_QUEUED = 3  # checks waiting for the worker; beyond that a page shows its numbers unchecked
@@ -146,7 +147,7 @@ def summary_text(res) -> str:
 Details = Callable[[str, object], None]  # (state, value) -> draws what the page shows of the check
 
 _ticker = st.components.v2.component(
-    "rnnlab_ticker", js=(Path(__file__).parent / "js" / "ticker.js").read_text(encoding="utf-8"))
+    "rnnlab_ticker", js=(Path(__file__).resolve().parents[1] / "js" / "ticker.js").read_text(encoding="utf-8"))
 _RUNS = itertools.count()  # makes every ticker element new data, so the browser re-arms its timer
 
 

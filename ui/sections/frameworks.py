@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from rnn_core import layers, torch_convert
-from ui.diagrams import shape_text
+from ui.drawing.diagrams import shape_text
 
 GATE_MEANING = {"i": "input", "f": "forget", "c": "candidate", "g": "candidate", "o": "output",
                 "z": "update", "r": "reset", "h": "candidate", "n": "candidate"}

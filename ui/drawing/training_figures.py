@@ -1,14 +1,14 @@
 """Figures for the training page: loss curve, softmax tables, gradient flow, clipping.
 
-Plain functions returning figure dicts, assembled by ``ui.plot.figure`` (no Plotly
-validation: the loss curve is redrawn while training runs). Colours from ``ui.colors``
+Plain functions returning figure dicts, assembled by ``ui.drawing.plot.figure`` (no Plotly
+validation: the loss curve is redrawn while training runs). Colours from ``ui.drawing.colors``
 (``colors.CELL`` for the three cells, as on the Parameters page).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ui import colors, plot
+from ui.drawing import colors, plot
 
 LOSS = colors.HIGHLIGHT
 ACCURACY = colors.GATE["input"]

@@ -1,4 +1,4 @@
-"""The widgets that show settings, and the URL sync: Streamlit glue over ``ui.settings``.
+"""The widgets that show settings, and the URL sync: Streamlit glue over ``ui.controls.settings``.
 
 One mechanism for every settings class: session state holds each field under its own name
 (== widget key == URL parameter); ``apply_query_params`` copies URL values in, ``write_query``
@@ -13,12 +13,26 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import budget, inputs, keys, streamlit_private
-from ui.settings import (CELLS, INIT_LABELS, INIT_NOTES, INITS, LIMITS, MAX_WORD, MERGE_MODES,
-                         PRESET_LABELS, PRESET_NOTES, PRESETS, SETTINGS_CLASSES, Config,
-                         ViewSettings, to_url_value)
+from ui.controls import inputs, keys
+from ui.controls.settings import (
+    CELLS,
+    INIT_LABELS,
+    INIT_NOTES,
+    INITS,
+    LIMITS,
+    MAX_WORD,
+    MERGE_MODES,
+    PRESET_LABELS,
+    PRESET_NOTES,
+    PRESETS,
+    SETTINGS_CLASSES,
+    Config,
+    ViewSettings,
+    to_url_value,
+)
+from ui.runtime import budget, streamlit_private
 
-UPLOAD_CSS = Path(__file__).resolve().parents[1] / "static" / "upload.css"  # a refused file's why
+UPLOAD_CSS = Path(__file__).resolve().parents[2] / "static" / "upload.css"  # a refused file's why
 
 
 def apply_query_params() -> list[str]:

@@ -23,10 +23,12 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import layers, training
-from ui import colors, figures, inputs, lab
-from ui import training_figures as tf_figs
-from ui.diagrams import shape_text
-from ui.settings import Config, TrainingSettings
+from ui.controls import inputs
+from ui.controls.settings import Config, TrainingSettings
+from ui.drawing import colors, figures
+from ui.drawing import training_figures as tf_figs
+from ui.drawing.diagrams import shape_text
+from ui.runtime import lab
 
 CONSECUTIVE_BATCHES = 3  # /hidden_states: batches a stateful layer carries its state across
 

@@ -1,15 +1,14 @@
-"""Figures for stacks, padding and the encoder -> decoder handover (plain dicts, see ui.plot).
+"""Figures for stacks, padding and the encoder -> decoder handover (plain dicts, see ui.drawing.plot).
 
-Arrays come in as (timesteps, units) for one sample, in processing order, like ui.figures.
+Arrays come in as (timesteps, units) for one sample, in processing order, like ui.drawing.figures.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ui import colors
-from ui.figures import QUANTITY, Where, label
-from ui import plot
-from ui.plot import figure
+from ui.drawing import colors, plot
+from ui.drawing.figures import QUANTITY, Where, label
+from ui.drawing.plot import figure
 
 PADDED_FILL = "rgba(150,150,150,0.55)"
 

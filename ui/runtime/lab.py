@@ -12,9 +12,11 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import Sequential, SequentialTrace, initializers, layers
-from ui import budget, equations, guard, inputs, keys, sidebar
-from ui.chart import chart
-from ui.settings import Config, ViewSettings
+from ui.controls import inputs, keys, sidebar
+from ui.controls.settings import Config, ViewSettings
+from ui.drawing import equations
+from ui.runtime import budget, guard
+from ui.runtime.chart import chart
 
 # seed 004's notebook: every kernel and recurrent weight 0.1, bias 0
 CONSTANT_KERNEL = 0.1
@@ -256,7 +258,7 @@ SETTLE_MS = 800              # ▶ Play: report once the frames (600 ms apart) h
 
 _step_report = st.components.v2.component(
     "rnnlab_step_report",
-    js=(Path(__file__).parent / "js" / "step_report.js").read_text(encoding="utf-8"))
+    js=(Path(__file__).resolve().parents[1] / "js" / "step_report.js").read_text(encoding="utf-8"))
 
 
 def step_through(key: str, fig: dict, panel, step: int) -> None:

@@ -20,7 +20,7 @@ LINKS = (
 
 # The browser side, in its own files, read once at import: the teacher links' element and the
 # presenter view's page-wide CSS (injected only in presenter view).
-JS_DIR = Path(__file__).parent / "js"
+JS_DIR = Path(__file__).resolve().parents[1] / "js"
 _JS = (JS_DIR / "view.js").read_text(encoding="utf-8")
 _CSS = (JS_DIR / "view.css").read_text(encoding="utf-8")
 PRESENTER_CSS = "<style>\n" + (JS_DIR / "presenter.css").read_text(encoding="utf-8") + "</style>"
@@ -37,7 +37,7 @@ def teacher_links(key: str = "teacher_links") -> None:
     _links(key=key, data={"links": [list(item) for item in LINKS]})
 
 
-A11Y_CSS = Path(__file__).resolve().parents[1] / "static" / "a11y.css"  # contrast the theme cannot set
+A11Y_CSS = Path(__file__).resolve().parents[2] / "static" / "a11y.css"  # contrast the theme cannot set
 
 
 def apply() -> None:

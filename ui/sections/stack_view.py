@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import colors, diagrams, stack_figures
-from ui.chart import chart
-from ui.diagrams import shape_text
-from ui.lab import Lab
-from ui.settings import Config
+from ui.controls.settings import Config
+from ui.drawing import colors, diagrams, stack_figures
+from ui.drawing.diagrams import shape_text
+from ui.runtime.chart import chart
+from ui.runtime.lab import Lab
 
 SHOWN_UNITS = 4  # units printed in the number table
 

@@ -6,8 +6,8 @@ import re
 import numpy as np
 
 from rnn_core import layers, sequential
-from ui import colors, plot
-from ui.plot import BLANK_AXIS, figure
+from ui.drawing import colors, plot
+from ui.drawing.plot import BLANK_AXIS, figure
 
 # Grids are drawn cell by cell only up to this many cells along an axis (else just the outline).
 _MAX_GRID = 40

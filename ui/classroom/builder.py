@@ -8,8 +8,8 @@ import ast
 from dataclasses import dataclass
 
 from rnn_core import Sequential, layers
-from ui import budget
-from ui.sources import cite
+from ui.classroom.sources import cite
+from ui.runtime import budget
 
 ALLOWED = ("Embedding", "SimpleRNN", "LSTM", "GRU", "Dense", "TimeDistributed", "Bidirectional")
 # Counting parameters needs shapes, not random draws: cheap initializers for every weight.

@@ -5,9 +5,9 @@ import dataclasses
 
 import numpy as np
 
-from ui import lab
-from ui.settings import Config
-from ui.diagrams import shape_text
+from ui.controls.settings import Config
+from ui.drawing.diagrams import shape_text
+from ui.runtime import lab
 
 
 def cell_args(cfg: Config) -> list[str]:

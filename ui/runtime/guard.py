@@ -1,7 +1,7 @@
 """The last resort around a page and every fragment: a message, never a traceback.
 
 Streamlit's control flow (st.rerun, st.stop, st.switch_page) raises exceptions that must pass
-through (their base class has no public name: ui/streamlit_private.py).
+through (their base class has no public name: ui/runtime/streamlit_private.py).
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import functools
 import logging
 
 import streamlit as st
-from ui.streamlit_private import ScriptControlException
+
+from ui.runtime.streamlit_private import ScriptControlException
 
 _LOG = logging.getLogger("rnnlab")
 

@@ -21,10 +21,11 @@ import plotly.io
 import streamlit as st
 
 from rnn_core import layers, torch_convert
-from ui import chart as chart_module
-from ui import inputs, keras_code, keys, view
-from ui.sources import cite
-from ui.settings import Config
+from ui.classroom import keras_code, view
+from ui.classroom.sources import cite
+from ui.controls import inputs, keys
+from ui.controls.settings import Config
+from ui.runtime import chart as chart_module
 
 INLINE_MAX = 2000  # arrays up to this many numbers are written out; bigger ones as base64
 PRINT_OPTIONS = dict(precision=7, suppress_small=True)  # as /hidden_states prints the outputs
@@ -184,7 +185,7 @@ def encoder_decoder_parts(cfg, encoder, decoder) -> list[Part]:
 def parts_for(cfg, current, view: View) -> list[Part]:
     """The parts the export rebuilds, with fresh copies of the page's weights."""
     if view.decoder_timesteps is not None:
-        from ui import lab
+        from ui.runtime import lab
 
         encoder, decoder = lab.encoder_decoder(cfg)
         x, y = current.x, inputs.decoder_input(cfg, view.decoder_timesteps)
@@ -658,7 +659,7 @@ def themed(layout: dict) -> dict:
 
 def chart_html(fig: dict) -> str:
     """One chart as a standalone HTML page: plotly.js inlined from the plotly package, the figure
-    exactly as the app sends it to the browser (``ui.chart.encode``: typed arrays kept).
+    exactly as the app sends it to the browser (``ui.runtime.chart.encode``: typed arrays kept).
 
     A step-through carries no frames, only their description (``fig["animation"]``): the page
     builds them with the app's own code (static/chart/frames.js, inlined) and shows the step the

@@ -9,7 +9,7 @@ every page, before the page computes anything. The browser side is static/chart/
 module the browser fetches once from the same static route, so no chart element carries its
 code: ui/js/chart_loader.js imports it) and ui/js/chart.css.
 
-A step-through figure (ui/figures.py ``step_through``) sends each array once with a short
+A step-through figure (ui/drawing/figures.py ``step_through``) sends each array once with a short
 description of its animation (``fig["animation"]``); static/chart/frames.js builds the Plotly
 frames from it in the browser, so the bytes grow linearly in the number of steps. Step-throughs may also carry
 ``steps``: one HTML panel per animation frame (readouts, the equations as MathML). The
@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from ui import plot
-from ui.equations import StepPanel
+from ui.drawing import plot
+from ui.drawing.equations import StepPanel
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 # The cartesian partial bundle (scatter, bar, heatmap, histogram, ...): every trace type the app
 # draws, a third of the full bundle's bytes (tests/test_plotly_bundle.py keeps both true).
 BUNDLE = "plotly/plotly-cartesian.min.js"
@@ -48,13 +48,13 @@ CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
 # new version is fetched once and then cached).
 MODULE = "chart/chart.js"
 # How a step-through's frames are built from its description: the one implementation, imported
-# by the module and inlined into a downloaded chart (ui/exports.py chart_html).
+# by the module and inlined into a downloaded chart (ui/classroom/exports.py chart_html).
 FRAMES = STATIC_DIR / "chart" / "frames.js"
 THEME_FILE = STATIC_DIR / "chart" / "theme.json"
 _VERSION = hashlib.sha256((STATIC_DIR / MODULE).read_bytes() + FRAMES.read_bytes()
                           + THEME_FILE.read_bytes()).hexdigest()[:12]
-_JS = (Path(__file__).parent / "js" / "chart_loader.js").read_text(encoding="utf-8")
-_CSS = (Path(__file__).parent / "js" / "chart.css").read_text(encoding="utf-8")
+_JS = (Path(__file__).resolve().parents[1] / "js" / "chart_loader.js").read_text(encoding="utf-8")
+_CSS = (Path(__file__).resolve().parents[1] / "js" / "chart.css").read_text(encoding="utf-8")
 
 _component = st.components.v2.component("rnnlab_chart", js=_JS, css=_CSS, isolate_styles=False)
 
@@ -113,7 +113,7 @@ def alt_text(fig: dict) -> str:
     heatmaps: dict[str, tuple[int, ...]] = {}
     for trace in data:
         if trace.get("type") == "heatmap":
-            # the hover label's first field names the quantity (ui/figures.py label grammar)
+            # the hover label's first field names the quantity (ui/drawing/figures.py label grammar)
             name = (trace.get("hovertemplate") or trace.get("name") or "values").split(" · ")[0]
             heatmaps.setdefault(_plain(name.split("<br>")[0]), _shape(trace.get("z")))
     parts = []

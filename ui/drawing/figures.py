@@ -1,6 +1,6 @@
 """Data figures: step-through animations, gate heatmaps, parameter curves, cross-check bars.
 
-Plain functions returning figure dicts (see ui.plot). Arrays come in as
+Plain functions returning figure dicts (see ui.drawing.plot). Arrays come in as
 (timesteps, units) for one sample, in processing order, unless the docstring says otherwise.
 
 Every value a chart of the layer's numbers shows carries a hover label that alone names it
@@ -31,9 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ui import colors
-from ui import plot
-from ui.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks
+from ui.drawing import colors, plot
+from ui.drawing.plot import LEGEND_BELOW, LEGEND_MARGIN, figure, grid, int_ticks
 
 # Above this many numbers in all frames together (the filled copies the browser builds, one per
 # step), the step-through only moves its cursor: no fill-in.

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from ui import budget
-from ui.settings import LIMITS, Config
+from ui.controls.settings import LIMITS, Config
+from ui.runtime import budget
 
 # seed 004's notebook: one sentence of 4 words, 5-dimensional word vectors
 TRAIN_X = np.array([[[0.1, 4.2, 1.5, 1.1, 2.8],

@@ -72,7 +72,7 @@ def items(report) -> list[Item]:
 
 def markdown(item: Item) -> str:
     """One checklist line: green ✓ or red ✗, and for a rule a setting decides, a link that
-    moves the focus to its control (ui.tour's script handles ``#ctl-<key>``)."""
+    moves the focus to its control (ui.classroom.tour's script handles ``#ctl-<key>``)."""
     colour = {True: "green", False: "red", None: "gray"}[item.ok]
     mark = {True: "✓", False: "✗", None: "·"}[item.ok]
     text = item.text.replace("[", "(").replace("]", ")")

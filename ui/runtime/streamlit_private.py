@@ -6,6 +6,7 @@ tests/test_budget.py fail if one of these moves.
 from __future__ import annotations
 
 import streamlit as st
+
 # The base class of st.rerun / st.stop / st.switch_page's exceptions: a last-resort guard must
 # let Streamlit's control flow through, and Streamlit exports no public name for it.
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException  # noqa: F401

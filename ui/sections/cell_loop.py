@@ -8,10 +8,10 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import layers
-from ui import keras_code
-from ui.settings import Config
-from ui.diagrams import shape_text
-from ui.lab import Lab
+from ui.classroom import keras_code
+from ui.controls.settings import Config
+from ui.drawing.diagrams import shape_text
+from ui.runtime.lab import Lab
 
 
 def cell_spelling(cfg: Config) -> str:

@@ -2,7 +2,7 @@
 
 A figure is the plain dict plotly.js takes, ``{"data", "layout", "frames"}``: no graph-object
 tree (Plotly validates and copies every array into one, 0.1–1 s for a step-through's frames),
-so nothing can be set on an object and silently lost on export. ``ui.chart`` sends it.
+so nothing can be set on an object and silently lost on export. ``ui.runtime.chart`` sends it.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 # The one theme: a Plotly template the chart component (ui/js/chart.js) and the exported chart
-# (ui/exports.py) both put under a figure's layout. Its base font is the app's body text (16 px).
+# (ui/classroom/exports.py) both put under a figure's layout. Its base font is the app's body text (16 px).
 # the one theme: a Plotly template, also fetched by the browser (static/chart/chart.js)
-THEME = json.loads((Path(__file__).resolve().parents[1] / "static" / "chart" / "theme.json")
+THEME = json.loads((Path(__file__).resolve().parents[2] / "static" / "chart" / "theme.json")
                    .read_text(encoding="utf-8"))
 FONT_PX = THEME["font"]["size"]
 # A colour bar is never shorter than this (a fraction of a squeezed plot was a few px): room for
@@ -64,7 +64,7 @@ def encode(obj):
 
 
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> dict:
-    """The plain figure dict plotly.js takes (encoded only when sent, by ``ui.chart``)."""
+    """The plain figure dict plotly.js takes (encoded only when sent, by ``ui.runtime.chart``)."""
     spec = {"data": data, "layout": layout}
     if frames:
         spec["frames"] = frames

@@ -1,7 +1,7 @@
 """The app's own session-state keys, in one place: one name per thing, no bare strings.
 
 Widget keys are not here: a settings field's name is its widget key and URL parameter
-(ui/settings.py). These are the values the app keeps beside the widgets; the leading underscore
+(ui/controls/settings.py). These are the values the app keeps beside the widgets; the leading underscore
 keeps them out of the settings' namespace.
 """
 CSV_X = "_csv_x"                    # (timesteps, features) array parsed from the uploaded CSV
