@@ -1,20 +1,18 @@
 """Encoder -> decoder: seed 000's model, the encoder's final states as the decoder's initial_state."""
-import dataclasses
-
 import numpy as np
 import streamlit as st
 
 from ui.classroom import exports, sources, tour
-from ui.controls import inputs, sidebar
+from ui.controls import sidebar
 from ui.controls.settings import ViewSettings
 from ui.drawing import diagrams, stack_figures
-from ui.runtime import lab
+from ui.runtime import experiments, lab
 from ui.runtime.chart import chart
 
 cfg = sidebar.current()
 current = lab.current(cfg)
 x, mask = current.x, current.mask                  # (batch, T_enc, input_dim), (batch, T_enc)
-batch, t_enc, features = x.shape
+batch, t_enc = x.shape[:2]
 units = cfg.units
 
 st.title("Encoder → decoder")
@@ -42,13 +40,10 @@ output = layers.Dense(10, activation='softmax')(decoder_output)''', language="py
 
 t_dec = sidebar.widget(ViewSettings, "decoder_timesteps", label="decoder timesteps",
                        where=st.columns([1, 3])[0])
-y = inputs.decoder_input(cfg, t_dec)               # (batch, T_dec, input_dim)
-encoder, decoder = lab.encoder_decoder(cfg)
-enc = encoder.trace(x, mask=mask)
+run = experiments.handover(cfg, x, mask, t_dec)
+y, state_names, enc, dec = run.y, run.state_names, run.encoder, run.decoder
 encoder_output, *states = enc.outputs              # (batch, units), then h (and c): (batch, units)
-dec = decoder.trace(y, initial_state=states)
 decoder_output = dec.outputs[0]                    # (batch, [T_dec,] units)
-state_names = [f"state_{s}" for s in encoder.state_names]
 
 st.subheader("The same model in rnn_core")
 st.code(f"""encoder = layers.{cfg.cell}({units}, return_state=True, name="encoder")
@@ -123,24 +118,13 @@ output = lstm_layer(paragraph1)
 output = lstm_layer(paragraph2)   # starts from paragraph1's final state
 output = lstm_layer(paragraph3)
 lstm_layer.reset_state()          # back to zeros""", language="python")
-pieces = 3
-long_x = inputs.seeded_random(batch, pieces * t_enc, features, cfg.seed)  # (batch, 3·T, features)
-plain = dataclasses.replace(cfg, layers=1, lengths="", bidirectional=False, stateful=False,
-                            return_sequences=False, return_state=False)
-stateful = lab.build_layer(dataclasses.replace(plain, stateful=True, batch_size=batch))
-whole = lab.build_layer(plain)
-whole.set_weights(stateful.get_weights())
-for paragraph in np.split(long_x, pieces, axis=1):
-    last = stateful(paragraph)                     # (batch, units)
-gap = float(np.abs(last - whole(long_x)).max())
-stateful.reset_state()
-after_reset = float(np.abs(stateful(long_x[:, :t_enc]) - whole(long_x[:, :t_enc])).max())
+pieces = experiments.stateful_pieces(cfg, x.shape)
 with st.container(key="ed_stateful"):
     st.markdown(
-        f"Here, with your {cfg.cell}({units}): three stateful calls on pieces of "
-        f"{t_enc} steps end where one call on all {pieces * t_enc} steps ends "
-        f"(max |Δ| = **{gap:.1e}**); after `reset_state()` the next call is "
-        f"the same as a fresh layer's (max |Δ| = **{after_reset:.1e}**).")
+        f"Here, with your {cfg.cell}({units}): {pieces.pieces} stateful calls on pieces of "
+        f"{t_enc} steps end where one call on all {pieces.pieces * t_enc} steps ends "
+        f"(max |Δ| = **{pieces.gap:.1e}**); after `reset_state()` the next call is "
+        f"the same as a fresh layer's (max |Δ| = **{pieces.after_reset:.1e}**).")
 st.page_link("pages/hidden_states.py", label="More on the Hidden states page: its section "
              "'Show what stateful=True changes' plots h across the pieces, carried and reset",
              icon=":material/timeline:")

@@ -77,8 +77,8 @@ def step_panel(at: AppTest, key: str, k: int | None = None) -> str:
 
     for data in chart_elements(at):
         if data["key"] == key:
-            steps = data["steps"]
-            return StepPanel(steps["template"], steps["values"]).render(data["start"] if k is None else k)
+            panel = data["panel"]
+            return StepPanel(panel["template"], panel["values"]).render(data["start"] if k is None else k)
     raise AssertionError(f"no step-through with key {key!r}")
 
 

@@ -37,7 +37,7 @@ def shipped(at, key: str) -> dict:
     for element in at.get("bidi_component"):
         if element.proto.component_name == "rnnlab_chart":
             data = json.loads(element.proto.json)
-            if data.get("key") == key and "steps" in data:
+            if data.get("key") == key and "panel" in data:
                 return data
     raise AssertionError(f"no step-through with key {key!r}")
 

@@ -47,8 +47,8 @@ MATRIX = [  # (page, URL query)
 def panels(page: str, query: dict) -> tuple[dict, list[str]]:
     """The element's data and the panel the browser shows at every step."""
     data = shipped(open_page(page, **query), KEYS[page])
-    steps = data["steps"]
-    return data, [fill(steps["template"], row) for row in steps["values"]]
+    panel = data["panel"]
+    return data, [fill(panel["template"], row) for row in panel["values"]]
 
 
 def check_panel(keras, cfg, shown: list[str]) -> list:

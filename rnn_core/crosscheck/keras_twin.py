@@ -10,7 +10,6 @@ import functools
 import importlib
 import importlib.util
 import os
-import sys
 
 import numpy as np
 
@@ -34,9 +33,7 @@ class TensorFlowUnavailable(RuntimeError):
 
 def is_available() -> bool:
     """True when TensorFlow looks importable (does not import it)."""
-    if "tensorflow" in sys.modules and sys.modules["tensorflow"] is None:
-        return False
-    try:
+    try:  # None also when the import is blocked (sys.modules holds None for it)
         return importlib.util.find_spec("tensorflow") is not None
     except (ImportError, ValueError, AttributeError):
         return False

@@ -115,19 +115,19 @@ function fill(template, values) {
   return template.replace(/\{(\d+)\}/g, (_, i) => values[Number(i)]);
 }
 
-function player(Plotly, div, panel, steps, start, key) {
+function player(Plotly, div, panelDiv, panel, start, key) {
   const state = div.__rnnlabPlayer || {};
   div.__rnnlabPlayer = state;
-  Object.assign(state, {div, panel, steps, count: steps.values.length, key});
+  Object.assign(state, {div, panelDiv, panel, count: panel.values.length, key});
   const show = (k) => {
     if (!(k >= 0 && k < state.count)) return;
     state.step = k;
-    if (state.panel) {
-      state.panel.innerHTML = fill(state.steps.template, state.steps.values[k]);
-      state.panel.setAttribute("aria-label", `Equations at step ${k}`);
+    if (state.panelDiv) {
+      state.panelDiv.innerHTML = fill(state.panel.template, state.panel.values[k]);
+      state.panelDiv.setAttribute("aria-label", `Equations at step ${k}`);
     }
     div.dataset.step = String(k);
-    if (state.panel) state.panel.dataset.step = String(k);
+    if (state.panelDiv) state.panelDiv.dataset.step = String(k);
     if (state.urlStep) {
       setUrlStep(k);
       // ui/js/step_report.js tells the server, so a rerun starts on this step
@@ -195,7 +195,7 @@ export default function ({ data, parentElement }) {
   const layout = themed(fig.layout || {}, data.presenter ? PRESENTER_THEME : THEME, data.key);
   // A projector: the player sits beside its equations and fits the screen below its top edge
   // (measured again once the elements above it have settled).
-  const fit = Boolean(data.presenter && data.steps);
+  const fit = Boolean(data.presenter && data.panel);
   root.box.classList.toggle("rnnlab-side", fit);
   // It takes the screen's height below its top edge, never below 75 % of its own height: a
   // squeezed player overlaps its tick labels (then the page scrolls a little instead).
@@ -227,13 +227,13 @@ export default function ({ data, parentElement }) {
             }
           }, ms);
         }
-        if (data.steps) {
+        if (data.panel) {
           root.panel.style.display = "";
           const state = root.plot.__rnnlabPlayer || {};
           root.plot.__rnnlabPlayer = state;
           state.frameMs = data.frame_ms;
           state.urlStep = data.url_step;
-          player(Plotly, root.plot, root.panel, data.steps, data.start, data.key);
+          player(Plotly, root.plot, root.panel, data.panel, data.start, data.key);
           if (data.start !== undefined && state.step !== data.start) state.go(data.start);
         } else {
           root.panel.style.display = "none";

@@ -33,7 +33,7 @@
     const z = spec.fill.map((i) => [i, decoded(fig.data[i].z)]);     // (units, T) rows
     const y = spec.grow.map((i) => [i, decoded(fig.data[i].y)]);     // (T,)
     const frames = [];
-    for (let k = 0; k < spec.steps; k++) {
+    for (let k = 0; k < spec.timesteps; k++) {
       const traces = [], data = [];
       for (const [i, rows] of z) {
         traces.push(i);

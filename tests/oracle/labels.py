@@ -147,7 +147,7 @@ def step_frames(fig: dict) -> list[dict]:
     z = [(i, array(base[i]["z"]).astype(float)) for i in spec["fill"]]      # (units, T) each
     y = [(i, array(base[i]["y"])) for i in spec["grow"]]                    # (T,) each
     frames = []
-    for k in range(spec["steps"]):
+    for k in range(spec["timesteps"]):
         traces, data = [], []
         for i, rows in z:
             filled = rows.copy()

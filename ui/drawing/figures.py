@@ -104,7 +104,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     ``stepFrames``, in the app and in a downloaded chart; the screen oracle's tests/oracle/labels.py ``step_frames`` builds the same),
     so the bytes sent grow linearly in the number of steps. The description, ``fig["animation"]``::
 
-        {"steps": T, "start": s, "fill": [i, ...], "grow": [i, ...], "cursor": [i, ...]}
+        {"timesteps": T, "start": s, "fill": [i, ...], "grow": [i, ...], "cursor": [i, ...]}
 
     Frame k (k = 0 .. T-1) is named ``str(k)``; it changes these traces of ``fig["data"]`` (by
     index), in this order, each as {"type": the trace's type, <attribute>: value}:
@@ -173,7 +173,7 @@ def step_through(series: dict[str, np.ndarray], panels: list[list[str]] | None =
     unit_index = np.repeat(np.arange(units, dtype=np.uint8 if units <= 256 else np.uint16)[:, None],
                            timesteps, 1)                                   # (units, T)
     data = []
-    animation = dict(steps=timesteps, start=start, fill=[], grow=[], cursor=[])
+    animation = dict(timesteps=timesteps, start=start, fill=[], grow=[], cursor=[])
     for i, (names, rows) in enumerate(zip(panels, panel_rows)):
         xref, yref = refs[i]
         for b, name in enumerate(names):

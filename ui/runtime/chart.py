@@ -137,7 +137,7 @@ def alt_text(fig: dict) -> str:
         kind = "bars" if all(t.get("type") == "bar" for t in rest) else "lines"
         parts.append(f"{kind}: " + ", ".join(others[:6]) + (", …" if len(others) > 6 else ""))
     if fig.get("animation"):
-        parts.append(f"a player steps through {fig['animation']['steps']} steps")
+        parts.append(f"a player steps through {fig['animation']['timesteps']} steps")
     if not parts:  # a diagram: boxes and arrows, named by its own labels
         labels = list(dict.fromkeys(filter(None, (_plain(a) for a in layout.get("annotations")
                                                   or []))))
@@ -147,12 +147,12 @@ def alt_text(fig: dict) -> str:
     return f"{title}: {'; '.join(parts)}"
 
 
-def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
+def chart(fig: dict, key: str, panel: StepPanel | None = None, start: int = 0,
           frame_ms: int = 600, url_step: bool = False, alt: str | None = None) -> None:
     """Draw ``fig`` (a plain {"data", "layout"[, "frames" | "animation"]} dict) under ``key``,
     in place.
 
-    ``steps``: the panel shown under a step-through for the frame on screen (one row of slot
+    ``panel``: the equations shown under a step-through for the frame on screen (one row of slot
     values per frame); ``start`` is the frame shown first; ``url_step`` mirrors the step into
     the URL's ``step`` parameter (one player per page). ``alt``: the chart's text alternative
     (its aria-label and a visually hidden paragraph; default ``alt_text(fig)``).
@@ -161,8 +161,8 @@ def chart(fig: dict, key: str, steps: StepPanel | None = None, start: int = 0,
     data = {"src": bundle_url(), "module": module_url(), "figure": encode(fig),
             "config": CONFIG, "key": key, "presenter": presenter,
             "alt": alt or alt_text(fig)}
-    if steps is not None:
-        data.update(steps={"template": steps.template, "values": steps.values}, start=int(start),
+    if panel is not None:
+        data.update(panel={"template": panel.template, "values": panel.values}, start=int(start),
                     frame_ms=int(frame_ms), url_step=url_step)
     _component(key=key, data=data, height="content")
 

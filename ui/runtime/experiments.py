@@ -7,6 +7,8 @@ session can change what another one sees. ``max_entries`` bounds the memory a cl
 - ``stateful_vs_reset``: a stateful layer over 3 consecutive batches against one reset each time
   (/hidden_states);
 - ``flag_effect``: LSTM's ``unit_forget_bias`` or GRU's ``reset_after`` on and off (/gates);
+- ``handover`` and ``stateful_pieces``: the encoder -> decoder pair, and one stateful layer fed
+  consecutive pieces of a long sequence (/encoder_decoder);
 - ``counts_vs_units``: each cell's parameter count over a grid of units (/parameters);
 - ``data_flow``: the nodes and edges of the data-flow diagram (/shapes; shape arithmetic only);
 - ``training_key``: what a trained model depends on, so /training knows when it is stale;
@@ -105,6 +107,57 @@ def _flag_effect(cfg: Config, x_digest: str, _x: np.ndarray, sample: int) -> Fla
     numbers = {"params_on": on.count_params(), "params_off": off.count_params(),
                "max_dh": float(np.abs(t_on.h - t_off.h).max())}
     return FlagEffect(flag, f"Sample {sample}, unit 0", curves, numbers)
+
+
+# --- /encoder_decoder ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Handover:
+    y: np.ndarray          # (batch, T_dec, input_dim) the decoder's input
+    state_names: tuple     # "state_h" (and "state_c"): what the encoder returns after its output
+    encoder: object        # the encoder's Trace over x (return_state=True)
+    decoder: object        # the decoder's Trace over y, from the encoder's final states
+
+
+def handover(cfg: Config, x: np.ndarray, mask: np.ndarray | None, decoder_timesteps: int) -> Handover:
+    """Seed 000's encoder over x, its final states as the decoder's initial_state."""
+    return _handover(cfg, digest(x), x, mask, decoder_timesteps)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _handover(cfg: Config, x_digest: str, _x: np.ndarray, _mask, decoder_timesteps: int) -> Handover:
+    y = inputs.decoder_input(cfg, decoder_timesteps)   # (batch, T_dec, input_dim)
+    encoder, decoder = lab.encoder_decoder(cfg)
+    enc = encoder.trace(_x, mask=_mask)
+    _, *states = enc.outputs                           # h (and c): (batch, units) each
+    dec = decoder.trace(y, initial_state=states)
+    return Handover(y, tuple(f"state_{s}" for s in encoder.state_names), enc, dec)
+
+
+@dataclass(frozen=True)
+class StatefulPieces:
+    pieces: int           # consecutive pieces of the long sequence, one call each
+    gap: float            # max |Δ| between the last stateful call and one call over the whole
+    after_reset: float    # max |Δ| between the first call after reset_state() and a fresh layer
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def stateful_pieces(cfg: Config, x_shape: tuple, pieces: int = 3) -> StatefulPieces:
+    """One plain stateful layer fed ``pieces`` consecutive pieces shaped like x, (batch,
+    timesteps, features), against one stateless layer (same weights) over the whole sequence."""
+    batch, timesteps, features = x_shape
+    long_x = inputs.seeded_random(batch, pieces * timesteps, features, cfg.seed)  # (batch, pieces·T, features)
+    plain = dataclasses.replace(cfg, layers=1, lengths="", bidirectional=False, stateful=False,
+                                return_sequences=False, return_state=False)
+    stateful = lab.build_layer(dataclasses.replace(plain, stateful=True, batch_size=batch))
+    whole = lab.build_layer(plain)
+    whole.set_weights(stateful.get_weights())
+    for piece in np.split(long_x, pieces, axis=1):
+        last = stateful(piece)                                  # (batch, units)
+    gap = float(np.abs(last - whole(long_x)).max())
+    stateful.reset_state()
+    first = long_x[:, :timesteps]                               # (batch, T, input_dim)
+    after_reset = float(np.abs(stateful(first) - whole(first)).max())
+    return StatefulPieces(pieces, gap, after_reset)
 
 
 # --- /parameters --------------------------------------------------------------------------------

@@ -267,7 +267,7 @@ def step_through(key: str, fig: dict, panel, step: int) -> None:
     The browser owns the step between runs: each step a student moves to is reported back by a
     fragment of its own (no full rerun), so the next run of the page, whatever triggers it,
     draws the player on that step and the URL says the same."""
-    chart(fig, key=key, steps=panel, start=step, url_step=True)
+    chart(fig, key=key, panel=panel, start=step, url_step=True)
     _step_reporter(key, len(panel.values) if panel is not None else step + 1)
     st.caption(KEYBOARD)
 
