@@ -59,7 +59,7 @@ def visit(page, own: str, url: str) -> list[str]:
 
 
 # Charts without a text alternative, and equation panels a keyboard or a reader cannot reach.
-MISSING_ALT = """() => {
+MISSING_ALT = r"""() => {
     const out = [];
     document.querySelectorAll('.rnnlab-chart').forEach((div, i) => {
         const label = div.getAttribute('aria-label') || '';
