@@ -71,15 +71,19 @@ def _has_str(values) -> bool:
 
 def d3(value, spec: str | None) -> str:
     """``value`` as plotly.js prints it in a hover label with format ``spec`` (the subset the
-    app uses: .Nf, .Ne, d, none); plotly.js 4 writes negatives with an ASCII '-' (seen in the
+    app uses: .Nf, .Ne, .Ng, d, none); plotly.js 4 writes negatives with an ASCII '-' (seen in the
     browser test's DOM)."""
     if isinstance(value, str):
         return value
     v = float(value)
     if spec:
         m = re.fullmatch(r",?\.(\d+)([fe])", spec)
+        g = re.fullmatch(r"\.(\d+)g", spec)
         if m:
             text = f"{v:.{m.group(1)}{m.group(2)}}"
+        elif g:  # JavaScript's toPrecision: trailing zeros kept, exponent without padding
+            text = f"{v:#.{g.group(1)}g}".rstrip(".")
+            text = re.sub(r"e([+-])0*(\d)", r"e\1\2", text)
         elif spec in ("d", ".0f"):
             text = f"{round(v):d}"
         else:
