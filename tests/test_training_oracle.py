@@ -130,3 +130,56 @@ def test_a_wrong_label_fails_the_training_oracle(keras, tf):
     assert label_errors(loss, shifted_epoch(norms), softmax, ref)
     assert label_errors(loss, norms, shifted_t, ref)
     assert label_errors(loss, norms, other_char, ref)
+
+
+# --- the gradient-flow lab: ‖∂L/∂h_t‖ per cell -----------------------------------------------------
+FLOWS = [dict(), dict(gf_timesteps="12", gf_units="5", gf_scale="1.5", gf_gate="2", seed="3")]
+
+
+def tf_flows(keras, tf, query: dict) -> dict:
+    """cell -> ‖∂L/∂h_t‖ per step from TensorFlow, for the lab's untrained networks: rnn_core's
+    initial weights for the seed (an input), the recurrent kernel scaled, the keep-gate bias set."""
+    from oracle.keras_ref import gradient_flow
+    from rnn_core import layers, training
+    from ui.controls.settings import TrainingSettings
+
+    cfg = page_config(query)
+    lab, _ = TrainingSettings.from_query(query)
+    x, y = training.memory_task(lab.gf_timesteps, 4, 16, cfg.seed, dtype="float64")  # (16, T, 5), (16,)
+    out = {}
+    for cell in layers.CELLS:
+        ours = getattr(layers, cell)(lab.gf_units, dtype="float64", seed=cfg.seed)
+        ours.build(x.shape)
+        weights = ours.get_weights()
+        weights[1] = weights[1] * lab.gf_scale
+        if lab.gf_gate != "Keras init" and cell != "SimpleRNN":
+            units, bias = lab.gf_units, weights[2]
+            keep = slice(units, 2 * units) if cell == "LSTM" else slice(0, units)  # forget f, update z
+            (bias[0] if bias.ndim == 2 else bias)[keep] = float(lab.gf_gate)
+        dense = layers.Dense(4, dtype="float64", seed=cfg.seed + 1)
+        dense.build((None, lab.gf_units))
+        out[cell] = gradient_flow(keras, tf, weights, dense.get_weights(), x, y, cell)[0]
+    return out
+
+
+def flow_errors(texts: list[str], ref: dict) -> list[str]:
+    errors, seen = [], set()
+    for text in texts:
+        cell, t, value = re.fullmatch(r"(\w+)\nt = (\d+)\n(\S+)", text).groups()
+        seen.add((cell, int(t)))
+        if not close(value, ref[cell][int(t)], 1e-6):
+            errors.append(f"{text!r}: TensorFlow {ref[cell][int(t)]:.4e}")
+    expected = {(cell, t) for cell, series in ref.items() for t in range(len(series))}
+    if seen != expected:
+        errors.append(f"points {sorted(seen ^ expected)[:4]} missing or extra")
+    return errors
+
+
+@pytest.mark.parametrize("query", FLOWS, ids=lambda q: "-".join(f"{k}={v}" for k, v in q.items()) or "defaults")
+def test_gradient_flow_chart_reads_what_tensorflow_computes(keras, tf, query):
+    texts = labels(chart_figure(open_page("training", **query, train_epochs="1"), "gf_dl_dh"))
+    ref = tf_flows(keras, tf, query)
+    assert flow_errors(texts, ref) == []
+    shifted = [re.sub(r"t = (\d+)", lambda m: f"t = {(int(m[1]) + 1) % len(ref['GRU'])}", t) for t in texts]
+    swapped = [t.replace("LSTM", "TMP").replace("GRU", "LSTM").replace("TMP", "GRU") for t in texts]
+    assert flow_errors(shifted, ref) and flow_errors(swapped, ref)

@@ -232,3 +232,34 @@ def encoder_decoder_reference(keras, cfg, x, y, encoder, decoder) -> Reference:
     np.testing.assert_allclose(np.asarray(kdec(y, initial_state=final)), dec["h"], atol=1e-6)
     return Reference(cfg, x.shape[1], {("encoder", "forward"): enc, ("decoder", "forward"): dec},
                      {}, {})
+
+
+# --- /training's gradient-flow lab ------------------------------------------------------------------
+def gradient_flow(keras, tf, weights: list[np.ndarray], dense: list[np.ndarray], x: np.ndarray,
+                  y: np.ndarray, cell: str) -> tuple[np.ndarray, np.ndarray]:
+    """(‖∂L/∂h_t‖ per step, ‖∂h_T/∂x_t‖ per step), batch means, with TensorFlow's GradientTape.
+
+    Keras's own cell (``keras.layers.<cell>Cell``) is stepped over x (batch, T, features) from
+    zero states with ``weights``; the loss is sparse cross-entropy of ``dense`` on the last h.
+    h_t is the state after step t."""
+    batch, timesteps, features = x.shape
+    units = weights[1].shape[0]
+    kcell = getattr(keras.layers, f"{cell}Cell")(units, dtype="float64")
+    kcell.build((None, features))
+    kcell.set_weights(weights)
+    kx = tf.constant(x)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(kx)
+        states = [tf.zeros((batch, units), tf.float64)] * (2 if cell == "LSTM" else 1)
+        hs = []
+        for t in range(timesteps):
+            h, states = kcell(kx[:, t], states)
+            states = list(states) if isinstance(states, (list, tuple)) else [states]
+            hs.append(h)                                         # (batch, units)
+        logits = tf.matmul(h, dense[0]) + dense[1]               # (batch, n_symbols)
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")(y, logits)
+    d_h = tape.gradient(loss, hs)                                # T × (batch, units)
+    dL_dh = np.array([np.linalg.norm(np.asarray(g), axis=-1).mean() for g in d_h])  # (T,)
+    jac = np.asarray(tape.batch_jacobian(h, kx))                 # (batch, units, T, features)
+    dhT_dx = np.sqrt((jac ** 2).sum(axis=(1, 3))).mean(axis=0)   # (T,)
+    return dL_dh, dhT_dx
