@@ -15,12 +15,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
 from app_helpers import chart_elements, open_page
 from oracle import keras_ref
-from oracle.labels import LabelError, hoverable, parse, readings, step_frames, traces_and_frames
+from oracle.labels import (LabelError, _points, fill, hoverable, parse, readings, step_frames,
+                           traces_and_frames)
 
 from ui.runtime import chart
 
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.keras  # compares with real TensorFlow/Keras
 LABELLED = {"step_through", "gates_step_through", "sequence_vs_final", "bidirectional_chart",
             "stateful_chart", "masked_states", "ed_states"}
 NOT_PER_UNIT = {
-    "saturation": "histogram counts over all samples, steps and units",
+    "saturation": "histogram counts over all samples, steps and units: its own oracle below",
     "toggle_effect": "means over units and samples of two other layers (flag on vs off)",
     "data_flow": "a diagram of shapes", "stack_flow": "a diagram of shapes",
     "handover": "a diagram of shapes", "weights": "the weights: inputs, not results",
@@ -274,3 +276,71 @@ def test_the_layer_returns_heatmap_ticks_only_real_units():
         lo, hi = axis["range"]
         ticks = [t for t in np.arange(axis.get("tick0", 0), hi + 1e-9, axis["dtick"]) if t >= lo]
     assert max(ticks) <= 3 and min(ticks) >= 0
+
+
+# --- /gates' saturation histograms: counts of Keras's activations --------------------------------
+SATURATION_CASES = [dict(cell="LSTM", units="3", timesteps="5"),
+                    dict(cell="GRU", units="4", timesteps="6", go_backwards="true", lengths="6,3",
+                         reset_after="false"),
+                    dict(cell="LSTM", units="2", timesteps="6", layers="2", layer_index="1",
+                         preset="sine", bidirectional="true"),
+                    dict(cell="SimpleRNN", units="3", timesteps="5", preset="train_X")]
+
+
+def saturation_problems(fig: dict, ref, layer: int) -> list[str]:
+    """Each panel's bin counts and its "P% saturated" title, from the labels and titles alone,
+    against Keras's activations of the layer's forward direction (all samples, steps, units).
+    A value within 1e-6 of a bin edge (float32 vs float64) may fall on either side."""
+    from ui.drawing.figures import SATURATION
+    problems = []
+    keras_values = ref.states[(layer, "forward")]                   # name -> (batch, T, units)
+    bins: dict[str, list] = {}
+    for trace in fig["data"]:
+        for text in (fill(trace["hovertemplate"], p) for p in _points(trace)):
+            name, lo, hi, count = re.fullmatch(r"(\w+)\n(\S+) to (\S+): (\d+) values", text).groups()
+            bins.setdefault(name, []).append((float(lo), float(hi), int(count)))
+    titles = dict(re.findall(r"(\w+): (\d+)% saturated", " ".join(
+        a.get("text", "") for a in fig["layout"].get("annotations", []))))
+    if set(bins) != set(titles) or not bins:
+        problems.append(f"panels {sorted(bins)} vs titles {sorted(titles)}")
+    for name, rows in bins.items():
+        values = keras_values[{"h_t": "h"}.get(name, name)].ravel()  # (batch·T·units,)
+        low = min(a for a, _, _ in rows)                                # 0 (σ) or -1 (tanh)
+        for a, b, count in rows:
+            last = b >= 1.0 - 1e-9                                      # numpy's last bin is closed
+            inside = lambda lo, hi: int(np.sum((values >= lo) & ((values <= hi) if last else (values < hi))))
+            if not inside(a + 1e-6, b - 1e-6) <= count <= inside(a - 1e-6, b + 1e-6):
+                problems.append(f"{name} [{a:.3f}, {b:.3f}): {count} values, Keras {inside(a, b)}")
+        if sum(c for _, _, c in rows) != values.size:
+            problems.append(f"{name}: {sum(c for _, _, c in rows)} values for {values.size}")
+        share = 100 * np.mean((values < low + SATURATION) | (values > 1 - SATURATION))
+        if name in titles and abs(int(titles[name]) - share) > 0.5 + 1e-6:
+            problems.append(f"{name}: {titles[name]}% saturated, Keras {share:.2f}%")
+    return problems
+
+
+@pytest.mark.parametrize("query", SATURATION_CASES, ids=lambda q: "-".join(f"{k}={v}" for k, v in q.items()))
+def test_saturation_counts_are_keras_activations(keras, query):
+    at = open_page("gates", **query)
+    ref = reference(keras, "gates", at)
+    layer = int(query.get("layer_index", 0)) + 1
+    assert saturation_problems(_figure(at, "saturation"), ref, layer) == []
+
+
+def test_a_wrong_histogram_fails_the_oracle(keras):
+    at = open_page("gates", **SATURATION_CASES[0])
+    ref = reference(keras, "gates", at)
+    fig = _figure(at, "saturation")
+    assert saturation_problems(fig, ref, 1) == []
+    swapped = copy.deepcopy(fig)                    # the forget panel labelled input, and back
+    for trace in swapped["data"]:
+        trace["hovertemplate"] = (trace["hovertemplate"].replace("input<", "TMP<")
+                                  .replace("forget<", "input<").replace("TMP<", "forget<"))
+    from oracle.labels import array
+    shifted = copy.deepcopy(fig)                    # counts one bin to the right
+    shifted["data"][0]["y"] = np.roll(array(shifted["data"][0]["y"]), 1).tolist()
+    retitled = copy.deepcopy(fig)
+    for a in retitled["layout"]["annotations"]:
+        a["text"] = re.sub(r"(\d+)% saturated", lambda m: f"{int(m[1]) + 7}% saturated", a.get("text", ""))
+    for broken in (swapped, shifted, retitled):
+        assert saturation_problems(broken, ref, 1), "the oracle missed a wrong histogram"

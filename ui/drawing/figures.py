@@ -342,13 +342,15 @@ def histograms(gates: dict[str, np.ndarray]) -> dict:
         centres = (edges[:-1] + edges[1:]) / 2                           # (40,)
         counts, _ = np.histogram(np.clip(gates[name], low, 1.0), edges)  # (40,)
         colour = colors.colour(name)
-        half = (1.0 - low) / 80
+        # each bin by its edges (multiples of 0.025 or 0.05: exact in 3 decimals); a centre ± half
+        # width printed to 3 decimals made neighbouring bins overlap on screen
+        bounds = np.stack([edges[:-1], edges[1:]], axis=1)               # (40, 2)
         data.append(dict(type="scatter", x=centres, y=counts, mode="lines", xaxis=xref, yaxis=yref,
                          line=dict(shape="hvh", color=colour, width=2), fill="tozeroy",
-                         fillcolor=_rgba(colour, 0.35), showlegend=False,
+                         fillcolor=_rgba(colour, 0.35), showlegend=False, customdata=bounds,
                          name=f"{name}: {shares[name]:.0%} saturated",
-                         hovertemplate=f"{name}<br>%{{x:.3f}} ± {half:.3f}: %{{y}} values"
-                                       "<extra></extra>"))
+                         hovertemplate=f"{name}<br>%{{customdata[0]:.3f}} to %{{customdata[1]:.3f}}: "
+                                       "%{y} values<extra></extra>"))
         spans = [(low, low + SATURATION), (1 - SATURATION, 1.0)]  # saturated_share's bands
         shapes += [dict(band, xref=xref, yref=f"{yref} domain", x0=a, x1=b) for a, b in spans]
         pad = (1.0 - low) * 0.02
