@@ -4,6 +4,7 @@
 built by the test with the page's weights on the page's input (tests/oracle_panels.py)."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -98,3 +99,41 @@ def test_the_shapes_listed_are_what_keras_returns(keras, query):
         texts(by_key(at, "output_shapes"))), flags=re.M)
     expected = keras_stack(keras, cfg)[-1]                       # the model returns the top's
     assert [shape for _, shape in listed] == [str(e.shape) for e in expected], listed
+
+
+# --- /gates: "Two Keras toggles and their effect" ------------------------------------------------
+TOGGLES = [dict(cell="LSTM", units="4"), dict(cell="LSTM", units="3", init="constant"),
+           dict(cell="GRU", units="3"), dict(cell="GRU", units="5", reset_after="false", preset="sine")]
+
+
+def _keras_run(keras, cfg, flag: str, value: bool):
+    """The page's forward layer with ``flag`` = value, in Keras: its weights (an input) on the
+    page's x, stepped by hand (states and textbook gates), and Keras's own count."""
+    from oracle.keras_ref import _rnn, step_by_hand
+    from ui.controls import inputs
+    from ui.runtime import lab
+
+    variant = dataclasses.replace(cfg, bidirectional=False, layers=1, **{flag: value})
+    x = lab.pad(inputs.make_input(cfg), cfg.valid_lengths()).astype("float32")  # (batch, T, input_dim)
+    rnn = _rnn(keras, variant, return_sequences=True, **{flag: value})
+    rnn(x)
+    rnn.set_weights(lab.build_layer(variant).get_weights())
+    return step_by_hand(rnn, variant, x, None), rnn.count_params()
+
+
+@pytest.mark.parametrize("query", TOGGLES, ids=lambda q: "-".join(f"{k}={v}" for k, v in q.items()))
+def test_toggle_effect_numbers_are_keras(keras, query):
+    cfg = _config(query)
+    at = open_page("gates", **query)
+    metrics = {m.label: m.value for m in at.metric}
+    if cfg.cell == "LSTM":
+        for value in (True, False):
+            states, _ = _keras_run(keras, cfg, "unit_forget_bias", value)
+            shown = float(metrics[f"mean forget gate, unit_forget_bias={value}"])
+            assert abs(shown - states["forget"].mean()) <= 5e-4 + 1e-6, (value, shown)
+    else:
+        (on, count_on), (off, count_off) = (_keras_run(keras, cfg, "reset_after", v) for v in (True, False))
+        assert metrics["parameters, reset_after=True"] == f"{count_on:,}"
+        assert metrics["parameters, reset_after=False"] == f"{count_off:,}"
+        shown = float(metrics["max |Δh| between the two"])
+        assert abs(shown - np.abs(on["h"] - off["h"]).max()) <= 5e-5 + 1e-6, shown

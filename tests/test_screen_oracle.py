@@ -34,7 +34,8 @@ LABELLED = {"step_through", "gates_step_through", "sequence_vs_final", "bidirect
             "stateful_chart", "masked_states", "ed_states"}
 NOT_PER_UNIT = {
     "saturation": "histogram counts over all samples, steps and units: its own oracle below",
-    "toggle_effect": "means over units and samples of two other layers (flag on vs off)",
+    "toggle_effect": "means over units and samples of two other layers (flag on vs off); its "
+                     "numbers: tests/test_readout_oracle.py",
     "data_flow": "a diagram of shapes", "stack_flow": "a diagram of shapes",
     "handover": "a diagram of shapes", "weights": "the weights: inputs, not results",
 }
