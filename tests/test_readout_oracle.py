@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from app_helpers import by_key, open_page, texts
+from app_helpers import by_key, chart_figure, open_page, texts
 from formula_check import arithmetic
 from oracle_panels import keras_count, keras_stack, printed_arrays
 from oracle_panels import page_config as _config
@@ -137,3 +137,23 @@ def test_toggle_effect_numbers_are_keras(keras, query):
         assert metrics["parameters, reset_after=False"] == f"{count_off:,}"
         shown = float(metrics["max |Δh| between the two"])
         assert abs(shown - np.abs(on["h"] - off["h"]).max()) <= 5e-5 + 1e-6, shown
+
+
+# --- /parameters: "Parameters vs units, for the three cells" ---------------------------------------
+@pytest.mark.parametrize("query", [dict(cell="LSTM", units="12"), dict(cell="GRU", bidirectional="true",
+                                                                      input_dim="3", reset_after="false")],
+                         ids=lambda q: "-".join(f"{k}={v}" for k, v in q.items()))
+def test_params_vs_units_points_are_keras_counts(keras, query):
+    from oracle.labels import _points, fill
+
+    cfg = _config(query)
+    fig = chart_figure(open_page("parameters", **query), "params_vs_units")
+    read = [fill(t["hovertemplate"], p) for t in fig["data"] if t.get("hovertemplate")
+            for p in _points(t)]
+    cells = set()
+    for text in read:
+        cell, units, count = re.fullmatch(r"(\w+)\nunits (\d+)\n([\d,]+) parameters", text).groups()
+        cells.add(cell)
+        expected = keras_count(keras, dataclasses.replace(cfg, cell=cell, units=int(units)), cfg.input_dim)
+        assert int(count.replace(",", "")) == expected, text
+    assert cells == {"SimpleRNN", "LSTM", "GRU"} and f"units {cfg.units}\n" in "".join(read)

@@ -71,7 +71,7 @@ def _has_str(values) -> bool:
 
 def d3(value, spec: str | None) -> str:
     """``value`` as plotly.js prints it in a hover label with format ``spec`` (the subset the
-    app uses: .Nf, .Ne, .Ng, d, none); plotly.js 4 writes negatives with an ASCII '-' (seen in the
+    app uses: .Nf, .Ne, .Ng, ',', d, none); plotly.js 4 writes negatives with an ASCII '-' (seen in the
     browser test's DOM)."""
     if isinstance(value, str):
         return value
@@ -84,6 +84,8 @@ def d3(value, spec: str | None) -> str:
         elif g:  # JavaScript's toPrecision: trailing zeros kept, exponent without padding
             text = f"{v:#.{g.group(1)}g}".rstrip(".")
             text = re.sub(r"e([+-])0*(\d)", r"e\1\2", text)
+        elif spec == ",":  # thousands grouped, the number as it is (the app's counts are integers)
+            text = f"{int(v):,}" if v == int(v) else f"{v:,}"
         elif spec in ("d", ".0f"):
             text = f"{round(v):d}"
         else:
