@@ -5,7 +5,7 @@ import copy
 import dataclasses
 import hashlib
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +103,8 @@ class Lab:
     cfg: Config
     model: Sequential   # built: [Masking] + the stack of recurrent layers; states untouched
     x: np.ndarray       # (batch, timesteps, features), zero-padded after each length
+    _stateful_trace: SequentialTrace | None = field(default=None, init=False, repr=False,
+                                                    compare=False)
 
     @property
     def stack(self) -> list:
@@ -135,7 +137,11 @@ class Lab:
         A stateless model's trace depends only on the config and x: it is computed once and
         shared, read-only, by every session (a class on one link costs one computation)."""
         if self.cfg.stateful:  # its carried state is this session's own
-            return self.model.trace(self.x)
+            # One Lab is one call: a fragment's rerun reuses the Lab of the page's last full run
+            # and must show that run's numbers, not advance the state a second time.
+            if self._stateful_trace is None:
+                self._stateful_trace = self.model.trace(self.x)
+            return self._stateful_trace
         digest = hashlib.sha1(self.x.tobytes()).hexdigest()
         return _shared_trace(self.cfg, digest, self.x)
 
