@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import inspect
 from dataclasses import dataclass, field
@@ -291,6 +292,25 @@ def _step_reporter(player: str, timesteps: int) -> None:
                                         "settle_ms": SETTLE_MS},
                  on_step_change=_take_reported_step, height=0)
     sidebar.write_query(sidebar.settings(ViewSettings))  # a fragment run skips the sidebar's
+
+
+def view_fragment(draw):
+    """``draw(current)`` as the page's view fragment: the step-through and everything below it.
+
+    Its own widgets (layer and sample pickers, a page's show_* toggles, the exports button) rerun
+    only this fragment, not the sidebar, title, tour and status above it. ``draw`` receives the
+    ``Lab`` of the page's last full run: every config change is a sidebar widget, which reruns
+    the whole page. ``draw`` returns early instead of calling st.stop(), which in a fragment
+    would end the rest of the page's full run too."""
+    @st.fragment
+    @guard.guarded
+    @functools.wraps(draw)
+    def part(current: Lab) -> None:
+        # A fragment run skips the sidebar's write. The step report nested below writes it too,
+        # but only where a step-through is drawn; first, so the exports' link reads this view.
+        sidebar.write_query(sidebar.settings(ViewSettings))
+        draw(current)
+    return part
 
 
 def layer_picker(n_layers: int) -> int:
