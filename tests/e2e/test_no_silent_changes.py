@@ -2,7 +2,8 @@
 
 A widget keeps its value when its label changes; the step survives every rerun with the URL and
 the player on the same step; no click is dropped while the TensorFlow check runs; a change of
-`units` costs exactly one full script run, the status update included.
+`units` costs exactly one full script run, the status update included; a page-local control
+(sample, a show_* toggle) reruns only its fragment, none of the sidebar.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from streamlit_browser import messages, record_frames, set_widget, wait_until_idle, wait_until_quiet
-from test_pages_browser import assert_no_exception, open_app, wait_for_crosscheck
+from test_pages_browser import assert_no_exception, full_runs, open_app, wait_for_crosscheck
 
 PLAYER = """(key) => {
     const holder = document.querySelector('.st-key-' + key);
@@ -121,3 +122,63 @@ def test_sidebar_clicks_during_a_crosscheck_all_take_effect(page, app_server):
         expect(page.locator(f".st-key-{flag} input")).not_to_be_checked()
         assert f"{flag}=" not in page.url
     assert "does not exist anymore" not in Path(app_server._log.name).read_text(errors="replace")
+
+
+HOVER = """(key) => {
+    const gd = document.querySelector('.st-key-' + key + ' .js-plotly-plot');
+    return gd && gd.data ? gd.data.map((t) => t.hovertemplate || '').join('\\n') : '';
+}"""
+
+
+def _only_fragment_runs(page, sent, received) -> None:
+    """The change reran a fragment and never the whole app (sidebar, title, status)."""
+    wait_until_quiet(page)
+    finished = _finished(received)
+    assert full_runs(sent) == 0, "a page-local control asked for a full rerun"
+    assert ForwardMsg.FINISHED_SUCCESSFULLY not in finished, finished
+    assert ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY in finished, finished
+
+
+def _pick_sample_1(page, chart_key: str, sent, received) -> None:
+    sent.clear()
+    received.clear()
+    set_widget(page, "sample", 1)
+    page.wait_for_url(re.compile(r"[?&]sample=1(&|$)"))
+    # the step-through itself now shows sample 1 (every hover label names the sample)
+    page.wait_for_function(f"() => ({HOVER})('{chart_key}').includes('sample 1 ')")
+    assert "sample 0 " not in page.evaluate(HOVER, chart_key)
+    _only_fragment_runs(page, sent, received)
+
+
+def test_page_local_controls_rerun_only_their_fragment(page):
+    sent, received = record_frames(page, "framesent"), record_frames(page, "framereceived")
+    open_app(page, "/hidden_states?units=3&timesteps=5&batch_size=2")
+    wait_for_crosscheck(page)
+    _pick_sample_1(page, "step_through", sent, received)
+
+    sent.clear()
+    received.clear()
+    click_checkbox(page, "show_stateful")
+    page.wait_for_url(re.compile("show_stateful=true"))
+    expect(page.locator(".st-key-stateful_chart .js-plotly-plot")).to_be_visible()
+    _only_fragment_runs(page, sent, received)
+    assert "sample=1" in page.url                       # the fragment's URL keeps the whole view
+    assert "sample 1 " in page.evaluate(HOVER, "stateful_chart")
+
+    open_app(page, "/gates?cell=GRU&units=3&timesteps=5&batch_size=2")
+    wait_for_crosscheck(page)
+    _pick_sample_1(page, "gates_step_through", sent, received)
+    expect(page.locator(".st-key-gates_step_through")).to_contain_text("sample 1")
+    assert_no_exception(page)
+
+
+def test_a_fragment_rerun_keeps_a_stateful_layers_numbers(page):
+    # A fragment rerun reuses the page's model: tracing it again would advance its state
+    open_app(page, "/hidden_states?units=3&timesteps=4&batch_size=2&stateful=true")
+    before = layer_outputs(page)
+    set_widget(page, "sample", 1)
+    page.wait_for_url(re.compile(r"[?&]sample=1(&|$)"))
+    page.wait_for_function(f"() => ({HOVER})('step_through').includes('sample 1 ')")
+    wait_until_quiet(page)
+    assert layer_outputs(page) == before
+    assert_no_exception(page)

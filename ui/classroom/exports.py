@@ -746,8 +746,8 @@ def view_of(decoder_timesteps: int | None = None) -> View:
 
 def panel(cfg, current, charts: dict | None = None, decoder_timesteps: int | None = None) -> None:
     """A button that opens the downloads for this view: nothing is built before it is clicked,
-    and its click reruns the page with the browser's URL, so the step the player is on is the
-    step the exports print."""
+    and its click reruns the page (or the view fragment that holds it, ``lab.view_fragment``) with
+    the browser's URL, so the step the player is on is the step the exports print."""
     st.button("Take this view home: code, notebook, data, charts, link", key="exports_open",
               icon=":material/download:", on_click=_open,
               help="Builds the downloads for the view on screen (the step the player is on).")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,8 @@ class Lab:
     cfg: Config
     model: Sequential   # built: [Masking] + the stack of recurrent layers; states untouched
     x: np.ndarray       # (batch, timesteps, features), zero-padded after each length
+    _stateful_trace: SequentialTrace | None = field(default=None, init=False, repr=False,
+                                                    compare=False)
 
     @property
     def stack(self) -> list:
@@ -135,7 +138,11 @@ class Lab:
         A stateless model's trace depends only on the config and x: it is computed once and
         shared, read-only, by every session (a class on one link costs one computation)."""
         if self.cfg.stateful:  # its carried state is this session's own
-            return self.model.trace(self.x)
+            # One Lab is one call: a fragment's rerun reuses the Lab of the page's last full run
+            # and must show that run's numbers, not advance the state a second time.
+            if self._stateful_trace is None:
+                self._stateful_trace = self.model.trace(self.x)
+            return self._stateful_trace
         digest = hashlib.sha1(self.x.tobytes()).hexdigest()
         return _shared_trace(self.cfg, digest, self.x)
 
@@ -285,6 +292,25 @@ def _step_reporter(player: str, timesteps: int) -> None:
                                         "settle_ms": SETTLE_MS},
                  on_step_change=_take_reported_step, height=0)
     sidebar.write_query(sidebar.settings(ViewSettings))  # a fragment run skips the sidebar's
+
+
+def view_fragment(draw):
+    """``draw(current)`` as the page's view fragment: the step-through and everything below it.
+
+    Its own widgets (layer and sample pickers, a page's show_* toggles, the exports button) rerun
+    only this fragment, not the sidebar, title, tour and status above it. ``draw`` receives the
+    ``Lab`` of the page's last full run: every config change is a sidebar widget, which reruns
+    the whole page. ``draw`` returns early instead of calling st.stop(), which in a fragment
+    would end the rest of the page's full run too."""
+    @st.fragment
+    @guard.guarded
+    @functools.wraps(draw)
+    def part(current: Lab) -> None:
+        # A fragment run skips the sidebar's write. The step report nested below writes it too,
+        # but only where a step-through is drawn; first, so the exports' link reads this view.
+        sidebar.write_query(sidebar.settings(ViewSettings))
+        draw(current)
+    return part
 
 
 def layer_picker(n_layers: int) -> int:
