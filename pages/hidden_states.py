@@ -15,7 +15,7 @@ from ui.runtime.chart import chart
 cfg = sidebar.current()
 current = lab.current(cfg)
 x = current.x
-batch, timesteps, features = x.shape
+timesteps = x.shape[1]
 
 st.title("Hidden states")
 tour.button("hidden_states")
