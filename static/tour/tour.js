@@ -63,9 +63,12 @@ function loadDriver(jsSrc, cssSrc) {
   return Promise.all([window.__rnnlabDriver, window.__rnnlabDriverCss]).then(([driver]) => driver);
 }
 
+// Hidden means not shown at all (display: none, a folded expander) or off screen sideways (the
+// sidebar in presenter view). Not its height: a chart is 0 px high until Plotly has drawn it,
+// and a tour started meanwhile must still stop at it.
 function visible(el) {
   const r = el.getBoundingClientRect();
-  if (r.width <= 0 || r.height <= 0 || r.right <= 0 || r.left >= window.innerWidth) return false;
+  if (r.width <= 0 || r.right <= 0 || r.left >= window.innerWidth) return false;
   return el.checkVisibility ? el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}) : true;
 }
 

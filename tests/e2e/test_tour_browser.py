@@ -85,6 +85,21 @@ def test_tour_skips_what_is_hidden(page):
     expect(page.locator(".driver-popover-progress-text")).to_have_text("1 of 3")
 
 
+def test_a_chart_still_drawing_keeps_its_tour_step(page):
+    """A student may start the tour before the charts are drawn: a chart's element is then
+    0 px high (until its module and plotly.js have loaded), and the tour must still stop at it."""
+    open_app(page, "/parameters?cell=LSTM")
+    page.add_style_tag(content=".st-key-params_vs_units { height: 0 !important; overflow: hidden; }")
+    host = page.locator(".st-key-params_vs_units")
+    page.wait_for_function("() => document.querySelector('.st-key-params_vs_units')"
+                           ".getBoundingClientRect().height === 0")
+    start_tour(page, "parameters")
+    expect(page.locator(".driver-popover-progress-text")).to_have_text("1 of 4")
+    page.locator(".driver-popover-next-btn").click()
+    expect(page.locator(".driver-popover-title")).to_have_text("Parameters vs units")
+    assert host.count() == 1
+
+
 def test_quiz_right_then_wrong_answer(page):
     q0, q1 = quiz.question(11, 1, 0), quiz.question(11, 1, 1)
     open_app(page, "/quiz?quiz_seed=11&quiz_level=1")

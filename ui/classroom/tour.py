@@ -13,9 +13,9 @@ about half the window is highlighted by its top part, so the popover sits right 
 rather than beside it over the sidebar.
 
 The tour never blocks the page: the dimming overlay lets clicks through, the page underneath
-stays usable, Esc or × ends it. Steps whose element is missing or not visible (the sidebar in
+stays usable, Esc or × ends it. Steps whose element is missing or hidden (the sidebar in
 presenter view, a folded expander, a chart the current config does not draw) are skipped when
-the tour starts.
+the tour starts; a chart that is still being drawn (0 px high until then) is not hidden.
 
 The same script makes links to ``#ctl-<key>`` (e.g. the cuDNN checklist's "change activation")
 scroll to that widget, open the expander around it and focus it.
