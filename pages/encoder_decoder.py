@@ -17,6 +17,9 @@ units = cfg.units
 
 st.title("Encoder → decoder")
 tour.button("encoder_decoder")
+# Presenter view is a slide: it leads with the handover and the states over time; the words and
+# the code follow below it (the teacher says them).
+slide = st.container() if st.session_state.get("presenter") else None
 st.markdown(
     f"{sources.cite('000', capital=True)} builds a sequence-to-sequence model: an **encoder** reads "
     "the source sequence and returns its final state(s) (`return_state=True`); those become "
@@ -51,9 +54,10 @@ decoder = layers.{cfg.cell}({units}{", return_sequences=True" if cfg.return_sequ
 encoder_output, {", ".join(state_names)} = encoder(x{", mask=mask" if mask is not None else ""})
 decoder_output = decoder(y, initial_state=[{", ".join(state_names)}])""", language="python")
 
-st.subheader("The handover")
-chart(diagrams.encoder_decoder(cfg.cell, x.shape, y.shape, units, decoder_output.shape),
-      key="handover")
+with slide if slide is not None else st.container():
+    st.subheader("The handover")
+    chart(diagrams.encoder_decoder(cfg.cell, x.shape, y.shape, units, decoder_output.shape),
+          key="handover")
 rows = ["| tensor | shape | what it is |", "|---|---|---|",
         f"| `x` (encoder input) | `{diagrams.shape_text(x.shape)}` | the source sequence |",
         f"| `encoder_output` | `{diagrams.shape_text(encoder_output.shape)}` | the last h "
@@ -97,17 +101,18 @@ st.markdown(f"The decoder's h₀{' and c₀' if cfg.cell == 'LSTM' else ''} **ar
                "at each sample's last real step: masked steps carry it unchanged."
                if mask is not None else ""))
 
-st.subheader("Both layers' states over time")
-series = {"h": (enc.h[sample], dec.h[sample])}
-if cfg.cell == "LSTM":
-    series["c"] = (enc.c[sample], dec.c[sample])
-chart(stack_figures.encoder_decoder_states({k: v[0] for k, v in series.items()},
-                                           {k: v[1] for k, v in series.items()}, sample),
-      key="ed_states")
-st.caption("Left: the encoder's steps e0…; right: the decoder's d0…. The boxed column is the "
-           "encoder's final state; the arrow is the handover: the decoder's first step reads it "
-           "as h₀" + (" and c₀." if cfg.cell == "LSTM" else ".")
-           + (" Padded encoder steps repeat the previous column." if mask is not None else ""))
+with slide if slide is not None else st.container():
+    st.subheader("Both layers' states over time")
+    series = {"h": (enc.h[sample], dec.h[sample])}
+    if cfg.cell == "LSTM":
+        series["c"] = (enc.c[sample], dec.c[sample])
+    chart(stack_figures.encoder_decoder_states({k: v[0] for k, v in series.items()},
+                                               {k: v[1] for k, v in series.items()}, sample),
+          key="ed_states")
+    st.caption("Left: the encoder's steps e0…; right: the decoder's d0…. The boxed column is the "
+               "encoder's final state; the arrow is the handover: the decoder's first step reads it "
+               "as h₀" + (" and c₀." if cfg.cell == "LSTM" else ".")
+               + (" Padded encoder steps repeat the previous column." if mask is not None else ""))
 
 st.subheader("Carrying state across sub-sequences: `stateful=True`")
 st.markdown(f"{sources.cite('000', capital=True)}'s other way to hand state on: one layer, `stateful=True`, fed consecutive "

@@ -119,3 +119,34 @@ def test_presenter_view_fits_the_slide(browser, app_server, normal_font, path, q
     assert m["headFont"] >= 20
     if "units=8" in query:
         assert "units 0–3 of 8 shown" in m["head"]
+
+
+# /encoder_decoder has no player: its slide leads with the handover diagram and the states over
+# time, the words and the code below them.
+ED_MEASURE = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; };
+  const heat = document.querySelector('.st-key-ed_states .js-plotly-plot .heatmaplayer image');
+  const prose = [...document.querySelectorAll('[data-testid="stMarkdownContainer"] p')]
+                .find((p) => p.textContent.includes('sequence-to-sequence'));
+  return {diagram: box(document.querySelector('.st-key-handover .js-plotly-plot')),
+          h_panel: box(heat), prose: box(prose),
+          scroll: document.querySelector('[data-testid="stMain"]')?.scrollTop || 0};
+}"""
+
+
+@pytest.mark.parametrize("cell,size", [("LSTM", (1280, 720)), ("GRU", (1920, 1080))])
+def test_encoder_decoder_slide_leads_with_the_handover(browser, app_server, cell, size):
+    w, h = size
+    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app_server.url)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        open_app(page, f"/encoder_decoder?cell={cell}&units=8&timesteps=20&presenter=true")
+        expect(page.locator(".st-key-ed_states .js-plotly-plot .heatmaplayer image").first).to_be_visible()
+        m = page.evaluate(ED_MEASURE)
+    finally:
+        context.close()
+    assert m["scroll"] == 0
+    assert 0 <= m["diagram"]["top"] and m["diagram"]["bottom"] <= h, m
+    assert m["diagram"]["bottom"] <= m["h_panel"]["top"] and m["h_panel"]["bottom"] <= h, m
+    assert m["prose"]["top"] >= m["h_panel"]["bottom"], "the words come after the slide"
